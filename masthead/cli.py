@@ -1,0 +1,195 @@
+"""The ``masthead`` command. Exit codes: 0 ok, 1 content or template problems, 2 usage or
+configuration problems."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .config import load_config
+from .model import BuildOptions, BuildReport, Problem, ProblemsError
+from .pipeline import build
+from .scaffold import init_site, new_article
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except ProblemsError as exc:
+        _print_problems(exc.problems, quiet=False)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("masthead: interrupted", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="masthead", description="Static site generator for news archives."
+    )
+    parser.add_argument("--version", action="version", version=f"masthead {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build_cmd = commands.add_parser(
+        "build", help="build the site into output/", description="Build the site."
+    )
+    _add_site_options(build_cmd)
+    build_cmd.add_argument(
+        "--output", metavar="DIR", help="output folder (default: output_dir, 'output')"
+    )
+    build_cmd.add_argument(
+        "--base-url", metavar="URL", help="override base_url, e.g. for a staging host"
+    )
+    build_cmd.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="build the valid articles despite errors (still exits 1)",
+    )
+    verbosity = build_cmd.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print time per stage")
+    build_cmd.set_defaults(handler=_build)
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="validate every article and template, write nothing",
+        description="Validate the whole site without writing anything: for pre-commit hooks and CI.",
+    )
+    _add_site_options(check_cmd)
+    check_cmd.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    check_cmd.set_defaults(handler=_check)
+
+    new_cmd = commands.add_parser(
+        "new",
+        help="create a new article",
+        description="Create content/YYYY/MM/slug.md with complete front matter.",
+    )
+    new_cmd.add_argument("title", help="the headline")
+    new_cmd.add_argument("--category", required=True, help='section, e.g. "International News"')
+    new_cmd.add_argument("--source", required=True, help='publisher or wire, e.g. "Reuters"')
+    new_cmd.add_argument(
+        "--author", action="append", default=[], help="byline (repeat for several)"
+    )
+    new_cmd.add_argument("--tag", action="append", default=[], help="tag (repeat for several)")
+    new_cmd.add_argument(
+        "--site", default=".", metavar="DIR", help="site folder (default: current folder)"
+    )
+    new_cmd.set_defaults(handler=_new)
+
+    init_cmd = commands.add_parser(
+        "init",
+        help="create a new archive site",
+        description="Create a new archive site that builds at once.",
+    )
+    init_cmd.add_argument("directory", help="folder for the new site (created if missing)")
+    init_cmd.set_defaults(handler=_init)
+    return parser
+
+
+def _add_site_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--site",
+        default=".",
+        metavar="DIR",
+        help="site folder holding pyproject.toml (default: current folder)",
+    )
+    command.add_argument("--drafts", action="store_true", help="include articles marked draft")
+    command.add_argument(
+        "--future", action="store_true", help="include articles dated in the future"
+    )
+
+
+def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
+    return BuildOptions(
+        drafts=args.drafts,
+        future=args.future,
+        keep_going=getattr(args, "keep_going", False),
+        base_url=getattr(args, "base_url", None),
+        output=getattr(args, "output", None),
+        write=write,
+    )
+
+
+def _build(args: argparse.Namespace) -> int:
+    report = build(Path(args.site), _options(args, write=True))
+    _print_problems(report.problems, args.quiet)
+    if not args.quiet:
+        print(_summary(report, wrote=not (report.errors and not args.keep_going)))
+    if args.verbose:
+        for name, seconds in report.timings:
+            print(f"  {name:<8} {seconds:7.3f} s")
+    return EXIT_PROBLEMS if report.errors else EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = build(Path(args.site), _options(args, write=False))
+    _print_problems(report.problems, args.quiet)
+    if not args.quiet:
+        verdict = f"{len(report.errors)} errors" if report.errors else "no errors"
+        print(f"masthead check: {report.articles} articles, {report.pages} pages, {verdict}")
+    return EXIT_PROBLEMS if report.errors else EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    site_path = Path(args.site)
+    config, problems = load_config(site_path)
+    _print_problems(problems, quiet=False)
+    path = new_article(
+        site_path,
+        config,
+        args.title,
+        category=args.category,
+        source=args.source,
+        now=datetime.now(UTC),
+        authors=tuple(args.author),
+        tags=tuple(args.tag),
+    )
+    print(f"created {path}")
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    site_path = Path(args.directory)
+    for path in init_site(site_path, datetime.now(UTC)):
+        print(f"created {path}")
+    print(f"next: cd {site_path} && masthead build")
+    return EXIT_OK
+
+
+def _summary(report: BuildReport, wrote: bool) -> str:
+    seconds = sum(t for _, t in report.timings)
+    if not wrote:
+        return f"masthead: {len(report.errors)} errors; nothing written (output/ unchanged) in {seconds:.2f} s"
+    skipped = []
+    if report.skipped_drafts:
+        skipped.append(f"{report.skipped_drafts} drafts")
+    if report.skipped_future:
+        skipped.append(f"{report.skipped_future} future")
+    left_out = f", left out {' and '.join(skipped)}" if skipped else ""
+    return (
+        f"masthead: {report.articles} articles{left_out}; {report.pages} pages: "
+        f"{report.written} written, {report.unchanged} unchanged, {report.removed} removed; in {seconds:.2f} s"
+    )
+
+
+def _print_problems(problems: Sequence[Problem], quiet: bool) -> None:
+    for problem in problems:
+        if problem.is_error or not quiet:
+            print(problem, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

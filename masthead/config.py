@@ -1,0 +1,218 @@
+"""Site settings: ``[tool.masthead]`` of the site's ``pyproject.toml`` -> a frozen SiteConfig.
+
+``parse_config`` is pure (text in, config and problems out); ``load_config`` reads the file.
+Every problem is reported at once; unknown keys are warnings with a did-you-mean hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .model import WARNING, Problem, ProblemsError
+
+CONFIG_FILE = "pyproject.toml"
+PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
+LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Every site setting, with its default. Frozen: pass it to workers, fingerprint it."""
+
+    title: str = "News Archive"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    timezone: str = "UTC"
+    per_page: int = 20
+    permalink: str = "{year}/{month}/{day}/{slug}/"
+    content_dir: str = "content"
+    templates_dir: str = "templates"
+    output_dir: str = "output"
+    summary_length: int = 240
+    related_count: int = 5
+    markdown_extensions: tuple[str, ...] = DEFAULT_MARKDOWN_EXTENSIONS
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The site's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``: ``/`` or a sub-path such as ``/news/``."""
+        return urlsplit(self.base_url).path or "/"
+
+
+KNOWN_KEYS = tuple(f.name for f in fields(SiteConfig))
+
+
+def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[SiteConfig, list[Problem]]:
+    """Parse pyproject text into a SiteConfig; problems include warnings for unknown keys.
+
+    Raises ProblemsError when the TOML itself is broken or any setting is invalid.
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemsError([Problem(path, _toml_error_line(exc), f"invalid TOML: {exc}")]) from exc
+    table = document.get("tool", {}).get("masthead", {})
+    if not isinstance(table, dict):
+        raise ProblemsError([Problem(path, None, "[tool.masthead] must be a table")])
+    return config_from_table(table, path)
+
+
+def load_config(site_path: Path) -> tuple[SiteConfig, list[Problem]]:
+    """Read ``pyproject.toml`` of the site folder; a site without one gets the defaults."""
+    config_path = site_path / CONFIG_FILE
+    if not config_path.is_file():
+        return SiteConfig(), [
+            Problem(CONFIG_FILE, None, "no pyproject.toml: using default settings", WARNING)
+        ]
+    return parse_config(config_path.read_text(encoding="utf-8"), CONFIG_FILE)
+
+
+def config_from_table(table: dict[str, Any], path: str) -> tuple[SiteConfig, list[Problem]]:
+    """Validate the ``[tool.masthead]`` mapping; raise ProblemsError listing every error."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in KNOWN_KEYS:
+            problems.append(Problem(path, None, _unknown_key_message(key), WARNING))
+            continue
+        checked, error = _check_value(key, value)
+        if error:
+            problems.append(Problem(path, None, f"[tool.masthead] {key}: {error}"))
+        else:
+            values[key] = checked
+    if any(p.is_error for p in problems):
+        raise ProblemsError(problems)
+    return SiteConfig(**values), problems
+
+
+def with_base_url(config: SiteConfig, base_url: str) -> SiteConfig:
+    """Return the config with another base URL (``--base-url``), validated."""
+    checked, error = _check_value("base_url", base_url)
+    if error:
+        raise ProblemsError([Problem("--base-url", None, error)])
+    return replace(config, base_url=checked)
+
+
+def _unknown_key_message(key: str) -> str:
+    close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(KNOWN_KEYS)})"
+    return f"[tool.masthead] unknown key '{key}' is ignored{hint}"
+
+
+def _check_value(key: str, value: Any) -> tuple[Any, str | None]:
+    """Return (normalised value, None) or (None, message saying what to write instead)."""
+    checker = _CHECKERS.get(key, _check_text)
+    return checker(value)
+
+
+def _check_text(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"must be text, not {_type_name(value)}"
+    return value, None
+
+
+def _check_positive_int(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None, f"must be a whole number of at least 1, not {value!r}"
+    return value, None
+
+
+def _check_base_url(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"must be text, not {_type_name(value)}"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None, f'"{value}" is not an absolute http(s) URL (e.g. "https://example.org/news/")'
+    if parts.query or parts.fragment:
+        return None, f'"{value}" must not have a query or fragment'
+    return value if value.endswith("/") else value + "/", None
+
+
+def _check_timezone(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"must be text, not {_type_name(value)}"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None, f'"{value}" is not an IANA time zone name (e.g. "Europe/London", "UTC")'
+    return value, None
+
+
+def _check_language(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or not LANG_PATTERN.match(value):
+        return None, f'{value!r} is not a BCP 47 language tag (e.g. "en", "en-GB", "ur")'
+    return value, None
+
+
+def _check_permalink(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"must be text, not {_type_name(value)}"
+    pattern = value.lstrip("/")
+    names = re.findall(r"{(\w*)}", pattern)
+    unknown = [n for n in names if n not in PERMALINK_FIELDS]
+    if unknown:
+        return None, (
+            f"unknown placeholder {{{unknown[0]}}}; use {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)}"
+        )
+    if "slug" not in names:
+        return None, f'"{value}" must contain {{slug}} so that every article gets its own URL'
+    if not (pattern.endswith("/") or pattern.endswith(".html")):
+        return None, f'"{value}" must end with "/" (pretty URLs) or ".html"'
+    if ".." in pattern.split("/") or "\\" in pattern:
+        return None, f'"{value}" must not contain ".." or backslashes'
+    return pattern, None
+
+
+def _check_extensions(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None, 'must be a list of Python-Markdown extension names, e.g. ["extra", "toc"]'
+    return tuple(value), None
+
+
+def _check_folder(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return None, "must be a folder name relative to the site"
+    return value, None
+
+
+_CHECKERS = {
+    "per_page": _check_positive_int,
+    "summary_length": _check_positive_int,
+    "related_count": _check_positive_int,
+    "base_url": _check_base_url,
+    "timezone": _check_timezone,
+    "language": _check_language,
+    "permalink": _check_permalink,
+    "markdown_extensions": _check_extensions,
+    "content_dir": _check_folder,
+    "templates_dir": _check_folder,
+    "output_dir": _check_folder,
+}
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None

@@ -1,0 +1,207 @@
+"""Immutable records that cross stage boundaries.
+
+Everything here is a frozen dataclass of plain values (strings, numbers, aware datetimes,
+tuples and read-only dicts), so records can be compared, fingerprinted and sent to worker
+processes. Relations between records are by position in ``Archive.articles``, never by
+object reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, printed as ``path:line: severity: message``."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        """True for problems that fail the build (as opposed to warnings)."""
+        return self.severity == ERROR
+
+
+class ProblemsError(Exception):
+    """Raised when a stage cannot go on; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named link to a site-relative URL, with an article count where meaningful."""
+
+    name: str
+    url: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Article:
+    """One parsed, validated article. ``rel`` is its path below the content folder."""
+
+    rel: str
+    title: str
+    slug: str
+    url: str
+    date: datetime
+    category: Link
+    source: Link
+    authors: tuple[Link, ...] = ()
+    tags: tuple[Link, ...] = ()
+    summary: str = ""
+    body_html: str = ""
+    word_count: int = 0
+    updated: datetime | None = None
+    draft: bool = False
+    lang: str | None = None
+    dir: str = "ltr"
+    location: str | None = None
+    source_url: str | None = None
+    image: str | None = None
+    aliases: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+    """Content hash of the source file: what a page that shows this article depends on."""
+
+    @property
+    def last_modified(self) -> datetime:
+        """The latest of ``date`` and ``updated``."""
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One numbered link in a pagination window."""
+
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where a listing page sits among its siblings."""
+
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+    links: tuple[PageLink | None, ...]
+
+
+@dataclass(frozen=True)
+class PeriodNav:
+    """Navigation of a date archive: the enclosing period and the neighbours with articles."""
+
+    up: Link | None
+    prev: Link | None
+    next: Link | None
+
+
+@dataclass(frozen=True)
+class YearEntry:
+    """One year of the archive overview, with its months."""
+
+    link: Link
+    months: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    """A category, tag, source or author: its canonical link and its articles (positions)."""
+
+    kind: str
+    link: Link
+    articles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, month or day that has articles. ``key`` is (year,), (year, month) or (y, m, d)."""
+
+    key: tuple[int, ...]
+    link: Link
+    articles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Archive:
+    """The whole archive, indexed: articles newest first, taxonomies and date periods."""
+
+    articles: tuple[Article, ...]
+    terms: dict[str, tuple[TermEntry, ...]]
+    years: tuple[Period, ...]
+    months: tuple[Period, ...]
+    days: tuple[Period, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One planned output page.
+
+    ``values`` holds plain template variables; ``refs`` names template variables that are
+    articles, given as positions in ``Archive.articles`` (an int, a tuple of ints, or None), so
+    a page's inputs can be fingerprinted from the digests of the articles it shows.
+    ``sources`` are the content files responsible for the page (for collision messages).
+    """
+
+    url: str
+    template: str
+    kind: str
+    title: str
+    lang: str
+    dir: str = "ltr"
+    description: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, int | tuple[int, ...] | None] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line asks of one build."""
+
+    drafts: bool = False
+    future: bool = False
+    keep_going: bool = False
+    base_url: str | None = None
+    output: str | None = None
+    now: datetime | None = None
+    write: bool = True
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the summary line and for tests."""
+
+    articles: int = 0
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped_drafts: int = 0
+    skipped_future: int = 0
+    problems: tuple[Problem, ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that fail the build."""
+        return tuple(p for p in self.problems if p.is_error)

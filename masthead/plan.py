@@ -1,0 +1,274 @@
+"""Page planning: every page the site has, its URL, template and inputs.
+
+Planning is cheap and runs on every build. A Page names the articles it shows by position
+in the archive, so its inputs can be fingerprinted without rendering it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from . import urls
+from .config import SiteConfig
+from .index import MONTH_NAMES
+from .model import (
+    Archive,
+    Link,
+    Page,
+    PageLink,
+    Pagination,
+    Period,
+    PeriodNav,
+    Problem,
+    YearEntry,
+)
+
+PAGINATION_WINDOW = 2
+KIND_HEADINGS = {"category": "Category", "tag": "Tag", "source": "Source", "author": "Author"}
+LISTING_HEADINGS = {
+    "category": "Categories",
+    "tag": "Tags",
+    "source": "Sources",
+    "author": "Authors",
+}
+
+
+def plan_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
+    """Every page of the site, in a deterministic order."""
+    pages: list[Page] = []
+    pages.extend(_article_pages(archive, config))
+    pages.extend(_listing(config, "", "home", config.title, tuple(range(len(archive.articles)))))
+    for kind in urls.TAXONOMIES:
+        pages.extend(_term_pages(archive, config, kind))
+    pages.extend(_period_pages(archive, config))
+    pages.append(_archive_overview(archive, config))
+    pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", "Page not found"))
+    pages.extend(_alias_pages(archive, config))
+    return tuple(pages)
+
+
+def page_collisions(pages: tuple[Page, ...], content_prefix: str) -> list[Problem]:
+    """Problems for pages that would write the same output file, naming what produced each."""
+    by_file: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        by_file[urls.output_rel(page.url)].append(page)
+    problems = []
+    for rel, clashing in by_file.items():
+        if len(clashing) < 2:
+            continue
+        owners = " and ".join(_describe_page(p, content_prefix) for p in clashing)
+        path = next((content_prefix + s for p in clashing for s in p.sources), rel)
+        problems.append(
+            Problem(
+                path,
+                None,
+                f"{owners} would both be written to {rel}; change a slug or the permalink",
+            )
+        )
+    return problems
+
+
+def navigation(archive: Archive) -> tuple[Link, ...]:
+    """Categories for the site header, by name. Without counts: adding an article must not
+    change every page of the site."""
+    return tuple(Link(e.link.name, e.link.url) for e in archive.terms["category"])
+
+
+def sections() -> tuple[Link, ...]:
+    """Links to the listing pages and the archive overview."""
+    listing = tuple(Link(LISTING_HEADINGS[k], urls.listing_url(k)) for k in urls.TAXONOMIES)
+    return (*listing, Link("Archive", urls.ARCHIVE_URL))
+
+
+def _page(config: SiteConfig, url: str, template: str, kind: str, title: str, **fields) -> Page:
+    return Page(url=url, template=template, kind=kind, title=title, lang=config.language, **fields)
+
+
+def _describe_page(page: Page, content_prefix: str) -> str:
+    if page.sources:
+        return f"{page.kind} page from {', '.join(content_prefix + s for s in page.sources)}"
+    return f"the {page.kind} page /{page.url}"
+
+
+def _article_pages(archive: Archive, config: SiteConfig) -> list[Page]:
+    related = _related_positions(archive, config.related_count)
+    last = len(archive.articles) - 1
+    pages = []
+    for position, article in enumerate(archive.articles):
+        refs = {
+            "article": position,
+            "newer": position - 1 if position > 0 else None,
+            "older": position + 1 if position < last else None,
+            "related": related[position],
+        }
+        pages.append(
+            Page(
+                url=article.url,
+                template="article.html",
+                kind="article",
+                title=article.title,
+                lang=article.lang or config.language,
+                dir=article.dir,
+                description=article.summary,
+                refs=refs,
+                sources=(article.rel,),
+            )
+        )
+    return pages
+
+
+def _related_positions(archive: Archive, count: int) -> list[tuple[int, ...]]:
+    """For each article, the nearest articles in date of the same category, newest first.
+
+    Nearest rather than newest, so that a new article changes only its neighbours' pages."""
+    related: list[tuple[int, ...]] = [()] * len(archive.articles)
+    for entry in archive.terms["category"]:
+        members = entry.articles
+        for index, position in enumerate(members):
+            chosen = []
+            for step in range(1, len(members)):
+                for neighbour in (index - step, index + step):
+                    if 0 <= neighbour < len(members) and len(chosen) < count:
+                        chosen.append(members[neighbour])
+                if len(chosen) >= count or step > count:
+                    break
+            related[position] = tuple(sorted(chosen))
+    return related
+
+
+def _listing(
+    config: SiteConfig,
+    base: str,
+    kind: str,
+    heading: str,
+    positions: tuple[int, ...],
+    period_nav: PeriodNav | None = None,
+) -> list[Page]:
+    """The paginated list pages of one index (home, a term or a period)."""
+    per_page = config.per_page
+    total = max(1, -(-len(positions) // per_page))
+    pages = []
+    for number in range(1, total + 1):
+        url = urls.paginated_url(base, number)
+        title = heading if number == 1 else f"{heading} (page {number} of {total})"
+        values = {
+            "heading": heading,
+            "pagination": _pagination(base, number, total),
+            "period_nav": period_nav,
+            "feed_url": None,
+        }
+        chunk = positions[(number - 1) * per_page : number * per_page]
+        pages.append(
+            _page(config, url, "list.html", kind, title, values=values, refs={"articles": chunk})
+        )
+    return pages
+
+
+def _pagination(base: str, number: int, total: int) -> Pagination:
+    shown = sorted(
+        {
+            1,
+            total,
+            *range(max(1, number - PAGINATION_WINDOW), min(total, number + PAGINATION_WINDOW) + 1),
+        }
+    )
+    links: list[PageLink | None] = []
+    for previous, n in zip([0, *shown], shown, strict=False):
+        if n - previous > 1:
+            links.append(None)
+        links.append(PageLink(n, urls.paginated_url(base, n), n == number))
+    return Pagination(
+        number=number,
+        total=total,
+        prev_url=urls.paginated_url(base, number - 1) if number > 1 else None,
+        next_url=urls.paginated_url(base, number + 1) if number < total else None,
+        links=tuple(links),
+    )
+
+
+def _term_pages(archive: Archive, config: SiteConfig, kind: str) -> list[Page]:
+    entries = archive.terms[kind]
+    pages = []
+    for entry in entries:
+        heading = f"{KIND_HEADINGS[kind]}: {entry.link.name}"
+        pages.extend(_listing(config, entry.link.url, kind, heading, entry.articles))
+    values = {"heading": LISTING_HEADINGS[kind], "terms": tuple(e.link for e in entries)}
+    pages.append(
+        _page(
+            config,
+            urls.listing_url(kind),
+            "terms.html",
+            "terms",
+            LISTING_HEADINGS[kind],
+            values=values,
+        )
+    )
+    return pages
+
+
+def _period_pages(archive: Archive, config: SiteConfig) -> list[Page]:
+    overview = Link("Archive", urls.ARCHIVE_URL)
+    years = {p.key: p.link for p in archive.years}
+    months = {p.key: p.link for p in archive.months}
+    pages = []
+    for kind, periods, parent in (
+        ("year", archive.years, lambda key: overview),
+        ("month", archive.months, lambda key: years[key[:1]]),
+        ("day", archive.days, lambda key: months[key[:2]]),
+    ):
+        for index, period in enumerate(periods):
+            nav = PeriodNav(
+                up=_plain(parent(period.key)),
+                prev=_plain(periods[index + 1].link) if index + 1 < len(periods) else None,
+                next=_plain(periods[index - 1].link) if index > 0 else None,
+            )
+            pages.extend(
+                _listing(config, period.link.url, kind, period.link.name, period.articles, nav)
+            )
+    return pages
+
+
+def _plain(link: Link) -> Link:
+    """A link without its count, so that a page does not change when a neighbour grows."""
+    return Link(link.name, link.url)
+
+
+def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
+    months_of: dict[int, list[Period]] = defaultdict(list)
+    for month in archive.months:
+        months_of[month.key[0]].append(month)
+    years = tuple(
+        YearEntry(
+            link=year.link,
+            months=tuple(
+                Link(MONTH_NAMES[m.key[1] - 1], m.link.url, m.link.count)
+                for m in sorted(months_of[year.key[0]], key=lambda m: m.key)
+            ),
+        )
+        for year in archive.years
+    )
+    return _page(
+        config,
+        urls.ARCHIVE_URL,
+        "archive.html",
+        "archive",
+        "Archive",
+        values={"heading": "Archive", "years": years},
+    )
+
+
+def _alias_pages(archive: Archive, config: SiteConfig) -> list[Page]:
+    return [
+        _page(
+            config,
+            alias,
+            "alias.html",
+            "alias",
+            f"Moved: {article.title}",
+            values={"target": article.url},
+            refs={"article": position},
+            sources=(article.rel,),
+        )
+        for position, article in enumerate(archive.articles)
+        for alias in article.aliases
+    ]

@@ -1,0 +1,167 @@
+"""Jinja: the environment (site templates over the theme), and rendering planned pages."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .config import SiteConfig
+from .index import MONTH_NAMES
+from .model import Archive, Article, Link, Page, Problem
+
+STATIC_FOLDER = "static"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What templates see as ``site``."""
+
+    title: str
+    description: str
+    language: str
+    base_url: str
+
+
+def theme_path() -> Path:
+    """The default theme: inside the installed package, or the repository's ``templates/``."""
+    packaged = Path(__file__).parent / "theme"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_paths(site_path: Path, config: SiteConfig) -> tuple[Path, ...]:
+    """Where templates are looked up: the site's own folder first, then the theme."""
+    own = site_path / config.templates_dir
+    theme = theme_path()
+    paths = [own] if own.is_dir() else []
+    if not own.is_dir() or own.resolve() != theme.resolve():
+        paths.append(theme)
+    return tuple(paths)
+
+
+def make_environment(
+    paths: tuple[Path, ...], config: SiteConfig, nav: tuple[Link, ...], sections: tuple[Link, ...]
+) -> jinja2.Environment:
+    """A strict, autoescaping environment with masthead's globals and filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in paths]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = config.base_path
+    env.globals.update(
+        site=SiteView(config.title, config.description, config.language, config.base_url),
+        url=partial(urls.href, base_path),
+        abs_url=partial(urls.absolute, config.base_url),
+        asset=lambda name: urls.href(base_path, f"{urls.STATIC_PREFIX}{name}"),
+        nav=nav,
+        sections=sections,
+    )
+    env.filters.update(longdate=longdate, isodate=isodate, monthname=monthname)
+    return env
+
+
+def longdate(when: datetime) -> str:
+    """``23 September 2017``, the same on every machine whatever its locale."""
+    return f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
+
+
+def isodate(when: datetime) -> str:
+    """ISO 8601 with the offset, for ``<time datetime>`` and feeds."""
+    return when.isoformat()
+
+
+def monthname(month: int) -> str:
+    """English month name of a month number."""
+    return MONTH_NAMES[month - 1]
+
+
+class ArticleView:
+    """An Article as templates see it: ``body_html`` marked safe, fields passed through."""
+
+    __slots__ = ("_article",)
+
+    def __init__(self, article: Article):
+        self._article = article
+
+    def __getattr__(self, name: str):
+        return getattr(self._article, name)
+
+    @property
+    def body_html(self) -> Markup:
+        """The rendered body, trusted: it comes from the archive's own Markdown."""
+        return Markup(self._article.body_html)
+
+
+def page_context(page: Page, archive: Archive) -> dict:
+    """Template variables of one page: its values plus the articles its refs name."""
+    context = dict(page.values)
+    for name, ref in page.refs.items():
+        if ref is None:
+            context[name] = None
+        elif isinstance(ref, int):
+            context[name] = ArticleView(archive.articles[ref])
+        else:
+            context[name] = tuple(ArticleView(archive.articles[i]) for i in ref)
+    context["page"] = page
+    return context
+
+
+def render_page(env: jinja2.Environment, page: Page, archive: Archive) -> bytes:
+    """Render one page to UTF-8 bytes (template errors propagate)."""
+    template = env.get_template(page.template)
+    return template.render(page_context(page, archive)).encode("utf-8")
+
+
+def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:
+    """Turn an exception raised while rendering into a Problem naming template and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = _shown_path(exc.filename or exc.name or page.template, site_path)
+        return Problem(path, exc.lineno, f"template syntax error: {exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Problem(page.template, None, f"template not found: {exc.name}")
+    frame = _innermost_template_frame(exc)
+    path, line = frame if frame else (page.template, None)
+    message = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+    return Problem(
+        _shown_path(path, site_path), line, f"template error: {message} (rendering /{page.url})"
+    )
+
+
+def _innermost_template_frame(exc: Exception) -> tuple[str, int] | None:
+    frames = [
+        (f.filename, f.lineno)
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.endswith((".html", ".xml", ".txt", ".j2"))
+    ]
+    return frames[-1] if frames else None
+
+
+def _shown_path(filename: str, site_path: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_path.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def static_files(paths: tuple[Path, ...]) -> dict[str, Path]:
+    """Static files of the site and the theme, by output path; the site's own files win."""
+    found: dict[str, Path] = {}
+    for root in reversed(paths):
+        folder = root / STATIC_FOLDER
+        if not folder.is_dir():
+            continue
+        for file_path in sorted(folder.rglob("*")):
+            if file_path.is_file() and not file_path.name.startswith("."):
+                found[urls.STATIC_PREFIX + file_path.relative_to(folder).as_posix()] = file_path
+    return dict(sorted(found.items()))

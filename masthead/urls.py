@@ -1,0 +1,115 @@
+"""Every URL and output-path rule of the site, and nowhere else.
+
+Internal URLs are site-relative POSIX strings without a leading slash: ``""`` is the home
+page, ``"2017/09/"`` a month archive. ``href`` turns one into a link that honours a sub-path
+``base_url``; ``output_rel`` into the file that serves it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from urllib.parse import quote
+
+TAXONOMIES = ("category", "tag", "source", "author")
+TAXONOMY_PLURALS = {
+    "category": "categories",
+    "tag": "tags",
+    "source": "sources",
+    "author": "authors",
+}
+ARCHIVE_URL = "archive/"
+NOT_FOUND_FILE = "404.html"
+STATIC_PREFIX = "static/"
+
+_NON_WORD = re.compile(r"[^\w]+")
+_SLUG_PATTERN = re.compile(r"^\w[\w.~-]*$")
+
+
+def slugify(text: str) -> str:
+    """Lower-case URL slug: words joined by hyphens; non-Latin letters are kept as they are."""
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    return _NON_WORD.sub("-", normal.replace("_", "-")).strip("-")
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` is not safe as one URL segment, or None when it is."""
+    if "\x00" in slug:
+        return "must not contain a NUL character"
+    if "/" in slug or "\\" in slug:
+        return "must not contain '/' or '\\' (a slug is one URL segment)"
+    if ".." in slug:
+        return "must not contain '..'"
+    if not _SLUG_PATTERN.match(slug):
+        return (
+            "may hold only letters, digits, '-', '_', '.' and '~', starting with a letter or digit"
+        )
+    return None
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why an old URL cannot be redirected safely inside the output, or None when it can."""
+    if "\x00" in alias:
+        return "must not contain a NUL character"
+    if "\\" in alias or "://" in alias or alias.startswith("//"):
+        return "must be a path on this site such as /old/2017/story.html"
+    segments = alias.strip("/").split("/")
+    if any(s in ("", ".", "..") for s in segments):
+        return "must not contain empty, '.' or '..' segments"
+    return None
+
+
+def normalise_alias(alias: str) -> str:
+    """Site-relative form of a valid alias: ``/old/story.html`` -> ``old/story.html``."""
+    rel = alias.strip("/")
+    return rel if "." in rel.rsplit("/", 1)[-1] else rel + "/"
+
+
+def article_url(pattern: str, date: datetime, slug: str, category_slug: str) -> str:
+    """The article's site-relative URL from the permalink pattern."""
+    return pattern.format(
+        year=f"{date.year:04d}",
+        month=f"{date.month:02d}",
+        day=f"{date.day:02d}",
+        slug=slug,
+        category=category_slug,
+    )
+
+
+def term_url(kind: str, slug: str) -> str:
+    """URL of one category, tag, source or author."""
+    return f"{kind}/{slug}/"
+
+
+def listing_url(kind: str) -> str:
+    """URL of the page listing every term of one taxonomy."""
+    return f"{TAXONOMY_PLURALS[kind]}/"
+
+
+def period_url(key: tuple[int, ...]) -> str:
+    """URL of a year (2017,), month (2017, 9) or day (2017, 9, 23) archive."""
+    first, *rest = key
+    return "/".join([f"{first:04d}", *(f"{part:02d}" for part in rest)]) + "/"
+
+
+def paginated_url(base: str, number: int) -> str:
+    """URL of page ``number`` (1-based) of a listing at ``base``."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def output_rel(url: str) -> str:
+    """The output file (relative to the output folder) that serves a site-relative URL."""
+    if url == "" or url.endswith("/"):
+        return url + "index.html"
+    return url
+
+
+def href(base_path: str, url: str) -> str:
+    """Link to a site-relative URL under the site's base path, percent-encoded."""
+    return base_path + quote(url, safe="/~.-_")
+
+
+def absolute(base_url: str, url: str) -> str:
+    """Absolute URL of a site-relative URL."""
+    return base_url + quote(url, safe="/~.-_")

@@ -1,0 +1,164 @@
+"""Output: refuse dangerous folders, stage files, move them in atomically, prune stale ones.
+
+A build stages every new or changed file in a hidden folder inside the output folder (same
+file system, so ``os.replace`` is atomic) and moves them into place only when the whole
+build succeeded: a failed build leaves the previous output untouched. A manifest records
+what masthead wrote, so that files no build produces any more are removed and nothing
+masthead did not write is ever deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_NAME = ".masthead-manifest.json"
+STAGING_NAME = ".masthead-staging"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Counts of one commit to the output folder."""
+
+    written: int
+    unchanged: int
+    removed: int
+
+
+def output_folder_problem(
+    site_path: Path, output_path: Path, protected: tuple[Path, ...]
+) -> str | None:
+    """Why writing the build into ``output_path`` could destroy someone's work, or None."""
+    output = output_path.resolve()
+    site = site_path.resolve()
+    if output == Path(output.anchor) or output == Path.home().resolve():
+        return (
+            f"refusing to write the site into {output}: choose a dedicated folder such as output/"
+        )
+    if output == site or site.is_relative_to(output):
+        return f"refusing to write the site into {output}: it holds the site itself; use a subfolder such as output/"
+    for folder in protected:
+        folder = folder.resolve()
+        if output == folder or output.is_relative_to(folder) or folder.is_relative_to(output):
+            return f"refusing to write the site into {output}: it overlaps {folder}"
+    for name in ("content", "templates", "pyproject.toml"):
+        if (output / name).exists():
+            return f"refusing to write the site into {output}: it holds {name}, which looks like a site's source"
+    return None
+
+
+class OutputWriter:
+    """Stages files for one build and commits them to the output folder."""
+
+    def __init__(self, output_path: Path):
+        self.output_path = output_path
+        self.staging_path = output_path / STAGING_NAME
+        self.previous = _read_manifest(output_path / MANIFEST_NAME)
+        self.current: dict[str, list] = {}
+        self.staged: list[tuple[str, Path]] = []
+        self.unchanged = 0
+        shutil.rmtree(self.staging_path, ignore_errors=True)  # left by a killed build
+
+    def add(self, rel: str, data: bytes) -> None:
+        """Offer one output file; it is staged only if its bytes differ from what is there."""
+        if rel in self.current:
+            raise ValueError(f"{rel} was offered twice")
+        digest = hashlib.sha256(data).hexdigest()
+        if self._is_unchanged(rel, digest, data):
+            self.current[rel] = self.previous.get(rel) or self._record(rel, digest)
+            self.unchanged += 1
+            return
+        self.staging_path.mkdir(parents=True, exist_ok=True)
+        temp = self.staging_path / f"{len(self.staged)}.tmp"
+        temp.write_bytes(data)
+        self.staged.append((rel, temp))
+        self.current[rel] = [digest, -1, -1]
+
+    def commit(self) -> WriteResult:
+        """Move staged files into place, remove files an earlier build wrote and this one did
+        not, and record the new manifest."""
+        pending = {**self.previous, **self.current}
+        _write_manifest(self.output_path / MANIFEST_NAME, pending)  # survives a crash below
+        for rel, temp in self.staged:
+            destination = self.output_path / rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, destination)
+            self.current[rel] = self._record(rel, self.current[rel][0])
+        removed = self._prune()
+        _write_manifest(self.output_path / MANIFEST_NAME, self.current)
+        shutil.rmtree(self.staging_path, ignore_errors=True)
+        return WriteResult(len(self.staged), self.unchanged, removed)
+
+    def abort(self) -> None:
+        """Throw away what was staged; the output folder stays as it was."""
+        shutil.rmtree(self.staging_path, ignore_errors=True)
+
+    def _is_unchanged(self, rel: str, digest: str, data: bytes) -> bool:
+        path = self.output_path / rel
+        known = self.previous.get(rel)
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if known:
+            return known == [digest, stat.st_size, stat.st_mtime_ns]
+        # First build over an existing folder: compare the bytes themselves.
+        return stat.st_size == len(data) and path.read_bytes() == data
+
+    def _record(self, rel: str, digest: str) -> list:
+        stat = (self.output_path / rel).stat()
+        return [digest, stat.st_size, stat.st_mtime_ns]
+
+    def _prune(self) -> int:
+        removed = 0
+        for rel in sorted(set(self.previous) - set(self.current)):
+            path = self.output_path / rel
+            if path.is_file():
+                path.unlink()
+                removed += 1
+                _remove_empty_parents(path.parent, self.output_path)
+        return removed
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _read_manifest(path: Path) -> dict[str, list]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files", {}) if isinstance(data, dict) else {}
+    return {
+        rel: entry for rel, entry in files.items() if _is_safe_rel(rel) and isinstance(entry, list)
+    }
+
+
+def _write_manifest(path: Path, files: dict[str, list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(
+        json.dumps({"version": 1, "files": dict(sorted(files.items()))}), encoding="utf-8"
+    )
+    os.replace(temp, path)
+
+
+def _is_safe_rel(rel: str) -> bool:
+    """A manifest entry must stay inside the output folder, even if the manifest was edited."""
+    parts = rel.split("/")
+    return (
+        bool(rel)
+        and not rel.startswith("/")
+        and "\\" not in rel
+        and not any(p in ("", ".", "..") for p in parts)
+    )
