@@ -12,7 +12,8 @@ from pathlib import Path
 from . import __version__
 from .config import load_config
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
-from .pipeline import build
+from .pipeline import build, clean
+from .progress import ProgressBar
 from .scaffold import init_site, new_article
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -58,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build the valid articles despite errors (still exits 1)",
     )
+    _add_speed_options(build_cmd)
     verbosity = build_cmd.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print time per stage")
@@ -69,6 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Validate the whole site without writing anything: for pre-commit hooks and CI.",
     )
     _add_site_options(check_cmd)
+    _add_speed_options(check_cmd)
     check_cmd.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     check_cmd.set_defaults(handler=_check)
 
@@ -88,6 +91,22 @@ def make_parser() -> argparse.ArgumentParser:
         "--site", default=".", metavar="DIR", help="site folder (default: current folder)"
     )
     new_cmd.set_defaults(handler=_new)
+
+    clean_cmd = commands.add_parser(
+        "clean",
+        help="remove the cache and the files masthead wrote",
+        description="Remove the cache folder and every output file that masthead wrote (files it did not write are kept).",
+    )
+    clean_cmd.add_argument(
+        "--site", default=".", metavar="DIR", help="site folder (default: current folder)"
+    )
+    clean_cmd.add_argument(
+        "--output", metavar="DIR", help="output folder (default: output_dir, 'output')"
+    )
+    clean_cmd.add_argument(
+        "--cache-dir", metavar="DIR", help="cache folder (default: .masthead-cache in the site)"
+    )
+    clean_cmd.set_defaults(handler=_clean)
 
     init_cmd = commands.add_parser(
         "init",
@@ -112,6 +131,35 @@ def _add_site_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_speed_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    command.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse and render everything; do not read or write the cache",
+    )
+    command.add_argument(
+        "--cache-dir", metavar="DIR", help="cache folder (default: .masthead-cache in the site)"
+    )
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
     return BuildOptions(
         drafts=args.drafts,
@@ -120,18 +168,36 @@ def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
         base_url=getattr(args, "base_url", None),
         output=getattr(args, "output", None),
         write=write,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        cache_dir=args.cache_dir,
     )
 
 
 def _build(args: argparse.Namespace) -> int:
-    report = build(Path(args.site), _options(args, write=True))
+    progress = ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    report = build(Path(args.site), _options(args, write=True), progress)
+    if progress:
+        progress.clear()
     _print_problems(report.problems, args.quiet)
     if not args.quiet:
         print(_summary(report, wrote=not (report.errors and not args.keep_going)))
     if args.verbose:
+        print(f"  sources: {report.parsed} parsed, {report.reused} from the cache")
         for name, seconds in report.timings:
             print(f"  {name:<8} {seconds:7.3f} s")
     return EXIT_PROBLEMS if report.errors else EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    site_path = Path(args.site)
+    config, _ = load_config(site_path)
+    options = BuildOptions(output=args.output, cache_dir=args.cache_dir)
+    removed = clean(site_path, config, options)
+    print(
+        f"masthead clean: removed {removed.files} output files and {'the cache' if removed.cache else 'no cache'}"
+    )
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -172,17 +238,23 @@ def _init(args: argparse.Namespace) -> int:
 def _summary(report: BuildReport, wrote: bool) -> str:
     seconds = sum(t for _, t in report.timings)
     if not wrote:
-        return f"masthead: {len(report.errors)} errors; nothing written (output/ unchanged) in {seconds:.2f} s"
-    skipped = []
-    if report.skipped_drafts:
-        skipped.append(f"{report.skipped_drafts} drafts")
-    if report.skipped_future:
-        skipped.append(f"{report.skipped_future} future")
-    left_out = f", left out {' and '.join(skipped)}" if skipped else ""
+        return f"masthead: {_count(len(report.errors), 'error')}; nothing written (output unchanged); {seconds:.2f} s"
+    left_out = [_count(report.skipped_drafts, "draft"), f"{report.skipped_future} future"]
+    left = [
+        text
+        for text, n in zip(left_out, (report.skipped_drafts, report.skipped_future), strict=True)
+        if n
+    ]
+    note = f" ({', '.join(left)} left out)" if left else ""
     return (
-        f"masthead: {report.articles} articles{left_out}; {report.pages} pages: "
-        f"{report.written} written, {report.unchanged} unchanged, {report.removed} removed; in {seconds:.2f} s"
+        f"masthead: {_count(report.articles, 'article')}{note}, {_count(report.pages, 'page')}; "
+        f"{report.rendered} rendered; files: {report.written} written, {report.unchanged} unchanged, "
+        f"{report.removed} removed; {seconds:.2f} s"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _print_problems(problems: Sequence[Problem], quiet: bool) -> None:

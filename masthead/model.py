@@ -185,6 +185,10 @@ class BuildOptions:
     output: str | None = None
     now: datetime | None = None
     write: bool = True
+    jobs: int = 0
+    """Worker processes; 0 means one per CPU."""
+    use_cache: bool = True
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,9 @@ class BuildReport:
 
     articles: int = 0
     pages: int = 0
+    parsed: int = 0
+    reused: int = 0
+    rendered: int = 0
     written: int = 0
     unchanged: int = 0
     removed: int = 0

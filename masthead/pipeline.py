@@ -1,25 +1,38 @@
 """``build(site_path, options)``: the whole pipeline, read top to bottom.
 
-config -> load -> index -> plan -> render -> write. Nothing is written unless every stage
-before it succeeded (or ``keep_going`` asks to build what is valid).
+config -> load -> index -> plan -> render -> write. Every build plans every page; only
+pages whose fingerprint changed are rendered. Nothing is written unless every stage before
+it succeeded (or ``keep_going`` asks to build what is valid).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import content, markup, urls
+from . import markup, urls
+from .cache import ParseCache, remove_cache
 from .config import SiteConfig, load_config, with_base_url
+from .fingerprint import (
+    TemplateFingerprints,
+    article_fingerprints,
+    page_fingerprint,
+    parse_fingerprint,
+    site_fingerprint,
+)
 from .index import build_archive, url_collisions
-from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
+from .load import load_sources
+from .model import Archive, Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
 from .plan import navigation, page_collisions, plan_pages, sections
-from .render import make_environment, render_page, static_files, template_paths, template_problem
+from .render import make_environment, static_files, template_paths
+from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
 from .write import OutputWriter, output_folder_problem
+
+CACHE_DIR = ".masthead-cache"
 
 
 @dataclass
@@ -35,54 +48,73 @@ class _Stages:
         self.timings.append((name, time.perf_counter() - start))
 
 
-def build(site_path: Path, options: BuildOptions = BuildOptions()) -> BuildReport:  # noqa: B008
+def build(
+    site_path: Path, options: BuildOptions | None = None, progress: Progress | None = None
+) -> BuildReport:
     """Build the site in ``site_path``. Raises ProblemsError for configuration problems."""
+    options = options or BuildOptions()
     stages = _Stages()
+    jobs = options.jobs or default_jobs()
     with stages.stage("config"):
         config, problems = _configure(site_path, options)
         output_path = resolve_output(site_path, config, options)
-    with stages.stage("load"):
-        articles, load_problems = load_articles(site_path, config)
-        problems += load_problems
-        articles, skipped_drafts, skipped_future = _published(articles, options)
-        collisions = url_collisions(articles, _content_prefix(config))
-        problems += collisions
-        articles = _without_files(articles, collisions, _content_prefix(config))
-    with stages.stage("index"):
-        archive, index_problems = build_archive(articles, _content_prefix(config))
-        problems += index_problems
-        pages = plan_pages(archive, config)
-        page_problems = page_collisions(pages, _content_prefix(config))
-        problems += page_problems
-        pages = _first_page_per_file(pages)
-    report = BuildReport(
-        articles=len(archive.articles),
-        pages=len(pages),
-        skipped_drafts=skipped_drafts,
-        skipped_future=skipped_future,
-    )
-    if _has_errors(problems) and not options.keep_going:
-        return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
-    with stages.stage("render"):
-        env = make_environment(
-            template_paths(site_path, config), config, navigation(archive), sections()
+        cache = ParseCache(cache_path(site_path, options), parse_fingerprint(config))
+    try:
+        with stages.stage("load"):
+            loaded = load_sources(site_path, config, cache, jobs, progress)
+            problems += loaded.problems
+            articles, drafts, future = _published(loaded.articles, options)
+            collisions = url_collisions(articles, _content_prefix(config))
+            problems += collisions
+            articles = _without_files(articles, collisions, _content_prefix(config))
+        with stages.stage("index"):
+            archive, index_problems = build_archive(articles, _content_prefix(config))
+            problems += index_problems
+            pages = plan_pages(archive, config)
+            page_problems = page_collisions(pages, _content_prefix(config))
+            problems += page_problems
+            pages = _first_page_per_file(pages)
+        report = BuildReport(
+            articles=len(archive.articles),
+            pages=len(pages),
+            parsed=loaded.parsed,
+            reused=loaded.reused,
+            skipped_drafts=drafts,
+            skipped_future=future,
         )
-        writer = OutputWriter(output_path) if options.write else None
-        render_problems = _render_all(
-            pages, archive, env, site_path, writer.add if writer else None
-        )
-        problems += render_problems
-    with stages.stage("write"):
-        if writer and render_problems and not options.keep_going:
-            writer.abort()
-        elif writer:
-            for rel, file_path in static_files(template_paths(site_path, config)).items():
-                writer.add(rel, file_path.read_bytes())
-            result = writer.commit()
-            report = replace(
-                report, written=result.written, unchanged=result.unchanged, removed=result.removed
-            )
+        if _has_errors(problems) and not options.keep_going:
+            return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
+        with stages.stage("render"):
+            paths = template_paths(site_path, config)
+            setup = RenderSetup(paths, config, navigation(archive), sections(), archive, site_path)
+            writer = OutputWriter(output_path) if options.write else None
+            tasks = _pages_to_render(pages, setup, cache, writer, options.use_cache)
+            render_problems = _render(tasks, setup, writer, jobs, progress)
+            problems += render_problems
+            report = replace(report, rendered=len(tasks))
+        with stages.stage("write"):
+            if writer and render_problems and not options.keep_going:
+                writer.abort()
+            elif writer:
+                for rel, file_path in static_files(paths).items():
+                    writer.add(rel, file_path.read_bytes())
+                result = writer.commit()
+                report = replace(
+                    report,
+                    written=result.written,
+                    unchanged=result.unchanged,
+                    removed=result.removed,
+                )
+    finally:
+        cache.close()
     return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
+
+
+def cache_path(site_path: Path, options: BuildOptions) -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    if not options.use_cache:
+        return None
+    return Path(options.cache_dir) if options.cache_dir else site_path / CACHE_DIR
 
 
 def resolve_output(site_path: Path, config: SiteConfig, options: BuildOptions) -> Path:
@@ -97,34 +129,6 @@ def resolve_output(site_path: Path, config: SiteConfig, options: BuildOptions) -
     return output_path
 
 
-def load_articles(site_path: Path, config: SiteConfig) -> tuple[list[Article], list[Problem]]:
-    """Read and parse every source; return the valid articles and every problem found."""
-    content_path = site_path / config.content_dir
-    prefix = _content_prefix(config)
-    if not content_path.is_dir():
-        return [], [
-            Problem(
-                config.content_dir, None, "content folder not found; create it and add articles"
-            )
-        ]
-    converter = markup.make_converter(config.markdown_extensions)
-    articles: list[Article] = []
-    problems: list[Problem] = []
-    for rel in content.discover_sources(content_path):
-        source = content.read_source(content_path, rel, prefix + rel)
-        if source.problem:
-            problems.append(source.problem)
-            continue
-        assert source.text is not None
-        article, found = content.parse_article(
-            rel, source.text, config, converter, source.digest, prefix + rel
-        )
-        problems.extend(found)
-        if article:
-            articles.append(article)
-    return articles, problems
-
-
 def _configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:
     config, problems = load_config(site_path)
     if options.base_url:
@@ -137,34 +141,60 @@ def _configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list
     return config, list(problems)
 
 
-def _published(articles: list[Article], options: BuildOptions) -> tuple[list[Article], int, int]:
+def _published(
+    articles: tuple[Article, ...], options: BuildOptions
+) -> tuple[list[Article], int, int]:
+    """Leave out drafts and future-dated articles unless asked for; count each."""
     now = options.now or datetime.now(UTC)
-    drafts = [a for a in articles if a.draft and not options.drafts]
-    future = [
-        a
-        for a in articles
-        if a.date > now and not options.future and not (a.draft and not options.drafts)
-    ]
-    excluded = {a.rel for a in drafts} | {a.rel for a in future}
-    return [a for a in articles if a.rel not in excluded], len(drafts), len(future)
+    drafts = {a.rel for a in articles if a.draft and not options.drafts}
+    future = {
+        a.rel for a in articles if a.date > now and not options.future and a.rel not in drafts
+    }
+    kept = [a for a in articles if a.rel not in drafts and a.rel not in future]
+    return kept, len(drafts), len(future)
 
 
-def _render_all(
+def _pages_to_render(
     pages: tuple[Page, ...],
-    archive,
-    env,
-    site_path: Path,
-    emit: Callable[[str, bytes], None] | None,
+    setup: RenderSetup,
+    cache: ParseCache,
+    writer: OutputWriter | None,
+    incremental: bool,
+) -> list[RenderTask]:
+    """Every page whose fingerprint changed (or whose file was touched), with what it needs."""
+    env = make_environment(setup.template_paths, setup.config, setup.nav, setup.sections)
+    templates = TemplateFingerprints(env)
+    site = site_fingerprint(setup.config, setup.nav, setup.sections)
+    articles = article_fingerprints(setup.archive)
+    tasks = []
+    for page in pages:
+        fingerprint = page_fingerprint(page, site, templates(page.template), articles)
+        if incremental and writer and writer.keep_if_intact(urls.output_rel(page.url), fingerprint):
+            continue
+        tasks.append(RenderTask(page, _body_of(page, setup.archive, cache), fingerprint))
+    return tasks
+
+
+def _body_of(page: Page, archive: Archive, cache: ParseCache) -> str | None:
+    position = page.refs.get("article")
+    if page.kind != "article" or not isinstance(position, int):
+        return None
+    return cache.body(archive.articles[position].rel)
+
+
+def _render(
+    tasks: list[RenderTask],
+    setup: RenderSetup,
+    writer: OutputWriter | None,
+    jobs: int,
+    progress: Progress | None,
 ) -> list[Problem]:
     problems: dict[Problem, None] = {}
-    for page in pages:
-        try:
-            data = render_page(env, page, archive)
-        except Exception as exc:
-            problems.setdefault(template_problem(exc, page, site_path))
-            continue
-        if emit:
-            emit(urls.output_rel(page.url), data)
+    for result in render_tasks(tasks, setup, jobs, progress):
+        if result.problem:
+            problems.setdefault(result.problem)
+        elif writer and result.data is not None:
+            writer.add(result.rel, result.data, result.fingerprint)
     return _collapse_template_problems(list(problems))
 
 
@@ -207,3 +237,20 @@ def _has_errors(problems: list[Problem]) -> bool:
 
 def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message)))
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What ``clean`` removed."""
+
+    files: int
+    cache: bool
+
+
+def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned:
+    """Remove the cache folder and every output file masthead wrote; keep everything else."""
+    output_path = resolve_output(site_path, config, options)
+    files = OutputWriter(output_path).remove_all() if output_path.is_dir() else 0
+    cache_folder = cache_path(site_path, replace(options, use_cache=True))
+    had_cache = bool(cache_folder and remove_cache(cache_folder))
+    return Cleaned(files, had_cache)

@@ -86,12 +86,16 @@ def monthname(month: int) -> str:
 
 
 class ArticleView:
-    """An Article as templates see it: ``body_html`` marked safe, fields passed through."""
+    """An Article as templates see it: ``body_html`` marked safe, fields passed through.
 
-    __slots__ = ("_article",)
+    The archive's articles carry no bodies (the cache holds them); the page's own article
+    gets its body passed in."""
 
-    def __init__(self, article: Article):
+    __slots__ = ("_article", "_body")
+
+    def __init__(self, article: Article, body: str | None = None):
         self._article = article
+        self._body = body
 
     def __getattr__(self, name: str):
         return getattr(self._article, name)
@@ -99,27 +103,31 @@ class ArticleView:
     @property
     def body_html(self) -> Markup:
         """The rendered body, trusted: it comes from the archive's own Markdown."""
-        return Markup(self._article.body_html)
+        return Markup(self._body if self._body is not None else self._article.body_html)
 
 
-def page_context(page: Page, archive: Archive) -> dict:
-    """Template variables of one page: its values plus the articles its refs name."""
+def page_context(page: Page, archive: Archive, body: str | None = None) -> dict:
+    """Template variables of one page: its values plus the articles its refs name.
+
+    ``body`` is the body of the article named by the ``article`` ref, where there is one."""
     context = dict(page.values)
     for name, ref in page.refs.items():
         if ref is None:
             context[name] = None
         elif isinstance(ref, int):
-            context[name] = ArticleView(archive.articles[ref])
+            context[name] = ArticleView(archive.articles[ref], body if name == "article" else None)
         else:
             context[name] = tuple(ArticleView(archive.articles[i]) for i in ref)
     context["page"] = page
     return context
 
 
-def render_page(env: jinja2.Environment, page: Page, archive: Archive) -> bytes:
+def render_page(
+    env: jinja2.Environment, page: Page, archive: Archive, body: str | None = None
+) -> bytes:
     """Render one page to UTF-8 bytes (template errors propagate)."""
     template = env.get_template(page.template)
-    return template.render(page_context(page, archive)).encode("utf-8")
+    return template.render(page_context(page, archive, body)).encode("utf-8")
 
 
 def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:

@@ -63,20 +63,36 @@ class OutputWriter:
         self.unchanged = 0
         shutil.rmtree(self.staging_path, ignore_errors=True)  # left by a killed build
 
-    def add(self, rel: str, data: bytes) -> None:
+    def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
         """Offer one output file; it is staged only if its bytes differ from what is there."""
-        if rel in self.current:
-            raise ValueError(f"{rel} was offered twice")
+        if rel in self.current or not _is_safe_rel(rel):
+            raise ValueError(f"{rel!r} was offered twice or leaves the output folder")
         digest = hashlib.sha256(data).hexdigest()
         if self._is_unchanged(rel, digest, data):
-            self.current[rel] = self.previous.get(rel) or self._record(rel, digest)
+            self.current[rel] = [*self._record(rel, digest)[:3], fingerprint]
             self.unchanged += 1
             return
         self.staging_path.mkdir(parents=True, exist_ok=True)
         temp = self.staging_path / f"{len(self.staged)}.tmp"
         temp.write_bytes(data)
         self.staged.append((rel, temp))
-        self.current[rel] = [digest, -1, -1]
+        self.current[rel] = [digest, -1, -1, fingerprint]
+
+    def keep_if_intact(self, rel: str, fingerprint: str) -> bool:
+        """Keep a file without rendering it again when an earlier build wrote it from inputs
+        with this fingerprint and nobody has touched it since."""
+        known = self.previous.get(rel)
+        if not fingerprint or not known or len(known) < 4 or known[3] != fingerprint:
+            return False
+        try:
+            stat = (self.output_path / rel).stat()
+        except OSError:
+            return False
+        if [stat.st_size, stat.st_mtime_ns] != known[1:3]:
+            return False
+        self.current[rel] = known
+        self.unchanged += 1
+        return True
 
     def commit(self) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did
@@ -87,11 +103,18 @@ class OutputWriter:
             destination = self.output_path / rel
             destination.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, destination)
-            self.current[rel] = self._record(rel, self.current[rel][0])
+            self.current[rel] = [*self._record(rel, self.current[rel][0]), self.current[rel][3]]
         removed = self._prune()
         _write_manifest(self.output_path / MANIFEST_NAME, self.current)
         shutil.rmtree(self.staging_path, ignore_errors=True)
         return WriteResult(len(self.staged), self.unchanged, removed)
+
+    def remove_all(self) -> int:
+        """Remove every file an earlier build wrote (``masthead clean``); keep the rest."""
+        self.current = {}
+        removed = self._prune()
+        (self.output_path / MANIFEST_NAME).unlink(missing_ok=True)
+        return removed
 
     def abort(self) -> None:
         """Throw away what was staged; the output folder stays as it was."""
@@ -105,7 +128,7 @@ class OutputWriter:
         except OSError:
             return False
         if known:
-            return known == [digest, stat.st_size, stat.st_mtime_ns]
+            return known[:3] == [digest, stat.st_size, stat.st_mtime_ns]
         # First build over an existing folder: compare the bytes themselves.
         return stat.st_size == len(data) and path.read_bytes() == data
 

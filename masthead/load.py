@@ -1,0 +1,96 @@
+"""Load every source: discover, reuse what the cache already parsed, parse the rest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import content
+from .cache import ParseCache, Parsed, Stamp
+from .config import SiteConfig
+from .model import Article, Problem
+from .workers import ParseItem, Progress, parse_items
+
+# A file modified this recently may change again within the file system's timestamp
+# resolution without its stat changing; such files are hashed again next time.
+RACY_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Valid articles (without bodies: the cache holds them), problems, and what was reused."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+    parsed: int
+    reused: int
+
+
+def load_sources(
+    site_path: Path,
+    config: SiteConfig,
+    cache: ParseCache,
+    jobs: int,
+    progress: Progress | None = None,
+) -> Loaded:
+    """Read and parse every source below the content folder, reusing cached outcomes."""
+    content_path = site_path / config.content_dir
+    prefix = config.content_dir.rstrip("/") + "/"
+    if not content_path.is_dir():
+        problem = Problem(
+            config.content_dir, None, "content folder not found; create it and add articles"
+        )
+        return Loaded((), (problem,), 0, 0)
+    rels = content.discover_sources(content_path)
+    cache.forget_except(set(rels))
+    started_ns = time.time_ns()
+    reuse: list[str] = []
+    todo: list[ParseItem] = []
+    problems: list[Problem] = []
+    for rel in rels:
+        stamp = _stamp(content_path / rel)
+        if stamp and cache.fresh_by_stamp(rel, stamp):
+            reuse.append(rel)
+            continue
+        source = content.read_source(content_path, rel, prefix + rel)
+        if source.problem or source.text is None or stamp is None:
+            problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
+        elif cache.fresh_by_digest(rel, source.digest):
+            cache.restamp(rel, _settled(stamp, started_ns))
+            reuse.append(rel)
+        else:
+            todo.append(
+                ParseItem(
+                    rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns)
+                )
+            )
+    outcomes = cache.load(reuse)
+    stamps = {item.rel: item.stamp for item in todo}
+    for parsed, body in parse_items(todo, config, jobs, progress):
+        cache.store(parsed, stamps[parsed.rel], body)
+        outcomes.append(parsed)
+    return _collect(outcomes, problems, len(todo), len(reuse))
+
+
+def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reused: int) -> Loaded:
+    outcomes.sort(key=lambda o: o.rel)
+    articles = tuple(o.article for o in outcomes if o.article is not None)
+    for outcome in outcomes:
+        problems.extend(outcome.problems)
+    return Loaded(articles, tuple(problems), parsed, reused)
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return Stamp(stat.st_mtime_ns, stat.st_size)
+
+
+def _settled(stamp: Stamp, started_ns: int) -> Stamp:
+    """The stamp to record: none for a file modified moments ago (see RACY_SECONDS)."""
+    if stamp.mtime_ns >= started_ns - RACY_SECONDS * 1_000_000_000:
+        return Stamp(-1, stamp.size)
+    return stamp
