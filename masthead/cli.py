@@ -15,6 +15,7 @@ from .model import BuildOptions, BuildReport, Problem, ProblemsError
 from .pipeline import build, clean
 from .progress import ProgressBar
 from .scaffold import init_site, new_article
+from .serve import add_serve_command
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -107,6 +108,8 @@ def make_parser() -> argparse.ArgumentParser:
         "--cache-dir", metavar="DIR", help="cache folder (default: .masthead-cache in the site)"
     )
     clean_cmd.set_defaults(handler=_clean)
+
+    add_serve_command(commands)
 
     init_cmd = commands.add_parser(
         "init",

@@ -77,7 +77,15 @@ def load_config(site_path: Path) -> tuple[SiteConfig, list[Problem]]:
         return SiteConfig(), [
             Problem(CONFIG_FILE, None, "no pyproject.toml: using default settings", WARNING)
         ]
-    return parse_config(config_path.read_text(encoding="utf-8"), CONFIG_FILE)
+    try:
+        text = config_path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ProblemsError([Problem(CONFIG_FILE, None, f"cannot read file: {exc.strerror}")]) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        message = "not valid UTF-8; save the file as UTF-8"
+        raise ProblemsError([Problem(CONFIG_FILE, line, message)]) from exc
+    return parse_config(text, CONFIG_FILE)
 
 
 def config_from_table(table: dict[str, Any], path: str) -> tuple[SiteConfig, list[Problem]]:

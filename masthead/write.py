@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_NAME = ".masthead-manifest.json"
+IO_THREADS = 8
 STAGING_NAME = ".masthead-staging"
 
 
@@ -61,6 +63,9 @@ class OutputWriter:
         self.current: dict[str, list] = {}
         self.staged: list[tuple[str, Path]] = []
         self.unchanged = 0
+        # Creating files is slow on many disks and releases the GIL: overlap it in threads.
+        self.io = ThreadPoolExecutor(max_workers=IO_THREADS)
+        self.pending: list[Future] = []
         shutil.rmtree(self.staging_path, ignore_errors=True)  # left by a killed build
 
     def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
@@ -74,7 +79,7 @@ class OutputWriter:
             return
         self.staging_path.mkdir(parents=True, exist_ok=True)
         temp = self.staging_path / f"{len(self.staged)}.tmp"
-        temp.write_bytes(data)
+        self.pending.append(self.io.submit(temp.write_bytes, data))
         self.staged.append((rel, temp))
         self.current[rel] = [digest, -1, -1, fingerprint]
 
@@ -97,6 +102,7 @@ class OutputWriter:
     def commit(self) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did
         not, and record the new manifest."""
+        self._finish_io()
         pending = {**self.previous, **self.current}
         _write_manifest(self.output_path / MANIFEST_NAME, pending)  # survives a crash below
         for rel, temp in self.staged:
@@ -118,7 +124,15 @@ class OutputWriter:
 
     def abort(self) -> None:
         """Throw away what was staged; the output folder stays as it was."""
+        self._finish_io()
         shutil.rmtree(self.staging_path, ignore_errors=True)
+
+    def _finish_io(self) -> None:
+        """Wait for every staged write; re-raise the first failure."""
+        self.io.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
+        self.pending.clear()
 
     def _is_unchanged(self, rel: str, digest: str, data: bytes) -> bool:
         path = self.output_path / rel
