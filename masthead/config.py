@@ -10,6 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,13 @@ class SiteConfig:
     summary_length: int = 240
     related_count: int = 5
     markdown_extensions: tuple[str, ...] = DEFAULT_MARKDOWN_EXTENSIONS
+    feed_items: int = 50
+    feed_taxonomies: tuple[str, ...] = ("category", "source", "author")
+    news_window_days: int = 2
+    now: str | None = None
+    """Pinned reference time (ISO 8601) for future-dated articles and the news sitemap."""
+    canonical_to_source: bool = False
+    publisher_logo: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,7 +88,9 @@ def load_config(site_path: Path) -> tuple[SiteConfig, list[Problem]]:
     try:
         text = config_path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise ProblemsError([Problem(CONFIG_FILE, None, f"cannot read file: {exc.strerror}")]) from exc
+        raise ProblemsError(
+            [Problem(CONFIG_FILE, None, f"cannot read file: {exc.strerror}")]
+        ) from exc
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         message = "not valid UTF-8; save the file as UTF-8"
@@ -190,6 +200,37 @@ def _check_extensions(value: Any) -> tuple[Any, str | None]:
     return tuple(value), None
 
 
+def _check_choices(value: Any, allowed: tuple[str, ...]) -> tuple[Any, str | None]:
+    if not isinstance(value, list) or any(v not in allowed for v in value):
+        return None, f"must be a list drawn from {', '.join(repr(a) for a in allowed)}"
+    return tuple(dict.fromkeys(value)), None
+
+
+def _check_flag(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, bool):
+        return None, f"must be true or false, not {value!r}"
+    return value, None
+
+
+def _check_time(value: Any) -> tuple[Any, str | None]:
+    text = value.isoformat() if isinstance(value, datetime) else value
+    if not isinstance(text, str) or parse_instant(text) is None:
+        return (
+            None,
+            f'{value!r} is not an ISO 8601 date-time with an offset, e.g. "2017-09-25T12:00:00+00:00"',
+        )
+    return text, None
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An aware datetime from ISO 8601 text with an offset (``--now``, ``now``), or None."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
 def _check_folder(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str) or not value.strip():
         return None, "must be a folder name relative to the site"
@@ -205,6 +246,11 @@ _CHECKERS = {
     "language": _check_language,
     "permalink": _check_permalink,
     "markdown_extensions": _check_extensions,
+    "feed_items": _check_positive_int,
+    "news_window_days": _check_positive_int,
+    "feed_taxonomies": lambda value: _check_choices(value, ("category", "tag", "source", "author")),
+    "now": lambda value: _check_time(value),
+    "canonical_to_source": lambda value: _check_flag(value),
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,

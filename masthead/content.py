@@ -37,6 +37,7 @@ RTL_LANGUAGES = frozenset(
     {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
 )
 RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"})
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
 
 
@@ -201,7 +202,7 @@ def _make_article(
     converter: markdown.Markdown,
     digest: str,
 ) -> Article:
-    body_html = markup.to_html(converter, front.body)
+    body_html = markup.to_html(converter, without_control_characters(front.body))
     summary = fields["summary"] or markup.truncate_words(
         markup.first_paragraph(body_html), config.summary_length
     )
@@ -295,6 +296,7 @@ class _FieldChecker:
         if required and not value.strip():
             self.errors.append((name, "must not be empty"))
             return None
+        value = without_control_characters(value)
         return " ".join(value.split()) if name != "summary" else value.strip()
 
     def _when(self, name: str, required: bool) -> datetime | None:
@@ -338,7 +340,7 @@ class _FieldChecker:
             return False
         return value
 
-    def _names(self, name: str) -> tuple[str, ...]:
+    def _names(self, name: str, clean: bool = True) -> tuple[str, ...]:
         value = self.data.get(name)
         if value is None:
             return ()
@@ -346,7 +348,8 @@ class _FieldChecker:
         if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
             self.errors.append((name, f"must be a name or a list of names, not {_describe(value)}"))
             return ()
-        return tuple(dict.fromkeys(" ".join(v.split()) for v in items))
+        tidy = without_control_characters if clean else str
+        return tuple(dict.fromkeys(" ".join(tidy(v).split()) for v in items))
 
     def _links(self, name: str, kind: str) -> tuple[Link, ...]:
         links = (self._link(n, kind, name) for n in self._names(name))
@@ -365,7 +368,7 @@ class _FieldChecker:
 
     def _aliases(self) -> tuple[str, ...]:
         aliases = []
-        for alias in self._names("aliases"):
+        for alias in self._names("aliases", clean=False):
             problem = urls.alias_problem(alias)
             if problem:
                 self.errors.append(("aliases", f'"{alias}" {problem}'))
@@ -384,6 +387,12 @@ class _FieldChecker:
         if problem:
             self.errors.append(("slug", f'"{value}" {problem}'))
         return value
+
+
+def without_control_characters(text: str) -> str:
+    """Text without the control characters that XML 1.0 and HTML forbid (tabs and newlines
+    stay), so titles and bodies come out valid in every format."""
+    return _CONTROL.sub("", text)
 
 
 def parse_when(value: Any, tz: ZoneInfo) -> datetime | None:

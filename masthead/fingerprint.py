@@ -54,7 +54,9 @@ def article_fingerprints(archive: Archive) -> tuple[str, ...]:
 
 def _article_fingerprint(article: Article) -> str:
     links = (article.category, article.source, *article.authors, *article.tags)
-    return digest(article.digest, article.url, *(f"{link.name}\x01{link.url}" for link in links))
+    return digest(
+        article.digest, article.rel, article.url, *(f"{link.name}\x01{link.url}" for link in links)
+    )
 
 
 class TemplateFingerprints:

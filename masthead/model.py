@@ -172,6 +172,8 @@ class Page:
     values: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, int | tuple[int, ...] | None] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    with_bodies: bool = False
+    """True when the template shows the bodies of every article it lists (feeds)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import markup, urls
 from .cache import ParseCache, remove_cache
-from .config import SiteConfig, load_config, with_base_url
+from .config import SiteConfig, load_config, parse_instant, with_base_url
+from .feeds import plan_feeds, plan_sitemaps
 from .fingerprint import (
     TemplateFingerprints,
     article_fingerprints,
@@ -26,9 +27,9 @@ from .fingerprint import (
 )
 from .index import build_archive, url_collisions
 from .load import load_sources
-from .model import Archive, Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
+from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
 from .plan import navigation, page_collisions, plan_pages, sections
-from .render import make_environment, static_files, template_paths
+from .render import bodies_needed, make_environment, static_files, template_paths
 from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
 from .write import OutputWriter, output_folder_problem
 
@@ -58,12 +59,13 @@ def build(
     with stages.stage("config"):
         config, problems = _configure(site_path, options)
         output_path = resolve_output(site_path, config, options)
+        now = reference_time(config, options)
         cache = ParseCache(cache_path(site_path, options), parse_fingerprint(config))
     try:
         with stages.stage("load"):
             loaded = load_sources(site_path, config, cache, jobs, progress)
             problems += loaded.problems
-            articles, drafts, future = _published(loaded.articles, options)
+            articles, drafts, future = _published(loaded.articles, options, now)
             collisions = url_collisions(articles, _content_prefix(config))
             problems += collisions
             articles = _without_files(articles, collisions, _content_prefix(config))
@@ -71,6 +73,8 @@ def build(
             archive, index_problems = build_archive(articles, _content_prefix(config))
             problems += index_problems
             pages = plan_pages(archive, config)
+            pages += tuple(plan_feeds(archive, config))
+            pages += tuple(plan_sitemaps(pages, archive, config, now))
             page_problems = page_collisions(pages, _content_prefix(config))
             problems += page_problems
             pages = _first_page_per_file(pages)
@@ -141,11 +145,22 @@ def _configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list
     return config, list(problems)
 
 
+def reference_time(config: SiteConfig, options: BuildOptions) -> datetime:
+    """ "Now" for future-dated articles and the news sitemap: ``--now``, else the ``now``
+    setting, else the clock."""
+    if options.now:
+        return options.now
+    if config.now:
+        pinned = parse_instant(config.now)
+        assert pinned is not None  # validated with the config
+        return pinned
+    return datetime.now(UTC)
+
+
 def _published(
-    articles: tuple[Article, ...], options: BuildOptions
+    articles: tuple[Article, ...], options: BuildOptions, now: datetime
 ) -> tuple[list[Article], int, int]:
     """Leave out drafts and future-dated articles unless asked for; count each."""
-    now = options.now or datetime.now(UTC)
     drafts = {a.rel for a in articles if a.draft and not options.drafts}
     future = {
         a.rel for a in articles if a.date > now and not options.future and a.rel not in drafts
@@ -171,15 +186,9 @@ def _pages_to_render(
         fingerprint = page_fingerprint(page, site, templates(page.template), articles)
         if incremental and writer and writer.keep_if_intact(urls.output_rel(page.url), fingerprint):
             continue
-        tasks.append(RenderTask(page, _body_of(page, setup.archive, cache), fingerprint))
+        bodies = {i: cache.body(setup.archive.articles[i].rel) for i in bodies_needed(page)}
+        tasks.append(RenderTask(page, bodies, fingerprint))
     return tasks
-
-
-def _body_of(page: Page, archive: Archive, cache: ParseCache) -> str | None:
-    position = page.refs.get("article")
-    if page.kind != "article" or not isinstance(position, int):
-        return None
-    return cache.body(archive.articles[position].rel)
 
 
 def _render(

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 from . import urls
 from .config import SiteConfig
-from .index import MONTH_NAMES
+from .feeds import feed_url
+from .index import MONTH_NAMES, period_name
 from .model import (
     Archive,
     Link,
@@ -24,6 +25,7 @@ from .model import (
 )
 
 PAGINATION_WINDOW = 2
+HOME = Link("Home", "")
 KIND_HEADINGS = {"category": "Category", "tag": "Tag", "source": "Source", "author": "Author"}
 LISTING_HEADINGS = {
     "category": "Categories",
@@ -37,7 +39,8 @@ def plan_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
     """Every page of the site, in a deterministic order."""
     pages: list[Page] = []
     pages.extend(_article_pages(archive, config))
-    pages.extend(_listing(config, "", "home", config.title, tuple(range(len(archive.articles)))))
+    everything = tuple(range(len(archive.articles)))
+    pages.extend(_listing(config, "", "home", config.title, everything, (HOME,), feed=feed_url("")))
     for kind in urls.TAXONOMIES:
         pages.extend(_term_pages(archive, config, kind))
     pages.extend(_period_pages(archive, config))
@@ -101,6 +104,7 @@ def _article_pages(archive: Archive, config: SiteConfig) -> list[Page]:
             "older": position + 1 if position < last else None,
             "related": related[position],
         }
+        trail = (HOME, _plain(article.category), Link(article.title, article.url))
         pages.append(
             Page(
                 url=article.url,
@@ -110,6 +114,7 @@ def _article_pages(archive: Archive, config: SiteConfig) -> list[Page]:
                 lang=article.lang or config.language,
                 dir=article.dir,
                 description=article.summary,
+                values={"trail": trail},
                 refs=refs,
                 sources=(article.rel,),
             )
@@ -142,9 +147,13 @@ def _listing(
     kind: str,
     heading: str,
     positions: tuple[int, ...],
+    trail: tuple[Link, ...],
     period_nav: PeriodNav | None = None,
+    feed: str | None = None,
 ) -> list[Page]:
-    """The paginated list pages of one index (home, a term or a period)."""
+    """The paginated list pages of one index (home, a term or a period).
+
+    ``trail`` is the breadcrumb trail from the home page to this index."""
     per_page = config.per_page
     total = max(1, -(-len(positions) // per_page))
     pages = []
@@ -155,7 +164,8 @@ def _listing(
             "heading": heading,
             "pagination": _pagination(base, number, total),
             "period_nav": period_nav,
-            "feed_url": None,
+            "feed_url": feed,
+            "trail": trail,
         }
         chunk = positions[(number - 1) * per_page : number * per_page]
         pages.append(
@@ -191,8 +201,17 @@ def _term_pages(archive: Archive, config: SiteConfig, kind: str) -> list[Page]:
     pages = []
     for entry in entries:
         heading = f"{KIND_HEADINGS[kind]}: {entry.link.name}"
-        pages.extend(_listing(config, entry.link.url, kind, heading, entry.articles))
-    values = {"heading": LISTING_HEADINGS[kind], "terms": tuple(e.link for e in entries)}
+        trail = (HOME, Link(LISTING_HEADINGS[kind], urls.listing_url(kind)), _plain(entry.link))
+        feed = feed_url(entry.link.url) if kind in config.feed_taxonomies else None
+        pages.extend(
+            _listing(config, entry.link.url, kind, heading, entry.articles, trail, feed=feed)
+        )
+    listing = Link(LISTING_HEADINGS[kind], urls.listing_url(kind))
+    values = {
+        "heading": listing.name,
+        "terms": tuple(e.link for e in entries),
+        "trail": (HOME, listing),
+    }
     pages.append(
         _page(
             config,
@@ -223,9 +242,25 @@ def _period_pages(archive: Archive, config: SiteConfig) -> list[Page]:
                 next=_plain(periods[index - 1].link) if index > 0 else None,
             )
             pages.extend(
-                _listing(config, period.link.url, kind, period.link.name, period.articles, nav)
+                _listing(
+                    config,
+                    period.link.url,
+                    kind,
+                    period.link.name,
+                    period.articles,
+                    _period_trail(period.key),
+                    nav,
+                )
             )
     return pages
+
+
+def _period_trail(key: tuple[int, ...]) -> tuple[Link, ...]:
+    """Home > 2017 > September 2017 > 23 September 2017."""
+    return (
+        HOME,
+        *(Link(period_name(key[:n]), urls.period_url(key[:n])) for n in range(1, len(key) + 1)),
+    )
 
 
 def _plain(link: Link) -> Link:
@@ -253,7 +288,11 @@ def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
         "archive.html",
         "archive",
         "Archive",
-        values={"heading": "Archive", "years": years},
+        values={
+            "heading": "Archive",
+            "years": years,
+            "trail": (HOME, Link("Archive", urls.ARCHIVE_URL)),
+        },
     )
 
 

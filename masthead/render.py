@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import urls
+from . import feeds, metadata, urls
 from .config import SiteConfig
 from .index import MONTH_NAMES
 from .model import Archive, Article, Link, Page, Problem
@@ -65,8 +65,22 @@ def make_environment(
         asset=lambda name: urls.href(base_path, f"{urls.STATIC_PREFIX}{name}"),
         nav=nav,
         sections=sections,
+        site_feeds=(Link("Atom", feeds.ATOM_FILE), Link("RSS", feeds.RSS_FILE)),
+        entry_id=partial(metadata.entry_id, config),
+        canonical_url=partial(metadata.canonical_url, config),
+        image_url=partial(metadata.image_url, config),
+        news_article=partial(metadata.news_article, config),
+        collection_page=partial(metadata.collection_page, config),
+        breadcrumbs=partial(metadata.breadcrumbs, config),
     )
-    env.filters.update(longdate=longdate, isodate=isodate, monthname=monthname)
+    env.filters.update(
+        longdate=longdate,
+        isodate=isodate,
+        monthname=monthname,
+        rfc822=metadata.rfc822,
+        plain=str,
+        news_language=metadata.news_language,
+    )
     return env
 
 
@@ -88,8 +102,8 @@ def monthname(month: int) -> str:
 class ArticleView:
     """An Article as templates see it: ``body_html`` marked safe, fields passed through.
 
-    The archive's articles carry no bodies (the cache holds them); the page's own article
-    gets its body passed in."""
+    The archive's articles carry no bodies (the cache holds them); the articles whose body a
+    page shows get it passed in."""
 
     __slots__ = ("_article", "_body")
 
@@ -106,28 +120,45 @@ class ArticleView:
         return Markup(self._body if self._body is not None else self._article.body_html)
 
 
-def page_context(page: Page, archive: Archive, body: str | None = None) -> dict:
+def page_context(page: Page, archive: Archive, bodies: dict[int, str] | None = None) -> dict:
     """Template variables of one page: its values plus the articles its refs name.
 
-    ``body`` is the body of the article named by the ``article`` ref, where there is one."""
+    ``bodies`` maps archive positions to the bodies this page shows."""
+    bodies = bodies or {}
     context = dict(page.values)
     for name, ref in page.refs.items():
         if ref is None:
             context[name] = None
         elif isinstance(ref, int):
-            context[name] = ArticleView(archive.articles[ref], body if name == "article" else None)
+            context[name] = ArticleView(archive.articles[ref], bodies.get(ref))
         else:
-            context[name] = tuple(ArticleView(archive.articles[i]) for i in ref)
+            context[name] = tuple(ArticleView(archive.articles[i], bodies.get(i)) for i in ref)
     context["page"] = page
     return context
 
 
+def bodies_needed(page: Page) -> tuple[int, ...]:
+    """Archive positions whose bodies the page shows: its article, or every feed entry."""
+    own = page.refs.get("article")
+    if page.kind == "article" and isinstance(own, int):
+        return (own,)
+    if not page.with_bodies:
+        return ()
+    found: list[int] = []
+    for ref in page.refs.values():
+        if isinstance(ref, int):
+            found.append(ref)
+        elif ref is not None:
+            found.extend(ref)
+    return tuple(found)
+
+
 def render_page(
-    env: jinja2.Environment, page: Page, archive: Archive, body: str | None = None
+    env: jinja2.Environment, page: Page, archive: Archive, bodies: dict[int, str] | None = None
 ) -> bytes:
     """Render one page to UTF-8 bytes (template errors propagate)."""
     template = env.get_template(page.template)
-    return template.render(page_context(page, archive, body)).encode("utf-8")
+    return template.render(page_context(page, archive, bodies)).encode("utf-8")
 
 
 def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:

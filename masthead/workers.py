@@ -62,10 +62,10 @@ class RenderSetup:
 
 @dataclass(frozen=True)
 class RenderTask:
-    """One page to render, with the body of its article where it shows one."""
+    """One page to render, with the bodies of the articles it shows in full."""
 
     page: Page
-    body: str | None
+    bodies: dict[int, str]
     fingerprint: str
 
 
@@ -106,7 +106,7 @@ class _RenderWorker:
         for task in tasks:
             rel = urls.output_rel(task.page.url)
             try:
-                data = render_page(self.env, task.page, self.setup.archive, task.body)
+                data = render_page(self.env, task.page, self.setup.archive, task.bodies)
             except Exception as exc:
                 problem = template_problem(exc, task.page, self.setup.site_path)
                 results.append(Rendered(rel, None, problem, task.fingerprint))
