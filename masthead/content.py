@@ -38,6 +38,7 @@ RTL_LANGUAGES = frozenset(
 )
 RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"})
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
 _EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
 
 
@@ -45,6 +46,23 @@ class _TextDatesLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeL
     """Safe YAML loader that leaves dates as text, so that masthead parses and reports them."""
 
 
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    """Build a mapping, refusing a key written twice (YAML would silently keep the last)."""
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, str) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{key}' is written twice; keep one", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_TextDatesLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    lambda loader, node: _construct_unique_mapping(loader, node, deep=True),
+)
 _TextDatesLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -145,7 +163,14 @@ def load_front_matter(text: str, shown_as: str) -> tuple[FrontMatter | None, Pro
         else:
             data = yaml.load(split.raw, Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # An unclosed bracket or quote is noticed lines later; point at where it opened.
+        context = getattr(exc, "context_mark", None)
+        opened = (
+            context
+            if context and getattr(exc, "context", "").startswith("while parsing a flow")
+            else None
+        )
+        mark = opened or getattr(exc, "problem_mark", None)
         line = split.first_line + mark.line if mark else split.first_line
         reason = getattr(exc, "problem", None) or str(exc)
         return None, Problem(shown_as, line, f"front matter is not valid YAML: {reason}")
@@ -173,7 +198,7 @@ def parse_article(
         return None, [problem]
     assert front is not None
     if not isinstance(front.data, dict):
-        kind = "a list" if isinstance(front.data, list) else f"{type(front.data).__name__}"
+        kind = "text" if isinstance(front.data, str) else _describe(front.data)
         message = f"front matter must be a mapping of fields (title: ..., date: ...), not {kind}"
         return None, [Problem(shown_as, front.first_line, message)]
     checker = _FieldChecker(front, config.tz)
@@ -345,8 +370,15 @@ class _FieldChecker:
         if value is None:
             return ()
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+        if not isinstance(items, list):
             self.errors.append((name, f"must be a name or a list of names, not {_describe(value)}"))
+            return ()
+        bad = [v for v in items if not isinstance(v, str) or not v.strip()]
+        if bad:
+            shown = _describe(bad[0]) if not isinstance(bad[0], str) else "an empty name"
+            self.errors.append(
+                (name, f"every item must be a name; found {shown} (put it in quotes)")
+            )
             return ()
         tidy = without_control_characters if clean else str
         return tuple(dict.fromkeys(" ".join(tidy(v).split()) for v in items))
@@ -371,7 +403,7 @@ class _FieldChecker:
         for alias in self._names("aliases", clean=False):
             problem = urls.alias_problem(alias)
             if problem:
-                self.errors.append(("aliases", f'"{alias}" {problem}'))
+                self.errors.append(("aliases", f"{_quoted(alias)} {problem}"))
             else:
                 aliases.append(urls.normalise_alias(alias))
         return tuple(aliases)
@@ -385,7 +417,7 @@ class _FieldChecker:
             return ""
         problem = urls.slug_problem(value)
         if problem:
-            self.errors.append(("slug", f'"{value}" {problem}'))
+            self.errors.append(("slug", f"{_quoted(value)} {problem}"))
         return value
 
 
@@ -411,6 +443,11 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     return when.astimezone(tz)
+
+
+def _quoted(text: str) -> str:
+    """Text in double quotes with control characters shown as escapes, safe for a terminal."""
+    return '"' + _CONTROL_OR_NUL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + '"'
 
 
 def _describe(value: Any) -> str:

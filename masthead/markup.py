@@ -7,6 +7,11 @@ import re
 
 import markdown
 
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|"
+    r"figure|figcaption|section|article|aside|header|footer|nav)\b[^>]*>",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"<[^>]+>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _SPACE = re.compile(r"\s+")
@@ -24,8 +29,10 @@ def to_html(converter: markdown.Markdown, text: str) -> str:
 
 
 def plain_text(fragment: str) -> str:
-    """Visible text of an HTML fragment, whitespace collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    """Visible text of an HTML fragment, whitespace collapsed: block elements separate
+    words, inline elements (emphasis, links, code) do not."""
+    spaced = _BLOCK_TAG.sub(" ", fragment)
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", spaced))).strip()
 
 
 def first_paragraph(body_html: str) -> str:
@@ -38,7 +45,8 @@ def truncate_words(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters at a word boundary, adding an ellipsis."""
     if len(text) <= limit:
         return text
-    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
+    head = text[: limit + 1]
+    cut = head.rsplit(" ", 1)[0].rstrip(" ,;:.-–—") if " " in head else ""
     return (cut or text[:limit]) + "…"
 
 

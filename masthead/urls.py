@@ -23,14 +23,20 @@ ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
 
-_NON_WORD = re.compile(r"[^\w]+")
-_SLUG_PATTERN = re.compile(r"^\w[\w.~-]*$")
+_SLUG_PUNCTUATION = frozenset("-_.~")
+_HYPHENS = re.compile(r"-{2,}")
+
+
+def _is_word_character(char: str) -> bool:
+    """Letters, digits and combining marks (vowel signs, accents, harakat) of any script."""
+    return unicodedata.category(char)[0] in "LMN"
 
 
 def slugify(text: str) -> str:
     """Lower-case URL slug: words joined by hyphens; non-Latin letters are kept as they are."""
     normal = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_WORD.sub("-", normal.replace("_", "-")).strip("-")
+    chars = "".join(c if _is_word_character(c) else "-" for c in normal)
+    return _HYPHENS.sub("-", chars).strip("-")
 
 
 def slug_problem(slug: str) -> str | None:
@@ -41,7 +47,8 @@ def slug_problem(slug: str) -> str | None:
         return "must not contain '/' or '\\' (a slug is one URL segment)"
     if ".." in slug:
         return "must not contain '..'"
-    if not _SLUG_PATTERN.match(slug):
+    first_is_word = bool(slug) and unicodedata.category(slug[0])[0] in "LN"
+    if not first_is_word or not all(_is_word_character(c) or c in _SLUG_PUNCTUATION for c in slug):
         return (
             "may hold only letters, digits, '-', '_', '.' and '~', starting with a letter or digit"
         )
@@ -52,11 +59,15 @@ def alias_problem(alias: str) -> str | None:
     """Why an old URL cannot be redirected safely inside the output, or None when it can."""
     if "\x00" in alias:
         return "must not contain a NUL character"
+    if "?" in alias or "#" in alias:
+        return "must be a path without '?' or '#': a static host serves files, not queries"
     if "\\" in alias or "://" in alias or alias.startswith("//"):
         return "must be a path on this site such as /old/2017/story.html"
     segments = alias.strip("/").split("/")
     if any(s in ("", ".", "..") for s in segments):
         return "must not contain empty, '.' or '..' segments"
+    if any(s.startswith(".") for s in segments):
+        return "must not have a segment starting with '.' (hidden files belong to masthead and the host)"
     return None
 
 

@@ -9,6 +9,7 @@ masthead did not write is ever deleted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -47,6 +48,8 @@ def output_folder_problem(
         folder = folder.resolve()
         if output == folder or output.is_relative_to(folder) or folder.is_relative_to(output):
             return f"refusing to write the site into {output}: it overlaps {folder}"
+    if (output / MANIFEST_NAME).is_file():
+        return None  # masthead's own output: a page may well live at /content/ or /templates/
     for name in ("content", "templates", "pyproject.toml"):
         if (output / name).exists():
             return f"refusing to write the site into {output}: it holds {name}, which looks like a site's source"
@@ -60,6 +63,7 @@ class OutputWriter:
         self.output_path = output_path
         self.staging_path = output_path / STAGING_NAME
         self.previous = _read_manifest(output_path / MANIFEST_NAME)
+        self.created_output = not output_path.exists()
         self.current: dict[str, list] = {}
         self.staged: list[tuple[str, Path]] = []
         self.unchanged = 0
@@ -123,9 +127,12 @@ class OutputWriter:
         return removed
 
     def abort(self) -> None:
-        """Throw away what was staged; the output folder stays as it was."""
+        """Throw away what was staged; the output folder stays as it was (absent, if it was)."""
         self._finish_io()
         shutil.rmtree(self.staging_path, ignore_errors=True)
+        if self.created_output:
+            with contextlib.suppress(OSError):
+                self.output_path.rmdir()
 
     def _finish_io(self) -> None:
         """Wait for every staged write; re-raise the first failure."""

@@ -1,0 +1,392 @@
+"""Watching and rebuilding for the preview server: which changes matter, when a burst of
+them is over, and one build at a time that requests never see half-done.
+
+``classify`` is pure: a file system event in, the changes that matter to a build out (an
+article, a template or static file, the settings), with editor temporaries, hidden files and
+the output and cache folders left out. ``Debouncer`` decides when a burst of changes is over;
+``ChangeQueue`` is its thread-safe form, filled by watchdog's thread and drained by the
+rebuild loop. ``Watcher`` is the only part that talks to watchdog. ``Preview`` runs the
+normal ``build()`` while holding requests back, and numbers the builds for live reload.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+
+from .config import CONFIG_FILE, SiteConfig
+from .content import is_source_name
+from .model import BuildOptions, BuildReport, Problem, ProblemsError
+from .pipeline import build
+
+QUIET_SECONDS = 0.15
+"""A burst is over when no event arrived for this long."""
+LONGEST_SECONDS = 3.0
+"""Rebuild at the latest this long after the first change, even if events keep coming."""
+
+CONTENT, TEMPLATES, CONFIG = "content", "templates", "config"
+RELEVANT_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
+"""Opening and closing a file without writing (as every build does) changes nothing."""
+EVENT_TYPES = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
+
+# Vim (.swp .. .swp-p, .swx, 4913 probe files, backup~), Emacs (#autosave#, .#lock),
+# JetBrains (___jb_tmp___ / ___jb_old___) and every hidden file (.DS_Store, .goutputstream-*).
+_EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
+
+
+def is_editor_temp(name: str) -> bool:
+    """True for editor temporaries, backups and hidden files: never worth a rebuild."""
+    return bool(_EDITOR_TEMP.search(name))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed input: its kind (content, templates or config) and site-relative path."""
+
+    kind: str
+    rel: str
+
+
+@dataclass(frozen=True)
+class WatchRoots:
+    """What to watch in a site and what to ignore there, as site-relative POSIX folders."""
+
+    site_path: Path
+    content: str
+    templates: str
+    ignored: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, site_path: Path, config: SiteConfig, ignored: Iterable[Path] = ()) -> WatchRoots:
+        """The roots of a site with these settings; ``ignored`` adds folders such as the
+        preview and cache folders (ignored only when they lie inside the site)."""
+        site = site_path.resolve()
+        skip = [config.output_dir]
+        for folder in ignored:
+            folder = folder.resolve()
+            if folder.is_relative_to(site) and folder != site:
+                skip.append(folder.relative_to(site).as_posix())
+        return cls(
+            site, _clean(config.content_dir), _clean(config.templates_dir), tuple(map(_clean, skip))
+        )
+
+    def folders(self) -> dict[Path, bool]:
+        """Folders to schedule with watchdog, each with whether to watch it recursively."""
+        found = {self.site_path: False}  # pyproject.toml, and content/ or templates/ appearing
+        for rel in (self.content, self.templates):
+            folder = self.site_path / rel
+            if folder.is_dir():
+                found[folder] = True
+        return found
+
+
+def classify(
+    roots: WatchRoots, event_type: str, paths: Iterable[str], is_directory: bool
+) -> tuple[Change, ...]:
+    """The changes one event makes to the build's inputs (none for noise)."""
+    if event_type not in RELEVANT_EVENTS or (is_directory and event_type == "modified"):
+        return ()
+    found = (_classify_path(roots, path, is_directory) for path in paths if path)
+    return tuple(dict.fromkeys(change for change in found if change))
+
+
+def _classify_path(roots: WatchRoots, path: str, is_directory: bool) -> Change | None:
+    try:
+        rel = Path(path).relative_to(roots.site_path).as_posix()
+    except ValueError:
+        return None
+    parts = rel.split("/")
+    if rel == "." or any(is_editor_temp(part) for part in parts):
+        return None
+    if any(_is_within(rel, folder) for folder in roots.ignored):
+        return None
+    if rel == CONFIG_FILE:
+        return Change(CONFIG, rel)
+    if _is_within(rel, roots.content):
+        inner = rel[len(roots.content) + 1 :].split("/") if rel != roots.content else []
+        # Discovery skips folders starting with "_" (and "."); so do we.
+        if any(part.startswith("_") for part in (inner if is_directory else inner[:-1])):
+            return None
+        if is_directory or is_source_name(parts[-1]):
+            return Change(CONTENT, rel)
+        return None
+    if _is_within(rel, roots.templates):
+        return Change(TEMPLATES, rel)
+    return None
+
+
+def _is_within(rel: str, folder: str) -> bool:
+    return rel == folder or rel.startswith(folder + "/")
+
+
+def _clean(rel: str) -> str:
+    return Path(rel).as_posix().strip("/")
+
+
+class Debouncer:
+    """Collects changes and tells when a burst is over: ``quiet`` seconds after the last
+    change, or ``longest`` seconds after the first one, whichever comes first."""
+
+    def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_SECONDS):
+        self.quiet = quiet
+        self.longest = longest
+        self.pending: dict[Change, None] = {}
+        self.first = self.last = 0.0
+
+    def add(self, changes: Iterable[Change], now: float) -> None:
+        """Record changes seen at time ``now``."""
+        changes = list(changes)
+        if not changes:
+            return
+        if not self.pending:
+            self.first = now
+        self.last = now
+        self.pending.update(dict.fromkeys(changes))
+
+    def deadline(self) -> float | None:
+        """When the pending burst is over, or None when nothing is pending."""
+        if not self.pending:
+            return None
+        return min(self.last + self.quiet, self.first + self.longest)
+
+    def take(self, now: float) -> tuple[Change, ...]:
+        """The burst's changes (each once, in order seen) if it is over at ``now``, else ()."""
+        deadline = self.deadline()
+        if deadline is None or now < deadline:
+            return ()
+        changes, self.pending = tuple(self.pending), {}
+        return changes
+
+
+class ChangeQueue:
+    """A Debouncer shared between watchdog's thread (``put``) and the rebuild loop (``get``)."""
+
+    def __init__(
+        self,
+        quiet: float = QUIET_SECONDS,
+        longest: float = LONGEST_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.debouncer = Debouncer(quiet, longest)
+        self.clock = clock
+        self.ready = threading.Condition()
+
+    def put(self, changes: Iterable[Change]) -> None:
+        """Add changes (from any thread)."""
+        with self.ready:
+            self.debouncer.add(changes, self.clock())
+            self.ready.notify_all()
+
+    def get(self, timeout: float) -> tuple[Change, ...]:
+        """Wait up to ``timeout`` seconds for a finished burst; () when there was none."""
+        give_up = self.clock() + timeout
+        with self.ready:
+            while True:
+                now = self.clock()
+                changes = self.debouncer.take(now)
+                if changes or now >= give_up:
+                    return changes
+                deadline = self.debouncer.deadline()
+                self.ready.wait(min(deadline or give_up, give_up) - now)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: Watcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        paths = [_text(event.src_path), _text(event.dest_path)]
+        changes = classify(self.watcher.roots, event.event_type, paths, event.is_directory)
+        if changes:
+            self.watcher.queue.put(changes)
+
+
+class Watcher:
+    """Feeds the changes watchdog sees below a site's roots into a ChangeQueue."""
+
+    def __init__(self, roots: WatchRoots, queue: ChangeQueue):
+        self.roots = roots
+        self.queue = queue
+        self.observer = Observer()
+        self.handler = _Handler(self)
+        self.watches: dict[Path, tuple[object, int]] = {}
+
+    def start(self) -> None:
+        """Schedule the roots' folders and start watching."""
+        self.sync(self.roots)
+        self.observer.start()
+
+    def sync(self, roots: WatchRoots) -> None:
+        """Follow new roots (after a settings change) and folders created since the start."""
+        self.roots = roots
+        wanted = {
+            folder: (recursive, _inode(folder)) for folder, recursive in roots.folders().items()
+        }
+        for folder, (watch, inode) in list(self.watches.items()):
+            if folder not in wanted or wanted[folder][1] != inode:  # gone, or deleted and made anew
+                del self.watches[folder]
+                with contextlib.suppress(KeyError, OSError):  # its emitter may be gone already
+                    self.observer.unschedule(watch)
+        for folder, (recursive, inode) in wanted.items():
+            if folder not in self.watches and inode:
+                try:
+                    watch = self.observer.schedule(
+                        self.handler, str(folder), recursive=recursive, event_filter=EVENT_TYPES
+                    )
+                except OSError:  # removed in the meantime; the next sync tries again
+                    continue
+                self.watches[folder] = (watch, inode)
+
+    def stop(self) -> None:
+        """Stop watching and wait for watchdog's threads."""
+        self.observer.stop()
+        self.observer.join(timeout=5)
+
+
+def _inode(folder: Path) -> int:
+    try:
+        return folder.stat().st_ino
+    except OSError:
+        return 0
+
+
+def _text(path: str | bytes) -> str:
+    return path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
+
+
+# --- Rebuilding -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last finished build as requests see it; ``problems`` only when it failed."""
+
+    generation: int
+    server_id: str
+    problems: tuple[Problem, ...]
+    finished: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One build's report (None when it could not run), problems, time and any crash."""
+
+    report: BuildReport | None
+    problems: tuple[Problem, ...]
+    seconds: float
+    crash: str = ""
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that failed the build."""
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def touched_output(self) -> bool:
+        """True when the build wrote or removed a file of the preview."""
+        return bool(self.report and (self.report.written or self.report.removed))
+
+
+class Preview:
+    """The preview's shared state: builds exclude requests, and requests exclude builds."""
+
+    def __init__(self, site_path: Path, options: BuildOptions):
+        self.site_path = site_path
+        self.options = options
+        self.root = Path(str(options.output))
+        self.changed = threading.Condition()
+        self.building = False
+        self.readers = 0
+        self.stopping = False
+        self.state = Snapshot(0, secrets.token_hex(6), (), time.time())
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """Wait for a running build to finish; keep the next one out until the block ends."""
+        with self.changed:
+            self.changed.wait_for(lambda: not self.building)
+            self.readers += 1
+            state = self.state
+        try:
+            yield state
+        finally:
+            with self.changed:
+                self.readers -= 1
+                self.changed.notify_all()
+
+    def rebuild(self) -> Outcome:
+        """Run ``build()`` once, with requests held, and publish the result."""
+        with self.changed:
+            self.building = True
+            self.changed.wait_for(lambda: self.readers == 0)
+        outcome = None
+        try:
+            outcome = self._build()
+            return outcome
+        finally:  # publish the new state as the lock opens, so no request sees files early
+            with self.changed:
+                failed = outcome.problems if outcome and outcome.errors else ()
+                if outcome and (outcome.touched_output or failed != self.state.problems):
+                    # Open tabs reload only when something they could show changed.
+                    generation = self.state.generation + 1
+                    self.state = Snapshot(generation, self.state.server_id, failed, time.time())
+                self.building = False
+                self.changed.notify_all()
+
+    def _build(self) -> Outcome:
+        started = time.perf_counter()
+        try:
+            report = build(self.site_path, self.options)
+            return Outcome(report, report.problems, time.perf_counter() - started)
+        except ProblemsError as exc:
+            return Outcome(None, exc.problems, time.perf_counter() - started)
+        except Exception as exc:  # a bug in masthead must not stop the preview
+            problem = Problem("masthead", None, f"internal error: {type(exc).__name__}: {exc}")
+            return Outcome(None, (problem,), time.perf_counter() - started, traceback.format_exc())
+
+    def wait_for_change(self, since: int, server_id: str, timeout: float) -> Snapshot:
+        """The state once a build after generation ``since`` finished (or at the timeout)."""
+        with self.changed:
+            self.changed.wait_for(
+                lambda: (
+                    self.stopping
+                    or self.state.server_id != server_id
+                    or self.state.generation != since
+                ),
+                timeout,
+            )
+            return self.state
+
+    def stop(self) -> None:
+        """Release every waiting long-poll request."""
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()

@@ -1,0 +1,154 @@
+"""Shared fixtures: tiny sites written into temporary folders, and ready-made records.
+
+``make_site`` follows MkDocs' ``tempdir`` test helper: give it ``{relative path: text or
+bytes}`` and it writes those files into a fresh folder below ``tmp_path`` and returns the
+folder. Every site gets a default ``pyproject.toml`` (time zone UTC, base URL
+https://example.org/) unless the mapping brings its own. The default theme is the
+repository's ``templates/``, which ``masthead.render.theme_path()`` finds by itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from masthead import urls
+from masthead.config import SiteConfig
+from masthead.model import Article, Link
+
+DEFAULT_PYPROJECT = """\
+[tool.masthead]
+timezone = "UTC"
+base_url = "https://example.org/"
+"""
+
+UTC = ZoneInfo("UTC")
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{relative path: text or bytes}`` below ``root`` (text as UTF-8, LF endings)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8", newline="\n")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """``make_site({"content/2017/09/a.md": "...", ...}, name="site")`` -> the site folder."""
+    counter = itertools.count()
+
+    def make(files: dict[str, str | bytes] | None = None, name: str | None = None) -> Path:
+        files = dict(files or {})
+        files.setdefault("pyproject.toml", DEFAULT_PYPROJECT)
+        return write_files(tmp_path / (name or f"site{next(counter)}"), files)
+
+    return make
+
+
+def article_text(
+    title: str | None = "A headline",
+    date: str | None = "2017-09-23",
+    category: str | None = "World",
+    source: str | None = "Wire",
+    body: str = "Body text.\n",
+    **more: str,
+) -> str:
+    """Markdown source with YAML front matter; each extra keyword is one raw ``key: value`` line.
+
+    Pass None to leave a field out. Values are written as given (quote them yourself)."""
+    lines = ["---"]
+    for key, value in (
+        ("title", title),
+        ("date", date),
+        ("category", category),
+        ("source", source),
+    ):
+        if value is not None:
+            lines.append(f"{key}: {value}")
+    lines.extend(f"{key}: {value}" for key, value in more.items())
+    lines.append("---")
+    return "\n".join(lines) + "\n" + body
+
+
+@pytest.fixture
+def md() -> Callable[..., str]:
+    """The ``article_text`` builder, as a fixture."""
+    return article_text
+
+
+def make_article(
+    title: str = "A headline",
+    when: datetime | str = "2017-09-23",
+    category: str = "World",
+    source: str = "Wire",
+    tags: tuple[str, ...] = (),
+    authors: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    rel: str | None = None,
+    slug: str | None = None,
+    permalink: str = SiteConfig.permalink,
+    **fields,
+) -> Article:
+    """An Article record built directly (no parsing), URLs made by masthead's own rules."""
+    date = when if isinstance(when, datetime) else datetime.fromisoformat(when)
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    slug = slug or urls.slugify(title)
+    category_slug = urls.slugify(category)
+
+    def link(kind: str, name: str) -> Link:
+        return Link(name, urls.term_url(kind, urls.slugify(name)))
+
+    return Article(
+        rel=rel or f"{date:%Y/%m}/{slug}.md",
+        title=title,
+        slug=slug,
+        url=urls.article_url(permalink, date, slug, category_slug),
+        date=date,
+        category=link("category", category),
+        source=link("source", source),
+        tags=tuple(link("tag", t) for t in tags),
+        authors=tuple(link("author", a) for a in authors),
+        aliases=aliases,
+        digest=f"digest-of-{slug}",
+        **fields,
+    )
+
+
+@pytest.fixture
+def article() -> Callable[..., Article]:
+    """The ``make_article`` factory, as a fixture."""
+    return make_article
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
+    """Every file and folder below ``folder``: files as (bytes, mtime_ns), folders as None."""
+    found: dict[str, tuple[bytes, int] | None] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames:
+            found[(Path(dirpath) / name).relative_to(folder).as_posix() + "/"] = None
+        for name in filenames:
+            path = Path(dirpath) / name
+            found[path.relative_to(folder).as_posix()] = (
+                path.read_bytes(),
+                path.stat().st_mtime_ns,
+            )
+    return found
+
+
+@pytest.fixture
+def tree() -> Callable[[Path], dict[str, tuple[bytes, int] | None]]:
+    """``tree(folder)``: a byte-and-mtime snapshot of a folder, for 'left untouched' checks."""
+    return snapshot

@@ -1,0 +1,310 @@
+"""Config stage: ``[tool.masthead]`` text -> SiteConfig, every problem at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from masthead.config import (
+    KNOWN_KEYS,
+    SiteConfig,
+    load_config,
+    parse_config,
+    with_base_url,
+)
+from masthead.model import ProblemsError
+
+
+def table(body: str) -> str:
+    return f'[project]\nname = "site"\n\n[tool.masthead]\n{body}\n'
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(ProblemsError) as caught:
+        parse_config(text)
+    return [str(p) for p in caught.value.problems if p.is_error]
+
+
+# -- defaults ----------------------------------------------------------------------------
+
+
+def test_no_table_gives_every_default():
+    config, problems = parse_config('[project]\nname = "x"\n')
+    assert config == SiteConfig()
+    assert problems == []
+
+
+def test_defaults():
+    config = SiteConfig()
+    assert config.title == "News Archive"
+    assert config.base_url == "http://localhost:8000/"
+    assert config.language == "en"
+    assert config.timezone == "UTC"
+    assert config.per_page == 20
+    assert config.permalink == "{year}/{month}/{day}/{slug}/"
+    assert (config.content_dir, config.templates_dir, config.output_dir) == (
+        "content",
+        "templates",
+        "output",
+    )
+    assert config.summary_length == 240
+    assert config.related_count == 5
+    assert config.markdown_extensions == ("extra", "sane_lists")
+    assert config.base_path == "/"
+
+
+def test_every_valid_key_is_taken():
+    text = table(
+        """
+title = "The Archive"
+description = "Old news"
+base_url = "https://example.org/news"
+language = "ur-PK"
+timezone = "Asia/Karachi"
+per_page = 7
+permalink = "/{category}/{year}/{slug}.html"
+content_dir = "articles"
+templates_dir = "theme"
+output_dir = "public"
+summary_length = 100
+related_count = 3
+markdown_extensions = ["extra", "toc"]
+"""
+    )
+    config, problems = parse_config(text)
+    assert problems == []
+    assert config.title == "The Archive"
+    assert config.base_url == "https://example.org/news/"  # a trailing slash is added
+    assert config.base_path == "/news/"
+    assert config.language == "ur-PK"
+    assert config.tz.key == "Asia/Karachi"
+    assert config.per_page == 7
+    assert config.permalink == "{category}/{year}/{slug}.html"  # leading slash dropped
+    assert config.content_dir == "articles"
+    assert config.markdown_extensions == ("extra", "toc")
+
+
+def test_missing_pyproject_gives_defaults_with_a_warning(tmp_path):
+    config, problems = load_config(tmp_path)
+    assert config == SiteConfig()
+    assert [str(p) for p in problems] == [
+        "pyproject.toml: warning: no pyproject.toml: using default settings"
+    ]
+
+
+def test_load_config_reads_the_site_file(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(table('title = "Dawn archive"'), encoding="utf-8")
+    config, problems = load_config(tmp_path)
+    assert config.title == "Dawn archive"
+    assert problems == []
+
+
+def test_pyproject_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "pyproject.toml").write_bytes(table('title = "Caf\xe9"').encode("latin-1"))
+    with pytest.raises(ProblemsError) as caught:
+        load_config(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.path == "pyproject.toml"
+    assert problem.is_error
+    assert "UTF-8" in problem.message
+
+
+# -- validation of each key -----------------------------------------------------------------
+
+
+INVALID_VALUES = [
+    ("title = 5", "pyproject.toml: error: [tool.masthead] title: must be text, not a number"),
+    (
+        "description = true",
+        "pyproject.toml: error: [tool.masthead] description: must be text, not true/false",
+    ),
+    (
+        'base_url = "example.org"',
+        'pyproject.toml: error: [tool.masthead] base_url: "example.org" is not an absolute http(s) URL (e.g. "https://example.org/news/")',
+    ),
+    (
+        'base_url = "ftp://example.org/"',
+        'pyproject.toml: error: [tool.masthead] base_url: "ftp://example.org/" is not an absolute http(s) URL (e.g. "https://example.org/news/")',
+    ),
+    (
+        'base_url = "https://example.org/?a=1"',
+        'pyproject.toml: error: [tool.masthead] base_url: "https://example.org/?a=1" must not have a query or fragment',
+    ),
+    (
+        "base_url = 3",
+        "pyproject.toml: error: [tool.masthead] base_url: must be text, not a number",
+    ),
+    (
+        'language = "english"',
+        'pyproject.toml: error: [tool.masthead] language: \'english\' is not a BCP 47 language tag (e.g. "en", "en-GB", "ur")',
+    ),
+    (
+        'timezone = "Mars/Olympus"',
+        'pyproject.toml: error: [tool.masthead] timezone: "Mars/Olympus" is not an IANA time zone name (e.g. "Europe/London", "UTC")',
+    ),
+    (
+        "timezone = 5",
+        "pyproject.toml: error: [tool.masthead] timezone: must be text, not a number",
+    ),
+    (
+        "per_page = 0",
+        "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not 0",
+    ),
+    (
+        "per_page = true",
+        "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not True",
+    ),
+    (
+        'per_page = "10"',
+        "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not '10'",
+    ),
+    (
+        "summary_length = 2.5",
+        "pyproject.toml: error: [tool.masthead] summary_length: must be a whole number of at least 1, not 2.5",
+    ),
+    (
+        "related_count = -1",
+        "pyproject.toml: error: [tool.masthead] related_count: must be a whole number of at least 1, not -1",
+    ),
+    (
+        'permalink = "{year}/{title}/"',
+        "pyproject.toml: error: [tool.masthead] permalink: unknown placeholder {title}; use {year}, {month}, {day}, {slug}, {category}",
+    ),
+    (
+        'permalink = "{year}/{month}/"',
+        'pyproject.toml: error: [tool.masthead] permalink: "{year}/{month}/" must contain {slug} so that every article gets its own URL',
+    ),
+    (
+        'permalink = "{year}/{slug}"',
+        'pyproject.toml: error: [tool.masthead] permalink: "{year}/{slug}" must end with "/" (pretty URLs) or ".html"',
+    ),
+    (
+        'permalink = "../{slug}/"',
+        'pyproject.toml: error: [tool.masthead] permalink: "../{slug}/" must not contain ".." or backslashes',
+    ),
+    (
+        'markdown_extensions = "extra"',
+        'pyproject.toml: error: [tool.masthead] markdown_extensions: must be a list of Python-Markdown extension names, e.g. ["extra", "toc"]',
+    ),
+    (
+        'content_dir = "  "',
+        "pyproject.toml: error: [tool.masthead] content_dir: must be a folder name relative to the site",
+    ),
+    (
+        "templates_dir = 1",
+        "pyproject.toml: error: [tool.masthead] templates_dir: must be a folder name relative to the site",
+    ),
+    (
+        'output_dir = ""',
+        "pyproject.toml: error: [tool.masthead] output_dir: must be a folder name relative to the site",
+    ),
+    (
+        "feed_items = 0",
+        "pyproject.toml: error: [tool.masthead] feed_items: must be a whole number of at least 1, not 0",
+    ),
+    (
+        'news_window_days = "2"',
+        "pyproject.toml: error: [tool.masthead] news_window_days: must be a whole number of at least 1, not '2'",
+    ),
+    (
+        'feed_taxonomies = ["category", "section"]',
+        "pyproject.toml: error: [tool.masthead] feed_taxonomies: must be a list drawn from 'category', 'tag', 'source', 'author'",
+    ),
+    (
+        'now = "2017-09-25"',
+        "pyproject.toml: error: [tool.masthead] now: '2017-09-25' is not an ISO 8601 date-time with an offset, e.g. \"2017-09-25T12:00:00+00:00\"",
+    ),
+    (
+        'canonical_to_source = "yes"',
+        "pyproject.toml: error: [tool.masthead] canonical_to_source: must be true or false, not 'yes'",
+    ),
+    (
+        "publisher_logo = 5",
+        "pyproject.toml: error: [tool.masthead] publisher_logo: must be text, not a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), INVALID_VALUES)
+def test_each_invalid_value_is_an_error_saying_what_to_write(line, expected):
+    assert errors_of(table(line)) == [expected]
+
+
+def test_every_key_has_a_validation_case():
+    # Keeps INVALID_VALUES honest when a setting is added: give it a case there.
+    covered = {line.split("=")[0].strip() for line, _ in INVALID_VALUES}
+    assert set(KNOWN_KEYS) - covered == set()
+
+
+def test_every_problem_is_reported_at_once():
+    text = table(
+        """
+timezone = "Mars/Olympus"
+base_url = "example.org"
+per_page = 0
+titel = "X"
+language = "english"
+"""
+    )
+    with pytest.raises(ProblemsError) as caught:
+        parse_config(text)
+    problems = caught.value.problems
+    assert [p.message.split(":")[0] for p in problems if p.is_error] == [
+        "[tool.masthead] timezone",
+        "[tool.masthead] base_url",
+        "[tool.masthead] per_page",
+        "[tool.masthead] language",
+    ]
+    assert [p.message for p in problems if not p.is_error] == [
+        "[tool.masthead] unknown key 'titel' is ignored; did you mean 'title'?"
+    ]
+
+
+def test_unknown_key_is_a_warning_with_did_you_mean():
+    config, problems = parse_config(table('per_pgae = 5\ntitle = "T"'))
+    assert config.per_page == 20  # ignored, not guessed
+    assert config.title == "T"
+    assert [str(p) for p in problems] == [
+        "pyproject.toml: warning: [tool.masthead] unknown key 'per_pgae' is ignored; did you mean 'per_page'?"
+    ]
+
+
+def test_unknown_key_without_a_close_match_lists_the_known_keys():
+    _, problems = parse_config(table("zzz = 1"))
+    [problem] = problems
+    assert not problem.is_error
+    assert problem.message.startswith("[tool.masthead] unknown key 'zzz' is ignored (known keys: ")
+    assert all(key in problem.message for key in KNOWN_KEYS)
+
+
+def test_bad_toml_names_the_line():
+    text = '[project]\nname = "x"\n\n[tool.masthead]\ntitle = "unclosed\n'
+    with pytest.raises(ProblemsError) as caught:
+        parse_config(text)
+    [problem] = caught.value.problems
+    assert problem.path == "pyproject.toml"
+    assert problem.line == 5
+    assert problem.message.startswith("invalid TOML: ")
+
+
+def test_table_that_is_not_a_table():
+    with pytest.raises(ProblemsError) as caught:
+        parse_config("[tool]\nmasthead = 5\n")
+    assert [str(p) for p in caught.value.problems] == [
+        "pyproject.toml: error: [tool.masthead] must be a table"
+    ]
+
+
+def test_base_url_override_is_validated():
+    config = with_base_url(SiteConfig(), "https://staging.example.org/news")
+    assert config.base_url == "https://staging.example.org/news/"
+    assert config.base_path == "/news/"
+    with pytest.raises(ProblemsError) as caught:
+        with_base_url(SiteConfig(), "staging")
+    assert str(caught.value.problems[0]).startswith('--base-url: error: "staging" is not')
+
+
+def test_config_is_frozen_and_hashable():
+    config = SiteConfig()
+    with pytest.raises(AttributeError):
+        config.title = "x"  # type: ignore[misc]
+    assert hash(config) == hash(SiteConfig())
