@@ -46,11 +46,14 @@ class ParseCache:
     kept in memory for this build only.
     """
 
-    def __init__(self, cache_path: Path | None, fingerprint: str):
+    def __init__(self, cache_path: Path | None, fingerprint: str, read_only: bool = False):
         self.fingerprint = fingerprint
+        self.read_only = read_only
         self.memory_bodies: dict[str, str] = {}
         self.pending: list[tuple] = []
-        self.db = _open(cache_path / CACHE_FILE) if cache_path else None
+        self.db = _open_existing(cache_path / CACHE_FILE) if cache_path and read_only else None
+        if cache_path and not read_only:
+            self.db = _open(cache_path / CACHE_FILE)
         self.rows: dict[str, tuple[int, int, str, str]] = {}
         if self.db:
             query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
@@ -86,7 +89,7 @@ class ParseCache:
 
     def restamp(self, rel: str, stamp: Stamp) -> None:
         """Record a new stat for a file whose bytes did not change."""
-        if self.db:
+        if self.db and not self.read_only:
             self.db.execute(
                 "UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?",
                 (stamp.mtime_ns, stamp.size, rel),
@@ -95,7 +98,7 @@ class ParseCache:
     def store(self, parsed: Parsed, stamp: Stamp, body: str) -> None:
         """Remember a fresh outcome (written at ``close``)."""
         self.memory_bodies[parsed.rel] = body
-        if self.db:
+        if self.db and not self.read_only:
             meta = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
             self.pending.append(
                 (
@@ -111,7 +114,7 @@ class ParseCache:
 
     def forget_except(self, rels: set[str]) -> None:
         """Drop rows of sources that no longer exist."""
-        if self.db:
+        if self.db and not self.read_only:
             gone = [(rel,) for rel in self.rows if rel not in rels]
             self.db.executemany("DELETE FROM sources WHERE rel = ?", gone)
 
@@ -149,6 +152,21 @@ def remove_cache(cache_path: Path) -> bool:
     with contextlib.suppress(OSError):
         cache_path.rmdir()
     return found
+
+
+def _open_existing(db_path: Path) -> sqlite3.Connection | None:
+    """Open a cache only to read it (``masthead check`` writes nothing); None if unusable."""
+    if not db_path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            db.close()
+            return None
+        db.execute("SELECT count(*) FROM sources").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return db
 
 
 def _open(db_path: Path) -> sqlite3.Connection:

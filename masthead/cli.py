@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         return args.handler(args)
@@ -207,8 +207,10 @@ def _check(args: argparse.Namespace) -> int:
     report = build(Path(args.site), _options(args, write=False))
     _print_problems(report.problems, args.quiet)
     if not args.quiet:
-        verdict = f"{len(report.errors)} errors" if report.errors else "no errors"
-        print(f"masthead check: {report.articles} articles, {report.pages} pages, {verdict}")
+        verdict = _count(len(report.errors), "error") if report.errors else "no errors"
+        print(
+            f"masthead check: {_count(report.articles, 'article')}, {_count(report.pages, 'page')}, {verdict}"
+        )
     return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 

@@ -60,7 +60,9 @@ def build(
         config, problems = _configure(site_path, options)
         output_path = resolve_output(site_path, config, options)
         now = reference_time(config, options)
-        cache = ParseCache(cache_path(site_path, options), parse_fingerprint(config))
+        cache = ParseCache(
+            cache_path(site_path, options), parse_fingerprint(config), read_only=not options.write
+        )
     try:
         with stages.stage("load"):
             loaded = load_sources(site_path, config, cache, jobs, progress)

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, unquote
 from .config import load_config
 from .model import BuildOptions, Problem, ProblemsError
 from .pipeline import CACHE_DIR
+from .progress import ProgressBar
 from .urls import NOT_FOUND_FILE
 from .watch import Change, ChangeQueue, Outcome, Preview, Snapshot, Watcher, WatchRoots
 
@@ -157,7 +158,12 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
         try:
             watcher.start()
             http_thread.start()
-            shown = _report(preview.rebuild(), (), (), out, err)
+            _say(out, f"masthead serve: building {site_path} into {root}")
+            bar = ProgressBar(err) if err.isatty() else None
+            outcome = preview.rebuild(bar)
+            if bar:
+                bar.clear()
+            shown = _report(outcome, (), (), out, err)
             _say(out, f"Serving {url} (Ctrl-C to stop)")
             if settings.open_browser:
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
@@ -520,7 +526,10 @@ _OVERLAY_STYLE = (
     "background:#fff8f6;color:#1a1a1a;font:15px/1.5 system-ui,sans-serif;text-align:left"
 )
 _OVERLAY = """<div id="masthead-build-errors" role="alert" lang="en" dir="ltr" style="{style}">
-<h1 style="margin:0 0 .5rem;font-size:1.4rem;color:#a00">The last build failed: {count}</h1>
+<button type="button" onclick="this.parentNode.remove()" style="float:right;font:inherit;\
+padding:.25rem .75rem;cursor:pointer">Show the page</button>
+<h1 style="margin:0 0 .5rem;font:bold 1.4rem/1.3 system-ui,sans-serif;color:#a00">\
+The last build failed: {count}</h1>
 <p style="margin:0 0 1rem">The page underneath is from the last good build. Fix the files
 below and save; this page reloads by itself.</p>
 <ol style="margin:0;padding-left:1.5rem;font:14px/1.5 ui-monospace,monospace">
@@ -542,7 +551,7 @@ def decorate(page: bytes, state: Snapshot) -> bytes:
 def error_overlay(problems: tuple[Problem, ...]) -> str:
     """Every problem of the failed build as ``path:line: error: message``, escaped."""
     items = "".join(
-        f'<li style="margin:.25rem 0;white-space:pre-wrap">{html.escape(str(p))}</li>\n'
+        f'<li style="margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere">{html.escape(str(p))}</li>\n'
         for p in problems
     )
     count = _count(sum(p.is_error for p in problems), "error")

@@ -38,6 +38,7 @@ from .config import CONFIG_FILE, SiteConfig
 from .content import is_source_name
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
 from .pipeline import build
+from .workers import Progress
 
 QUIET_SECONDS = 0.15
 """A burst is over when no event arrived for this long."""
@@ -342,14 +343,14 @@ class Preview:
                 self.readers -= 1
                 self.changed.notify_all()
 
-    def rebuild(self) -> Outcome:
+    def rebuild(self, progress: Progress | None = None) -> Outcome:
         """Run ``build()`` once, with requests held, and publish the result."""
         with self.changed:
             self.building = True
             self.changed.wait_for(lambda: self.readers == 0)
         outcome = None
         try:
-            outcome = self._build()
+            outcome = self._build(progress)
             return outcome
         finally:  # publish the new state as the lock opens, so no request sees files early
             with self.changed:
@@ -361,10 +362,10 @@ class Preview:
                 self.building = False
                 self.changed.notify_all()
 
-    def _build(self) -> Outcome:
+    def _build(self, progress: Progress | None) -> Outcome:
         started = time.perf_counter()
         try:
-            report = build(self.site_path, self.options)
+            report = build(self.site_path, self.options, progress)
             return Outcome(report, report.problems, time.perf_counter() - started)
         except ProblemsError as exc:
             return Outcome(None, exc.problems, time.perf_counter() - started)

@@ -107,15 +107,16 @@ class OutputWriter:
         """Move staged files into place, remove files an earlier build wrote and this one did
         not, and record the new manifest."""
         self._finish_io()
-        pending = {**self.previous, **self.current}
-        _write_manifest(self.output_path / MANIFEST_NAME, pending)  # survives a crash below
+        if self.staged:  # record what is about to land, so a crash below is repaired later
+            _write_manifest(self.output_path / MANIFEST_NAME, {**self.previous, **self.current})
         for rel, temp in self.staged:
             destination = self.output_path / rel
             destination.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, destination)
             self.current[rel] = [*self._record(rel, self.current[rel][0]), self.current[rel][3]]
         removed = self._prune()
-        _write_manifest(self.output_path / MANIFEST_NAME, self.current)
+        if self.current != self.previous or self.staged:
+            _write_manifest(self.output_path / MANIFEST_NAME, self.current)
         shutil.rmtree(self.staging_path, ignore_errors=True)
         return WriteResult(len(self.staged), self.unchanged, removed)
 

@@ -1,0 +1,75 @@
+"""Golden output: the sample site in tests/golden/site/ must build to exactly the files in
+tests/golden/expected/, byte for byte. After an intended change to the output, run
+``python tests/update_golden.py`` and commit the new expected files."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location(
+    "update_golden", Path(__file__).resolve().parent / "update_golden.py"
+)
+assert _SPEC and _SPEC.loader
+golden = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(golden)
+
+UPDATE = "python tests/update_golden.py"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return golden.output_files(golden.build_golden(tmp_path_factory.mktemp("golden")))
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, bytes]:
+    assert golden.EXPECTED.is_dir(), f"no expected output: run {UPDATE}"
+    return golden.output_files(golden.EXPECTED)
+
+
+def _first_diff(rel: str, old: bytes, new: bytes, limit: int = 40) -> str:
+    try:
+        lines = difflib.unified_diff(
+            old.decode("utf-8").splitlines(),
+            new.decode("utf-8").splitlines(),
+            f"expected/{rel}",
+            f"built/{rel}",
+            lineterm="",
+        )
+    except UnicodeDecodeError:
+        return f"{rel}: binary files differ"
+    return "\n".join(list(lines)[:limit])
+
+
+def test_golden_output_matches_byte_for_byte(
+    built: dict[str, bytes], expected: dict[str, bytes]
+) -> None:
+    missing = sorted(set(expected) - set(built))
+    extra = sorted(set(built) - set(expected))
+    differing = sorted(rel for rel in set(built) & set(expected) if built[rel] != expected[rel])
+    if missing or extra or differing:
+        report = [f"the golden site's output differs from tests/golden/expected/ ({UPDATE}):"]
+        report += [f"  not built any more: {rel}" for rel in missing]
+        report += [f"  built but not expected: {rel}" for rel in extra]
+        report += [f"  differs: {rel}" for rel in differing]
+        if differing:
+            report.append(_first_diff(differing[0], expected[differing[0]], built[differing[0]]))
+        pytest.fail("\n".join(report), pytrace=False)
+
+
+def test_golden_site_covers_what_it_should(expected: dict[str, bytes]) -> None:
+    """The sample site exercises pagination, an alias, tags, both categories and RTL."""
+    assert "page/2/index.html" in expected and "page/3/index.html" in expected
+    assert "category/city/page/2/index.html" in expected
+    assert "category/science/index.html" in expected
+    assert "old/harbour-bridge.html" in expected
+    assert "tag/transport/index.html" in expected
+    assert not any("unfinished-story" in rel for rel in expected), "the draft was built"
+    urdu = next(data for rel, data in expected.items() if "/book-fair-opens/" in rel)
+    assert b'lang="ur"' in urdu and b'dir="rtl"' in urdu
+    # 20:30 UTC on 20 January is 01:30 on the 21st in Karachi: dated in the site's time zone.
+    assert any(rel.startswith("2023/01/21/tram-fares-frozen-for-another-year/") for rel in expected)
