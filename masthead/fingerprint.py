@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 
 import jinja2
 import markdown
@@ -17,15 +18,13 @@ from jinja2 import meta
 from . import __version__
 from .config import SiteConfig
 from .model import Archive, Article, Link, Page
+from .render import bodies_needed
 
 
 def digest(*parts: str) -> str:
     """A short, stable hash of some strings."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
+    joined = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(joined, digest_size=16).hexdigest()
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -47,16 +46,30 @@ def site_fingerprint(config: SiteConfig, nav: tuple[Link, ...], sections: tuple[
     return digest(__version__, jinja2.__version__, repr(config), repr(nav), repr(sections))
 
 
-def article_fingerprints(archive: Archive) -> tuple[str, ...]:
-    """For each article, what a page showing it depends on."""
-    return tuple(_article_fingerprint(article) for article in archive.articles)
+@dataclass(frozen=True)
+class ArticlePrints:
+    """Per article: ``shown``, what a page listing or linking it depends on (everything but
+    the body), and ``full``, what a page showing its body depends on."""
+
+    shown: tuple[str, ...]
+    full: tuple[str, ...]
 
 
-def _article_fingerprint(article: Article) -> str:
-    links = (article.category, article.source, *article.authors, *article.tags)
-    return digest(
-        article.digest, article.rel, article.url, *(f"{link.name}\x01{link.url}" for link in links)
+def article_fingerprints(archive: Archive) -> ArticlePrints:
+    """Both fingerprints of every article, by archive position."""
+    shown = tuple(_shown_fingerprint(article) for article in archive.articles)
+    full = tuple(
+        digest(prints, article.digest)
+        for prints, article in zip(shown, archive.articles, strict=True)
     )
+    return ArticlePrints(shown, full)
+
+
+_SHOWN_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("body_html", "digest"))
+
+
+def _shown_fingerprint(article: Article) -> str:
+    return digest(repr(tuple(getattr(article, name) for name in _SHOWN_FIELDS)))
 
 
 class TemplateFingerprints:
@@ -104,8 +117,9 @@ class TemplateFingerprints:
         return self.sources[name]
 
 
-def page_fingerprint(page: Page, site: str, template: str, articles: tuple[str, ...]) -> str:
+def page_fingerprint(page: Page, site: str, template: str, articles: ArticlePrints) -> str:
     """What one page's bytes depend on."""
+    with_body = set(bodies_needed(page))
     parts = [
         site,
         template,
@@ -119,10 +133,7 @@ def page_fingerprint(page: Page, site: str, template: str, articles: tuple[str, 
     ]
     parts.extend(f"{key}={value!r}" for key, value in sorted(page.values.items()))
     for name, ref in sorted(page.refs.items()):
-        if ref is None:
-            parts.append(f"{name}:-")
-        elif isinstance(ref, int):
-            parts.append(f"{name}:{articles[ref]}")
-        else:
-            parts.append(f"{name}:" + ",".join(articles[i] for i in ref))
+        positions = () if ref is None else (ref,) if isinstance(ref, int) else ref
+        prints = (articles.full[i] if i in with_body else articles.shown[i] for i in positions)
+        parts.append(f"{name}:" + ",".join(prints))
     return digest(*parts)

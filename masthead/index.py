@@ -21,7 +21,8 @@ MONTH_NAMES = (
 
 def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Newest first; ties broken by URL, then source path, so the order is total."""
-    return tuple(sorted(articles, key=lambda a: (-a.date.timestamp(), a.url, a.rel)))
+    by_url = sorted(articles, key=lambda a: (a.url, a.rel))
+    return tuple(sorted(by_url, key=lambda a: a.date, reverse=True))  # stable: ties keep URL order
 
 
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:
@@ -115,18 +116,27 @@ def _canonical_names(
 
 
 def _with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]) -> Article:
+    """The article with every term link named canonically (the same object if none differ)."""
+
     def fix(kind: str, link: Link) -> Link:
         name = canonical[(kind, link.url)]
-        return link if name == link.name else replace(link, name=name)
+        return link if name == link.name else link._replace(name=name)
 
-    changed = replace(
+    links = (
+        ("category", (article.category,)),
+        ("source", (article.source,)),
+        ("author", article.authors),
+        ("tag", article.tags),
+    )
+    if all(canonical[(kind, link.url)] == link.name for kind, group in links for link in group):
+        return article
+    return replace(
         article,
         category=fix("category", article.category),
         source=fix("source", article.source),
         authors=tuple(fix("author", link) for link in article.authors),
         tags=tuple(fix("tag", link) for link in article.tags),
     )
-    return article if changed == article else changed
 
 
 def _term_entries(articles: tuple[Article, ...], kind: str) -> tuple[TermEntry, ...]:

@@ -27,11 +27,22 @@ from .fingerprint import (
 )
 from .index import build_archive, url_collisions
 from .load import load_sources
+from .memo import (
+    Inputs,
+    Memo,
+    forget_memo,
+    is_current,
+    load_memo,
+    read_inputs,
+    save_memo,
+    valid_until,
+    warnings_of,
+)
 from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
 from .plan import navigation, page_collisions, plan_pages, sections
 from .render import bodies_needed, make_environment, static_files, template_paths
 from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
-from .write import OutputWriter, output_folder_problem
+from .write import OutputWriter, intact_outputs, output_folder_problem
 
 CACHE_DIR = ".masthead-cache"
 
@@ -56,10 +67,21 @@ def build(
     options = options or BuildOptions()
     stages = _Stages()
     jobs = options.jobs or default_jobs()
+    started_ns = time.time_ns()
     with stages.stage("config"):
         config, problems = _configure(site_path, options)
         output_path = resolve_output(site_path, config, options)
         now = reference_time(config, options)
+    inputs = None
+    if options.write and options.use_cache:
+        with stages.stage("check"):
+            inputs = read_inputs(site_path, config, options, template_paths(site_path, config))
+            memo = load_memo(output_path)
+            intact = intact_outputs(output_path) if is_current(memo, inputs, now) else None
+        if memo and intact is not None:
+            return _memoised_report(memo, intact, problems, stages)
+        forget_memo(output_path)
+    with stages.stage("cache"):
         cache = ParseCache(
             cache_path(site_path, options), parse_fingerprint(config), read_only=not options.write
         )
@@ -111,9 +133,42 @@ def build(
                     unchanged=result.unchanged,
                     removed=result.removed,
                 )
+                if inputs and not _has_errors(problems):
+                    until = valid_until(loaded.articles, config.news_window_days, now)
+                    save_memo(output_path, _memo(inputs, until, report, problems), started_ns)
     finally:
         cache.close()
     return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
+
+
+def _memo(
+    inputs: Inputs, until: datetime | None, report: BuildReport, problems: list[Problem]
+) -> Memo:
+    return Memo(
+        inputs=inputs.fingerprint,
+        newest_input_ns=inputs.newest_ns,
+        valid_until=until.isoformat() if until else None,
+        articles=report.articles,
+        pages=report.pages,
+        skipped_drafts=report.skipped_drafts,
+        skipped_future=report.skipped_future,
+        warnings=[[p.path, p.line, p.message, p.severity] for p in _sorted(problems)],
+    )
+
+
+def _memoised_report(
+    memo: Memo, files: int, problems: list[Problem], stages: _Stages
+) -> BuildReport:
+    """The report of a build that found nothing changed since the memoised one."""
+    return BuildReport(
+        articles=memo.articles,
+        pages=memo.pages,
+        unchanged=files,
+        skipped_drafts=memo.skipped_drafts,
+        skipped_future=memo.skipped_future,
+        problems=_sorted([*problems, *warnings_of(memo)]),
+        timings=tuple(stages.timings),
+    )
 
 
 def cache_path(site_path: Path, options: BuildOptions) -> Path | None:
@@ -262,6 +317,7 @@ def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned
     """Remove the cache folder and every output file masthead wrote; keep everything else."""
     output_path = resolve_output(site_path, config, options)
     files = OutputWriter(output_path).remove_all() if output_path.is_dir() else 0
+    forget_memo(output_path)
     cache_folder = cache_path(site_path, replace(options, use_cache=True))
     had_cache = bool(cache_folder and remove_cache(cache_folder))
     return Cleaned(files, had_cache)

@@ -82,7 +82,7 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     """Register ``masthead serve`` on the command line."""
     command = commands.add_parser(
         "serve",
-        help="preview the site at http://127.0.0.1:8000/, rebuilding on every change",
+        help="preview the site locally, rebuilding and reloading on every change",
         description="Build the site into a preview folder (not output/), serve it locally, "
         "rebuild when content/, templates/ or pyproject.toml change, and reload open tabs.",
     )
@@ -148,27 +148,21 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
         options = BuildOptions(
             drafts=settings.drafts, future=settings.future, base_url=url, output=str(root)
         )
-        server.preview = preview = Preview(site_path, options)
+        server.preview = preview = Preview(site_path, options, built=False)
         ignored = (root, site_path / CACHE_DIR)
-        queue = ChangeQueue()
-        watcher = Watcher(WatchRoots.of(site_path, config, ignored), queue)
-        http_thread = threading.Thread(
-            target=server.serve_forever, name="masthead-http", daemon=True
-        )
+        watcher = Watcher(WatchRoots.of(site_path, config, ignored), ChangeQueue())
+        http_thread = threading.Thread(target=server.serve_forever, name="masthead-http")
+        http_thread.daemon = True
         try:
             watcher.start()
-            http_thread.start()
+            http_thread.start()  # requests wait for the first build
             _say(out, f"masthead serve: building {site_path} into {root}")
-            bar = ProgressBar(err) if err.isatty() else None
-            outcome = preview.rebuild(bar)
-            if bar:
-                bar.clear()
-            shown = _report(outcome, (), (), out, err)
+            shown = _first_build(preview, out, err)
             _say(out, f"Serving {url} (Ctrl-C to stop)")
             if settings.open_browser:
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
             while True:
-                changes = queue.get(timeout=1.0)
+                changes = watcher.queue.get(timeout=1.0)
                 if changes:
                     shown = _report(preview.rebuild(), changes, shown, out, err)
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
@@ -181,6 +175,15 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             server.server_close()
             watcher.stop()
     return EXIT_OK
+
+
+def _first_build(preview: Preview, out: TextIO, err: TextIO) -> tuple[Problem, ...]:
+    """The first build, with a progress bar on a terminal (it may take minutes)."""
+    bar = ProgressBar(err) if err.isatty() else None
+    outcome = preview.rebuild(bar)
+    if bar:
+        bar.clear()
+    return _report(outcome, (), (), out, err)
 
 
 @contextlib.contextmanager

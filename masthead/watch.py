@@ -319,12 +319,13 @@ class Outcome:
 class Preview:
     """The preview's shared state: builds exclude requests, and requests exclude builds."""
 
-    def __init__(self, site_path: Path, options: BuildOptions):
+    def __init__(self, site_path: Path, options: BuildOptions, built: bool = True):
+        """``built=False``: requests wait from the start, until the first ``rebuild``."""
         self.site_path = site_path
         self.options = options
         self.root = Path(str(options.output))
         self.changed = threading.Condition()
-        self.building = False
+        self.building = not built
         self.readers = 0
         self.stopping = False
         self.state = Snapshot(0, secrets.token_hex(6), (), time.time())

@@ -169,6 +169,22 @@ class OutputWriter:
         return removed
 
 
+def intact_outputs(output_path: Path) -> int | None:
+    """How many files the last build wrote, if every one is still as it left it; else None."""
+    files = _read_manifest(output_path / MANIFEST_NAME)
+    if not files:
+        return None
+    root = str(output_path)
+    for rel, entry in files.items():
+        try:
+            stat = os.stat(os.path.join(root, rel))
+        except OSError:
+            return None
+        if len(entry) < 3 or entry[1] != stat.st_size or entry[2] != stat.st_mtime_ns:
+            return None
+    return len(files)
+
+
 def _remove_empty_parents(folder: Path, root: Path) -> None:
     while folder != root and folder.is_relative_to(root):
         try:

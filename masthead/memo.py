@@ -1,0 +1,140 @@
+"""The build memo: proof that nothing a build reads has changed since the last build.
+
+Every build plans every page, which at archive scale costs seconds even when nothing
+changed. A successful build records a fingerprint of all it read (settings, options, the
+stat of every source, template and static file) and until when its time-dependent output
+(scheduled articles, the news sitemap window) stays valid. A build whose inputs match, at a
+time inside that validity, and whose output files are all intact, has nothing to do: it
+reports the recorded figures and returns. Any doubt (a file modified moments before the
+last build, a missing or damaged memo) means a normal build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from . import __version__
+from .config import SiteConfig
+from .content import discover_sources
+from .fingerprint import digest
+from .model import Article, BuildOptions, Problem
+
+MEMO_NAME = ".masthead-memo.json"
+RACY_NS = 2_000_000_000  # files modified this close to a build may change unseen (mtime ticks)
+
+
+@dataclass(frozen=True)
+class Memo:
+    """What a successful build read and reported."""
+
+    inputs: str
+    newest_input_ns: int
+    valid_until: str | None
+    articles: int
+    pages: int
+    skipped_drafts: int
+    skipped_future: int
+    warnings: list[list]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The fingerprint of everything a build reads, and the newest modification among them."""
+
+    fingerprint: str
+    newest_ns: int
+
+
+def read_inputs(
+    site_path: Path, config: SiteConfig, options: BuildOptions, template_paths: tuple[Path, ...]
+) -> Inputs:
+    """Stat every source, template and static file; fingerprint them with the settings."""
+    parts = [
+        __version__,
+        repr(config),
+        repr((options.drafts, options.future, options.base_url, options.output)),
+    ]
+    newest = 0
+    content_path = site_path / config.content_dir
+    if content_path.is_dir():
+        for rel in discover_sources(content_path):
+            newest = max(newest, _add_stat(parts, "c", str(content_path / rel), rel))
+    for number, root in enumerate(template_paths):
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                newest = max(
+                    newest, _add_stat(parts, f"t{number}", path, os.path.relpath(path, root))
+                )
+    config_file = site_path / "pyproject.toml"
+    if config_file.is_file():
+        newest = max(newest, _add_stat(parts, "p", str(config_file), "pyproject.toml"))
+    return Inputs(digest(*parts), newest)
+
+
+def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) -> datetime | None:
+    """The first moment at which the same inputs would give other output: a scheduled article
+    falls due, or one enters or leaves the news sitemap's window."""
+    window = timedelta(days=window_days)
+    moments = []
+    for article in articles:
+        if article.date > now:
+            moments.append(article.date)
+        elif article.date + window > now:
+            moments.append(article.date + window)
+    return min(moments, default=None)
+
+
+def load_memo(output_path: Path) -> Memo | None:
+    """The memo of the last successful build, or None."""
+    try:
+        data = json.loads((output_path / MEMO_NAME).read_text(encoding="utf-8"))
+        return Memo(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
+    """True when ``memo`` describes these very inputs and is still valid at ``now``."""
+    if memo is None or memo.inputs != inputs.fingerprint:
+        return False
+    return memo.valid_until is None or now < datetime.fromisoformat(memo.valid_until)
+
+
+def save_memo(output_path: Path, memo: Memo, started_ns: int) -> None:
+    """Record a successful build, unless an input was modified too close to its start."""
+    if memo.newest_input_ns >= started_ns - RACY_NS:
+        return
+    temp = output_path / (MEMO_NAME + ".tmp")
+    temp.write_text(json.dumps(asdict(memo)), encoding="utf-8")
+    os.replace(temp, output_path / MEMO_NAME)
+
+
+def forget_memo(output_path: Path) -> None:
+    """Drop the memo before a build changes anything, so a crash cannot leave it claiming
+    that the output is up to date."""
+    with contextlib.suppress(OSError):
+        (output_path / MEMO_NAME).unlink()
+
+
+def warnings_of(memo: Memo) -> tuple[Problem, ...]:
+    """The warnings the memoised build printed, to print them again."""
+    return tuple(
+        Problem(path, line, message, severity) for path, line, message, severity in memo.warnings
+    )
+
+
+def _add_stat(parts: list[str], kind: str, path: str, name: str) -> int:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        parts.append(f"{kind}:{name}:missing")
+        return 0
+    parts.append(f"{kind}:{name}:{stat.st_mtime_ns}:{stat.st_size}")
+    return stat.st_mtime_ns
