@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
-from .config import load_config
+from .config import load_config, parse_instant
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
 from .pipeline import build, clean
 from .progress import ProgressBar
@@ -130,6 +130,12 @@ def _add_site_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--drafts", action="store_true", help="include articles marked draft")
     command.add_argument(
+        "--now",
+        type=_instant,
+        metavar="ISO",
+        help="reference time for scheduled articles and the news sitemap, e.g. 2017-09-25T12:00:00+00:00",
+    )
+    command.add_argument(
         "--future", action="store_true", help="include articles dated in the future"
     )
 
@@ -174,7 +180,15 @@ def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
         jobs=args.jobs,
         use_cache=not args.no_cache,
         cache_dir=args.cache_dir,
+        now=args.now,
     )
+
+
+def _instant(text: str) -> datetime:
+    when = parse_instant(text)
+    if when is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time with an offset")
+    return when
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from .model import WARNING, Problem, ProblemsError
 CONFIG_FILE = "pyproject.toml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # forbidden in XML 1.0
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -139,7 +140,7 @@ def _check_value(key: str, value: Any) -> tuple[Any, str | None]:
 def _check_text(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, f"must be text, not {_type_name(value)}"
-    return value, None
+    return _CONTROL.sub("", value), None
 
 
 def _check_positive_int(value: Any) -> tuple[Any, str | None]:

@@ -5,14 +5,13 @@ changed. A successful build records a fingerprint of all it read (settings, opti
 stat of every source, template and static file) and until when its time-dependent output
 (scheduled articles, the news sitemap window) stays valid. A build whose inputs match, at a
 time inside that validity, and whose output files are all intact, has nothing to do: it
-reports the recorded figures and returns. Any doubt (a file modified moments before the
+reports the recorded figures and returns. The memo lives in the output manifest: a build that writes
+anything rewrites the manifest first without it, so a crash cannot leave a stale memo. Any doubt (a file modified moments before the
 last build, a missing or damaged memo) means a normal build.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,6 @@ from .content import discover_sources
 from .fingerprint import digest
 from .model import Article, BuildOptions, Problem
 
-MEMO_NAME = ".masthead-memo.json"
 RACY_NS = 2_000_000_000  # files modified this close to a build may change unseen (mtime ticks)
 
 
@@ -91,12 +89,11 @@ def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) 
     return min(moments, default=None)
 
 
-def load_memo(output_path: Path) -> Memo | None:
-    """The memo of the last successful build, or None."""
+def memo_from(data: dict | None) -> Memo | None:
+    """The memo recorded in the output manifest, or None."""
     try:
-        data = json.loads((output_path / MEMO_NAME).read_text(encoding="utf-8"))
-        return Memo(**data)
-    except (OSError, ValueError, TypeError):
+        return Memo(**data) if data else None
+    except TypeError:
         return None
 
 
@@ -107,20 +104,12 @@ def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
     return memo.valid_until is None or now < datetime.fromisoformat(memo.valid_until)
 
 
-def save_memo(output_path: Path, memo: Memo, started_ns: int) -> None:
-    """Record a successful build, unless an input was modified too close to its start."""
+def memo_to_record(memo: Memo, started_ns: int) -> dict | None:
+    """The memo as stored in the manifest; None when an input was modified too close to the
+    build's start to trust its stat next time."""
     if memo.newest_input_ns >= started_ns - RACY_NS:
-        return
-    temp = output_path / (MEMO_NAME + ".tmp")
-    temp.write_text(json.dumps(asdict(memo)), encoding="utf-8")
-    os.replace(temp, output_path / MEMO_NAME)
-
-
-def forget_memo(output_path: Path) -> None:
-    """Drop the memo before a build changes anything, so a crash cannot leave it claiming
-    that the output is up to date."""
-    with contextlib.suppress(OSError):
-        (output_path / MEMO_NAME).unlink()
+        return None
+    return asdict(memo)
 
 
 def warnings_of(memo: Memo) -> tuple[Problem, ...]:

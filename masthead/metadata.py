@@ -5,20 +5,23 @@ Pure functions of records and settings, registered as template globals and filte
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from . import urls
 from .config import SiteConfig
 from .model import Article, Link
 
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
+
 
 def entry_id(config: SiteConfig, article: Article) -> str:
     """A feed entry id that survives a re-title (RFC 4151 tag URI from host, date, source file)."""
     host = urlsplit(config.base_url).hostname or "localhost"
-    stem = article.rel.rsplit(".", 1)[0]
+    stem = _IRI_FORBIDDEN.sub(lambda m: quote(m.group()), article.rel.rsplit(".", 1)[0])
     return f"tag:{host},{article.date:%Y-%m-%d}:/{stem}"
 
 

@@ -30,11 +30,10 @@ from .load import load_sources
 from .memo import (
     Inputs,
     Memo,
-    forget_memo,
     is_current,
-    load_memo,
+    memo_from,
+    memo_to_record,
     read_inputs,
-    save_memo,
     valid_until,
     warnings_of,
 )
@@ -42,7 +41,7 @@ from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsEr
 from .plan import navigation, page_collisions, plan_pages, sections
 from .render import bodies_needed, make_environment, static_files, template_paths
 from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
-from .write import OutputWriter, intact_outputs, output_folder_problem
+from .write import OutputWriter, intact_outputs, output_folder_problem, read_manifest
 
 CACHE_DIR = ".masthead-cache"
 
@@ -76,11 +75,11 @@ def build(
     if options.write and options.use_cache:
         with stages.stage("check"):
             inputs = read_inputs(site_path, config, options, template_paths(site_path, config))
-            memo = load_memo(output_path)
-            intact = intact_outputs(output_path) if is_current(memo, inputs, now) else None
-        if memo and intact is not None:
-            return _memoised_report(memo, intact, problems, stages)
-        forget_memo(output_path)
+            files, recorded = read_manifest(output_path)
+            memo = memo_from(recorded)
+            current = is_current(memo, inputs, now) and intact_outputs(files, output_path)
+        if memo and current:
+            return _memoised_report(memo, len(files), problems, stages)
     with stages.stage("cache"):
         cache = ParseCache(
             cache_path(site_path, options), parse_fingerprint(config), read_only=not options.write
@@ -126,16 +125,17 @@ def build(
             elif writer:
                 for rel, file_path in static_files(paths).items():
                     writer.add(rel, file_path.read_bytes())
-                result = writer.commit()
+                record = None
+                if inputs and not _has_errors(problems):
+                    until = valid_until(loaded.articles, config.news_window_days, now)
+                    record = memo_to_record(_memo(inputs, until, report, problems), started_ns)
+                result = writer.commit(record)
                 report = replace(
                     report,
                     written=result.written,
                     unchanged=result.unchanged,
                     removed=result.removed,
                 )
-                if inputs and not _has_errors(problems):
-                    until = valid_until(loaded.articles, config.news_window_days, now)
-                    save_memo(output_path, _memo(inputs, until, report, problems), started_ns)
     finally:
         cache.close()
     return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
@@ -317,7 +317,6 @@ def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned
     """Remove the cache folder and every output file masthead wrote; keep everything else."""
     output_path = resolve_output(site_path, config, options)
     files = OutputWriter(output_path).remove_all() if output_path.is_dir() else 0
-    forget_memo(output_path)
     cache_folder = cache_path(site_path, replace(options, use_cache=True))
     had_cache = bool(cache_folder and remove_cache(cache_folder))
     return Cleaned(files, had_cache)

@@ -62,7 +62,7 @@ class OutputWriter:
     def __init__(self, output_path: Path):
         self.output_path = output_path
         self.staging_path = output_path / STAGING_NAME
-        self.previous = _read_manifest(output_path / MANIFEST_NAME)
+        self.previous, self.previous_memo = read_manifest(output_path)
         self.created_output = not output_path.exists()
         self.current: dict[str, list] = {}
         self.staged: list[tuple[str, Path]] = []
@@ -103,9 +103,9 @@ class OutputWriter:
         self.unchanged += 1
         return True
 
-    def commit(self) -> WriteResult:
+    def commit(self, memo: dict | None = None) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did
-        not, and record the new manifest."""
+        not, and record the new manifest (with ``memo``, the inputs of this build)."""
         self._finish_io()
         if self.staged:  # record what is about to land, so a crash below is repaired later
             _write_manifest(self.output_path / MANIFEST_NAME, {**self.previous, **self.current})
@@ -115,8 +115,8 @@ class OutputWriter:
             os.replace(temp, destination)
             self.current[rel] = [*self._record(rel, self.current[rel][0]), self.current[rel][3]]
         removed = self._prune()
-        if self.current != self.previous or self.staged:
-            _write_manifest(self.output_path / MANIFEST_NAME, self.current)
+        if self.current != self.previous or self.staged or memo != self.previous_memo:
+            _write_manifest(self.output_path / MANIFEST_NAME, self.current, memo)
         shutil.rmtree(self.staging_path, ignore_errors=True)
         return WriteResult(len(self.staged), self.unchanged, removed)
 
@@ -169,20 +169,17 @@ class OutputWriter:
         return removed
 
 
-def intact_outputs(output_path: Path) -> int | None:
-    """How many files the last build wrote, if every one is still as it left it; else None."""
-    files = _read_manifest(output_path / MANIFEST_NAME)
-    if not files:
-        return None
+def intact_outputs(files: dict[str, list], output_path: Path) -> bool:
+    """True when every file of a manifest is still as the build that wrote it left it."""
     root = str(output_path)
     for rel, entry in files.items():
         try:
             stat = os.stat(os.path.join(root, rel))
         except OSError:
-            return None
+            return False
         if len(entry) < 3 or entry[1] != stat.st_size or entry[2] != stat.st_mtime_ns:
-            return None
-    return len(files)
+            return False
+    return bool(files)
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:
@@ -194,23 +191,30 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _read_manifest(path: Path) -> dict[str, list]:
+def read_manifest(output_path: Path) -> tuple[dict[str, list], dict | None]:
+    """The files the last build wrote (by path: hash, size, mtime, fingerprint) and the memo
+    of its inputs, if it recorded one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((output_path / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    files = data.get("files", {}) if isinstance(data, dict) else {}
-    return {
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, None
+    files = data.get("files", {})
+    memo = data.get("memo")
+    safe = {
         rel: entry for rel, entry in files.items() if _is_safe_rel(rel) and isinstance(entry, list)
     }
+    return safe, memo if isinstance(memo, dict) else None
 
 
-def _write_manifest(path: Path, files: dict[str, list]) -> None:
+def _write_manifest(path: Path, files: dict[str, list], memo: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
-    temp.write_text(
-        json.dumps({"version": 1, "files": dict(sorted(files.items()))}), encoding="utf-8"
-    )
+    document: dict = {"version": 1, "files": dict(sorted(files.items()))}
+    if memo is not None:
+        document["memo"] = memo
+    temp.write_text(json.dumps(document), encoding="utf-8")
     os.replace(temp, path)
 
 
