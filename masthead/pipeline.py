@@ -7,6 +7,7 @@ it succeeded (or ``keep_going`` asks to build what is valid).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,8 @@ from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tas
 from .write import OutputWriter, intact_outputs, output_folder_problem, read_manifest
 
 CACHE_DIR = ".masthead-cache"
+PREVIEW_FOLDER = "preview"  # inside the cache folder: where ``masthead serve`` builds
+PREVIEW_LOCK = "preview.lock"
 
 
 @dataclass
@@ -318,5 +321,17 @@ def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned
     output_path = resolve_output(site_path, config, options)
     files = OutputWriter(output_path).remove_all() if output_path.is_dir() else 0
     cache_folder = cache_path(site_path, replace(options, use_cache=True))
+    if cache_folder:
+        _remove_preview(cache_folder)
     had_cache = bool(cache_folder and remove_cache(cache_folder))
     return Cleaned(files, had_cache)
+
+
+def _remove_preview(cache_folder: Path) -> None:
+    """Remove what ``masthead serve`` built in the cache folder (only files it wrote)."""
+    preview = cache_folder / PREVIEW_FOLDER
+    if preview.is_dir():
+        OutputWriter(preview).remove_all()
+        with contextlib.suppress(OSError):
+            preview.rmdir()
+    (cache_folder / PREVIEW_LOCK).unlink(missing_ok=True)

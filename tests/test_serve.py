@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from masthead import serve, watch
+from masthead import httpd, serve, watch
 from masthead.config import SiteConfig
 from masthead.model import BuildOptions, BuildReport, Problem
 from masthead.watch import CONFIG, CONTENT, TEMPLATES, Change, ChangeQueue, Debouncer, WatchRoots
@@ -307,7 +307,7 @@ def test_the_watcher_reports_saves_and_skips_editor_files(tmp_path: Path) -> Non
     ],
 )
 def test_request_paths_are_decoded_once(target: str, rel: str) -> None:
-    assert serve.request_rel(target) == rel
+    assert httpd.request_rel(target) == rel
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,7 @@ def test_request_paths_are_decoded_once(target: str, rel: str) -> None:
 )
 def test_unsafe_request_paths_are_refused(target: str) -> None:
     try:
-        rel = serve.request_rel(target)
+        rel = httpd.request_rel(target)
     except ValueError:
         return
     # What decoding once lets through must still be a harmless name inside the folder.
@@ -367,20 +367,20 @@ def preview_root(tmp_path: Path) -> Path:
 
 
 def test_locate_maps_pretty_urls_and_stays_inside(preview_root: Path, tmp_path: Path) -> None:
-    assert serve.locate(preview_root, "") == (preview_root / "index.html").resolve()
-    found = serve.locate(preview_root, "2017/09/23/first-story/")
+    assert httpd.locate(preview_root, "") == (preview_root / "index.html").resolve()
+    found = httpd.locate(preview_root, "2017/09/23/first-story/")
     assert found == (preview_root / "2017/09/23/first-story/index.html").resolve()
-    assert serve.locate(preview_root, "2017/09/23/first-story") == serve.REDIRECT
-    assert serve.locate(preview_root, "static/style.css/") is None
-    assert serve.locate(preview_root, "missing/") is None
-    assert serve.locate(preview_root, ".masthead-manifest.json") is None
-    assert serve.locate(preview_root, "../../secret.txt") is None
-    assert serve.locate(preview_root, "../../pyproject.toml") is None
+    assert httpd.locate(preview_root, "2017/09/23/first-story") == httpd.REDIRECT
+    assert httpd.locate(preview_root, "static/style.css/") is None
+    assert httpd.locate(preview_root, "missing/") is None
+    assert httpd.locate(preview_root, ".masthead-manifest.json") is None
+    assert httpd.locate(preview_root, "../../secret.txt") is None
+    assert httpd.locate(preview_root, "../../pyproject.toml") is None
     (preview_root / "escape").symlink_to(tmp_path)
     (preview_root / "leak.txt").symlink_to(tmp_path / "secret.txt")
-    assert serve.locate(preview_root, "escape/secret.txt") is None
-    assert serve.locate(preview_root, "leak.txt") is None
-    assert serve.locate(preview_root, "escape") is None
+    assert httpd.locate(preview_root, "escape/secret.txt") is None
+    assert httpd.locate(preview_root, "leak.txt") is None
+    assert httpd.locate(preview_root, "escape") is None
 
 
 # --- Responses without a socket ----------------------------------------------------------
@@ -397,7 +397,7 @@ def headers(**fields: str) -> Message:
     return message
 
 
-def header(response: serve.Response, name: str) -> str | None:
+def header(response: httpd.Response, name: str) -> str | None:
     return dict(response.headers).get(name)
 
 
@@ -411,7 +411,7 @@ def test_content_types(preview_root: Path) -> None:
         "/img/logo.png": "image/png",
     }
     for target, kind in expected.items():
-        response = serve.file_response(preview, target)
+        response = httpd.file_response(preview, target)
         assert response.status == 200, target
         assert header(response, "Content-Type") == kind, target
         assert header(response, "Content-Length") == str(len(response.body))
@@ -419,52 +419,52 @@ def test_content_types(preview_root: Path) -> None:
 
 def test_static_files_revalidate_with_etag_and_last_modified(preview_root: Path) -> None:
     preview = make_preview(preview_root)
-    first = serve.file_response(preview, "/static/style.css")
+    first = httpd.file_response(preview, "/static/style.css")
     etag, modified = header(first, "ETag"), header(first, "Last-Modified")
     assert etag and modified and first.body == b"body{}"
     assert (
-        serve.file_response(preview, "/static/style.css", headers(If_None_Match=etag)).status == 304
+        httpd.file_response(preview, "/static/style.css", headers(If_None_Match=etag)).status == 304
     )
     weak = headers(If_None_Match=f'"other", W/{etag}')
-    assert serve.file_response(preview, "/static/style.css", weak).status == 304
+    assert httpd.file_response(preview, "/static/style.css", weak).status == 304
     assert (
-        serve.file_response(
+        httpd.file_response(
             preview, "/static/style.css", headers(If_Modified_Since=modified)
         ).status
         == 304
     )
     earlier = formatdate(time.time() - 3600 * 24 * 365, usegmt=True)
-    older = serve.file_response(preview, "/static/style.css", headers(If_Modified_Since=earlier))
+    older = httpd.file_response(preview, "/static/style.css", headers(If_Modified_Since=earlier))
     assert older.status == 200
     stale = headers(If_None_Match='"stale"', If_Modified_Since=modified)
-    assert serve.file_response(preview, "/static/style.css", stale).status == 200
+    assert httpd.file_response(preview, "/static/style.css", stale).status == 200
     garbage = headers(If_Modified_Since="not a date")
-    assert serve.file_response(preview, "/static/style.css", garbage).status == 200
+    assert httpd.file_response(preview, "/static/style.css", garbage).status == 200
 
 
 def test_pages_revalidate_until_the_next_build(preview_root: Path) -> None:
     preview = make_preview(preview_root)
-    first = serve.file_response(preview, "/")
+    first = httpd.file_response(preview, "/")
     etag = header(first, "ETag")
-    assert serve.file_response(preview, "/", headers(If_None_Match=etag)).status == 304
+    assert httpd.file_response(preview, "/", headers(If_None_Match=etag)).status == 304
     preview.state = watch.Snapshot(preview.state.generation + 1, preview.state.server_id, (), 0)
-    assert serve.file_response(preview, "/", headers(If_None_Match=etag)).status == 200
+    assert httpd.file_response(preview, "/", headers(If_None_Match=etag)).status == 200
 
 
 def test_missing_pages_get_the_sites_404_page(preview_root: Path) -> None:
     preview = make_preview(preview_root)
-    response = serve.file_response(preview, "/no/such/page/")
+    response = httpd.file_response(preview, "/no/such/page/")
     assert response.status == 404
     assert b"not here" in response.body and b"data-masthead-reload" in response.body
     (preview_root / "404.html").unlink()
-    response = serve.file_response(preview, "/no/such/page/")
+    response = httpd.file_response(preview, "/no/such/page/")
     assert response.status == 404 and b"Not found" in response.body
 
 
 def test_bad_paths_get_400_and_folders_a_redirect(preview_root: Path) -> None:
     preview = make_preview(preview_root)
-    assert serve.file_response(preview, "/%2e%2e/secret.txt").status == 400
-    redirect = serve.file_response(preview, "/2017/09/23/first-story?x=1")
+    assert httpd.file_response(preview, "/%2e%2e/secret.txt").status == 400
+    redirect = httpd.file_response(preview, "/2017/09/23/first-story?x=1")
     assert redirect.status == 302
     assert header(redirect, "Location") == "/2017/09/23/first-story/?x=1"
 
@@ -472,11 +472,11 @@ def test_bad_paths_get_400_and_folders_a_redirect(preview_root: Path) -> None:
 def test_the_reload_script_goes_before_the_last_body_end_tag() -> None:
     state = watch.Snapshot(7, "abc123", (), 0.0)
     page = b"<html><body><p>&lt;/body&gt;</p></BODY></html>"
-    decorated = serve.decorate(page, state)
+    decorated = httpd.decorate(page, state)
     assert decorated.startswith(b"<html><body><p>&lt;/body&gt;</p><script data-masthead-reload>")
     assert decorated.endswith(b"</script>\n</BODY></html>")
     assert b"since = 7" in decorated and b'server = "abc123"' in decorated
-    assert serve.decorate(b"no body", state).startswith(b"no body<script")
+    assert httpd.decorate(b"no body", state).startswith(b"no body<script")
 
 
 def test_the_error_overlay_lists_every_problem_escaped() -> None:
@@ -485,7 +485,7 @@ def test_the_error_overlay_lists_every_problem_escaped() -> None:
         Problem("templates/article.html", 12, "template syntax error: unexpected '}'"),
         Problem("pyproject.toml", None, "unknown key 'titel'", "warning"),
     )
-    overlay = serve.error_overlay(problems)
+    overlay = httpd.error_overlay(problems)
     assert "2 errors" in overlay
     assert (
         "content/2017/09/a.md:4: error: front matter is not valid YAML: &lt;b&gt;oops&lt;/b&gt;"
@@ -497,7 +497,7 @@ def test_the_error_overlay_lists_every_problem_escaped() -> None:
     )
     assert "pyproject.toml: warning: unknown key" in overlay
     assert "<b>" not in overlay
-    decorated = serve.decorate(b"<body>page</body>", watch.Snapshot(1, "x", problems, 0.0))
+    decorated = httpd.decorate(b"<body>page</body>", watch.Snapshot(1, "x", problems, 0.0))
     assert b"page" in decorated, "the last good page stays underneath"
     assert decorated.index(b"masthead-build-errors") < decorated.index(b"data-masthead-reload")
 
@@ -518,8 +518,8 @@ def test_requests_wait_while_a_build_runs(preview_root: Path, monkeypatch) -> No
     builder = threading.Thread(target=preview.rebuild)
     builder.start()
     assert building.wait(DEADLINE)
-    answers: queue.Queue[serve.Response] = queue.Queue()
-    reader = threading.Thread(target=lambda: answers.put(serve.file_response(preview, "/")))
+    answers: queue.Queue[httpd.Response] = queue.Queue()
+    reader = threading.Thread(target=lambda: answers.put(httpd.file_response(preview, "/")))
     reader.start()
     with pytest.raises(queue.Empty):
         answers.get(timeout=0.3)
@@ -536,8 +536,8 @@ def test_requests_wait_for_the_first_build(preview_root: Path, monkeypatch) -> N
     preview = watch.Preview(
         preview_root.parent.parent, BuildOptions(output=str(preview_root)), built=False
     )
-    answers: queue.Queue[serve.Response] = queue.Queue()
-    reader = threading.Thread(target=lambda: answers.put(serve.file_response(preview, "/")))
+    answers: queue.Queue[httpd.Response] = queue.Queue()
+    reader = threading.Thread(target=lambda: answers.put(httpd.file_response(preview, "/")))
     reader.start()
     with pytest.raises(queue.Empty):
         answers.get(timeout=0.3)
@@ -597,10 +597,10 @@ def test_the_long_poll(preview_root: Path, monkeypatch) -> None:
     started = time.monotonic()
     assert preview.wait_for_change(0, server_id, 0.2).generation == 0
     assert time.monotonic() - started >= 0.19
-    other_server = serve.wait_response(preview, "since=0&server=restarted")
+    other_server = httpd.wait_response(preview, "since=0&server=restarted")
     assert b'"reload": true' in other_server.body
     threading.Timer(0.1, preview.rebuild).start()
-    answer = serve.wait_response(preview, f"since=0&server={server_id}")
+    answer = httpd.wait_response(preview, f"since=0&server={server_id}")
     assert b'"reload": true' in answer.body and b'"generation": 1' in answer.body
     preview.stop()
     assert preview.wait_for_change(1, server_id, DEADLINE).generation == 1

@@ -1,0 +1,260 @@
+"""Write one generated archive as a masthead, a Hugo and a Pelican site.
+
+Each format is a ``Format``: how to set the site up (settings, templates) and where and how to
+write one article. ``write_sites`` makes one pass over the articles and writes every site.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive import Article
+
+HERE = Path(__file__).resolve().parent
+TITLE = "Benchmark Archive"
+BASE_URL = "https://example.org/"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A generated site and the two files the incremental scenarios edit."""
+
+    path: Path
+    article: str  # relative path of the article that gets a sentence appended
+    template: str  # relative path of the article template that gets one change
+    anchor: str  # text in that template after which the change is inserted
+    page: str  # the edited article's output file, relative to the output folder
+
+
+@dataclass(frozen=True)
+class Format:
+    setup: Callable[[Path], tuple[str, str]]  # site folder -> (template path, anchor)
+    article: Callable[[Article], tuple[str, str]]  # article -> (relative path, file text)
+
+
+def _q(text: str) -> str:
+    """A YAML scalar: JSON strings are valid YAML."""
+    return json.dumps(text)
+
+
+def _qlist(items: Iterable[str]) -> str:
+    return json.dumps(list(items))
+
+
+# masthead: content/YYYY/MM/slug.md, settings in pyproject.toml, one theme template overridden.
+
+
+def masthead_setup(site: Path) -> tuple[str, str]:
+    from masthead.render import theme_path  # the harness runs in masthead's own environment
+
+    (site / "pyproject.toml").write_text(
+        "[tool.masthead]\n"
+        f"title = {_q(TITLE)}\n"
+        'description = "A generated archive for benchmarks."\n'
+        f'base_url = "{BASE_URL}"\n'
+        'language = "en"\n'
+        'timezone = "UTC"\n'
+        "per_page = 20\n",
+        encoding="utf-8",
+    )
+    (site / "templates").mkdir()
+    shutil.copyfile(theme_path() / "article.html", site / "templates" / "article.html")
+    return "templates/article.html", '<div class="story-body">'
+
+
+def masthead_article(a: Article) -> tuple[str, str]:
+    front = (
+        f"title: {_q(a.title)}\n"
+        f"date: {a.date.isoformat()}\n"
+        f"category: {_q(a.category)}\n"
+        f"source: {_q(a.source)}\n"
+        f"authors: {_qlist(a.authors)}\n"
+        f"tags: {_qlist(a.tags)}\n"
+    )
+    return f"content/{a.date:%Y/%m}/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
+
+
+# Hugo: content/posts/slug.md; a theme of its own in layouts/. Hugo has no date archives, so
+# years, months and days are taxonomies, as are sources and authors (masthead has all five).
+
+HUGO_CONFIG = f"""\
+baseURL = "{BASE_URL}"
+locale = "en"
+title = "{TITLE}"
+timeZone = "UTC"
+disableKinds = ["section", "sitemap", "robotsTXT"]
+
+[pagination]
+pagerSize = 20
+disableAliases = true  # no page/1/ redirect pages: the others write none
+
+[services.rss]
+limit = 20
+
+[taxonomies]
+category = "categories"
+tag = "tags"
+source = "sources"
+author = "authors"
+year = "years"
+month = "months"
+day = "days"
+
+[permalinks.page]
+posts = "/:year/:month/:day/:contentbasename/"
+
+[outputs]
+home = ["html", "rss"]
+taxonomy = ["html"]
+term = ["html"]
+
+[related]
+includeNewer = true
+threshold = 1
+toLower = false
+[[related.indices]]
+name = "categories"
+weight = 100
+[[related.indices]]
+name = "date"
+weight = 10
+pattern = "2006"  # the same year counts: near in date, as masthead's related articles
+"""
+
+# Feeds for category and tag terms only (Pelican's are the same), not for every date or author.
+HUGO_TERM_FEEDS = "---\ncascade:\n  outputs: [html, rss]\n---\n"
+
+
+def hugo_setup(site: Path) -> tuple[str, str]:
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    shutil.copytree(HERE / "hugo_layouts", site / "layouts")
+    for taxonomy in ("categories", "tags"):
+        (site / "content" / taxonomy).mkdir(parents=True)
+        (site / "content" / taxonomy / "_index.md").write_text(HUGO_TERM_FEEDS, encoding="utf-8")
+    return "layouts/page.html", '<div class="story-body">'
+
+
+def hugo_article(a: Article) -> tuple[str, str]:
+    front = (
+        f"title: {_q(a.title)}\n"
+        f"date: {a.date:%Y-%m-%dT%H:%M:%SZ}\n"
+        f"categories: [{_q(a.category)}]\n"
+        f"tags: {_qlist(a.tags)}\n"
+        f"sources: [{_q(a.source)}]\n"
+        f"authors: {_qlist(a.authors)}\n"
+        f'years: ["{a.date:%Y}"]\n'
+        f'months: ["{a.date:%Y-%m}"]\n'
+        f'days: ["{a.date:%Y-%m-%d}"]\n'
+    )
+    return f"content/posts/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
+
+
+# Pelican: content/slug.md with Pelican metadata, its default theme (notmyidea) with two
+# templates overridden through THEME_TEMPLATES_OVERRIDES.
+
+PELICAN_CONFIG = f"""\
+AUTHOR = "Benchmark"
+SITENAME = "{TITLE}"
+SITEURL = "{BASE_URL.rstrip("/")}"
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+THEME_TEMPLATES_OVERRIDES = ["templates"]
+
+DEFAULT_PAGINATION = 20
+PAGINATED_TEMPLATES = {{"index": None, "tag": None, "category": None, "author": None,
+                       "period_archives": None}}
+
+ARTICLE_URL = "{{date:%Y}}/{{date:%m}}/{{date:%d}}/{{slug}}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+YEAR_ARCHIVE_URL = "{{date:%Y}}/"
+YEAR_ARCHIVE_SAVE_AS = YEAR_ARCHIVE_URL + "index.html"
+MONTH_ARCHIVE_URL = "{{date:%Y}}/{{date:%m}}/"
+MONTH_ARCHIVE_SAVE_AS = MONTH_ARCHIVE_URL + "index.html"
+DAY_ARCHIVE_URL = "{{date:%Y}}/{{date:%m}}/{{date:%d}}/"
+DAY_ARCHIVE_SAVE_AS = DAY_ARCHIVE_URL + "index.html"
+
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{{slug}}.atom.xml"
+TAG_FEED_ATOM = "feeds/tag/{{slug}}.atom.xml"
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+FEED_MAX_ITEMS = 20
+
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+"""
+
+
+def pelican_setup(site: Path) -> tuple[str, str]:
+    theme = pelican_theme()
+    (site / "pelicanconf.py").write_text(PELICAN_CONFIG, encoding="utf-8")
+    (site / "templates").mkdir()
+    shutil.copyfile(theme / "templates" / "article.html", site / "templates" / "article.html")
+    shutil.copyfile(
+        HERE / "pelican_templates" / "period_archives.html",
+        site / "templates" / "period_archives.html",
+    )
+    return "templates/article.html", '<div class="entry-content">'
+
+
+def pelican_theme() -> Path:
+    """Pelican's default theme folder inside the bench virtualenv."""
+    from tools import VENV  # only Pelican sites need the virtualenv
+
+    found = sorted(VENV.glob("lib/python*/site-packages/pelican/themes/notmyidea"))
+    if not found:
+        raise SystemExit(f"Pelican is not installed in {VENV}")
+    return found[0]
+
+
+def pelican_article(a: Article) -> tuple[str, str]:
+    meta = (
+        f"Title: {a.title}\n"
+        f"Date: {a.date:%Y-%m-%d %H:%M}\n"
+        f"Category: {a.category}\n"
+        f"Tags: {', '.join(a.tags)}\n"
+        f"Authors: {', '.join(a.authors)}\n"
+        f"Source: {a.source}\n"
+        f"Slug: {a.slug}\n"
+    )
+    return f"content/{a.slug}.md", f"{meta}\n{a.body}"
+
+
+FORMATS = {
+    "masthead": Format(masthead_setup, masthead_article),
+    "hugo": Format(hugo_setup, hugo_article),
+    "pelican": Format(pelican_setup, pelican_article),
+}
+
+
+def write_sites(root: Path, formats: list[str], articles: Iterable[Article], edited: int) -> dict:
+    """Write a fresh site per format under ``root``; return {format: Site}.
+
+    ``edited`` is the index of the article that the "one article edited" scenario changes.
+    """
+    sites, templates, edited_paths, page = {}, {}, {}, ""
+    for name in formats:
+        path = root / name
+        path.mkdir(parents=True)  # fails if it exists: each run writes fresh sites
+        templates[name] = FORMATS[name].setup(path)
+    made_dirs: set[Path] = set()
+    for article in articles:
+        for name in formats:
+            rel, text = FORMATS[name].article(article)
+            target = root / name / rel
+            if target.parent not in made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(target.parent)
+            target.write_text(text, encoding="utf-8")
+            if article.index == edited:
+                edited_paths[name] = rel
+                page = f"{article.date:%Y/%m/%d}/{article.slug}/index.html"  # same in all three
+    for name in formats:
+        template, anchor = templates[name]
+        sites[name] = Site(root / name, edited_paths[name], template, anchor, page)
+    return sites

@@ -1,0 +1,348 @@
+"""The preview's HTTP side: what ``masthead serve`` answers to each request.
+
+``PreviewServer`` is the standard library's ThreadingHTTPServer, bound without a DNS look-up,
+serving a ``watch.Preview`` (the preview folder plus the state of the last build). Every
+request reads under ``Preview.reading()``, so it waits while a build runs and never sees a
+half-written folder. Besides files, the server answers one long poll, ``WAIT_PATH``, which
+returns when a build finishes after the one a page was served from.
+
+The responses themselves are plain functions returning ``Response`` values, testable without
+a socket: ``file_response`` (with ETag/Last-Modified revalidation, a redirect for a folder
+asked without its trailing slash, and the site's 404 page) and ``wait_response``. Request
+paths are checked by ``request_rel`` and ``locate``, which refuse anything that could leave
+the preview folder. HTML pages are decorated, at serve time only, by ``decorate``: a small
+live-reload script and, while the last build failed, the ``error_overlay`` listing every
+problem over the last good page.
+
+This module knows nothing of the command line, the watcher or the terminal; serve.py wires
+it up.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import os
+import re
+import socket
+import socketserver
+import sys
+from dataclasses import dataclass
+from email.message import Message
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PureWindowsPath
+from urllib.parse import parse_qs, unquote
+
+from .model import Problem
+from .urls import NOT_FOUND_FILE
+from .watch import Preview, Snapshot
+
+WAIT_PATH = "/__masthead/wait"
+WAIT_SECONDS = 25.0
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".atom": "application/atom+xml",
+    ".rss": "application/rss+xml",
+    ".txt": "text/plain",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/vnd.microsoft.icon",
+    ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
+}
+TEXT_TYPES = ("application/xml", "application/json", "application/atom+xml", "image/svg+xml")
+REDIRECT = "redirect"
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response before it is sent."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The preview's HTTP server on ``host``:``port`` (IPv4 or IPv6, as the host resolves);
+    set ``preview`` before serving."""
+
+    daemon_threads = True
+    block_on_close = False
+    preview: Preview
+
+    def __init__(self, host: str, port: int):
+        self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        super().__init__((host, port), _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host's name up in DNS, which can take seconds.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-response
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+    server_version = "masthead-preview"
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._send(self._respond(), head=False)
+
+    def do_HEAD(self) -> None:
+        self._send(self._respond(), head=True)
+
+    def _respond(self) -> Response:
+        preview = self.server.preview
+        path, _, query = self.path.partition("?")
+        if path == WAIT_PATH:
+            return wait_response(preview, query)
+        return file_response(preview, self.path, self.headers)
+
+    def _send(self, response: Response, head: bool) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if response.status != 304 and not any(n == "Content-Length" for n, _ in response.headers):
+            self.send_header("Content-Length", str(len(response.body)))  # keep-alive needs it
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: one line per build says what matters."""
+
+
+def wait_response(preview: Preview, query: str) -> Response:
+    """The long poll: answers when a build finished after the page's own generation."""
+    fields = parse_qs(query)
+    since = fields.get("since", ["-1"])[0]
+    server_id = fields.get("server", [""])[0]
+    state = preview.wait_for_change(int(since) if since.isdigit() else -1, server_id, WAIT_SECONDS)
+    reload = state.server_id != server_id or str(state.generation) != since
+    body = json.dumps(
+        {"reload": reload, "generation": state.generation, "errors": len(state.problems)}
+    ).encode()
+    headers = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
+    return Response(200, (*headers, ("Content-Length", str(len(body)))), body)
+
+
+def file_response(preview: Preview, target: str, request: Message | None = None) -> Response:
+    """The response for a GET or HEAD of ``target`` (the request line's path and query)."""
+    try:
+        rel = request_rel(target)
+    except ValueError:
+        return _plain(400, "400 Bad Request: this path is not allowed\n")
+    with preview.reading() as state:
+        found = locate(preview.root, rel)
+        if found == REDIRECT:
+            path, _, query = target.partition("?")
+            return Response(302, (("Location", path + "/" + ("?" + query if query else "")),))
+        status = 200 if found else 404
+        file_path = found if isinstance(found, Path) else preview.root / NOT_FOUND_FILE
+        try:
+            data, stat = file_path.read_bytes(), file_path.stat()
+        except OSError:
+            page = _fallback_404().encode()
+            return _page(404, decorate(page, state), None, state)
+    if content_type(file_path).startswith("text/html"):
+        return _page(status, decorate(data, state), stat, state, request)
+    etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
+    headers = _validators(etag, stat.st_mtime)
+    if status == 200 and _not_modified(request, etag, stat.st_mtime):
+        return Response(304, headers)
+    return Response(status, (*headers, *_entity(content_type(file_path), len(data))), data)
+
+
+def _page(
+    status: int,
+    body: bytes,
+    stat: os.stat_result | None,
+    state: Snapshot,
+    request: Message | None = None,
+) -> Response:
+    """A decorated HTML page: its validators follow both the file and the build."""
+    if stat is None or status != 200:
+        return Response(
+            status, (*_entity("text/html", len(body)), ("Cache-Control", "no-cache")), body
+        )
+    mtime = max(stat.st_mtime, state.finished)
+    etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}-{state.server_id}-{state.generation}"'
+    headers = _validators(etag, mtime)
+    # Only the ETag decides: two builds within one second share a Last-Modified.
+    if _not_modified(request, etag, None):
+        return Response(304, headers)
+    return Response(status, (*headers, *_entity("text/html", len(body))), body)
+
+
+def _validators(etag: str, mtime: float) -> tuple[tuple[str, str], ...]:
+    return (
+        ("ETag", etag),
+        ("Last-Modified", formatdate(mtime, usegmt=True)),
+        ("Cache-Control", "no-cache"),
+    )
+
+
+def _entity(kind: str, length: int) -> tuple[tuple[str, str], ...]:
+    if kind.startswith("text/") or kind in TEXT_TYPES:
+        kind += "; charset=utf-8"
+    return (
+        ("Content-Type", kind),
+        ("Content-Length", str(length)),
+        ("X-Content-Type-Options", "nosniff"),
+    )
+
+
+def _not_modified(request: Message | None, etag: str, mtime: float | None) -> bool:
+    """True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if request is None:
+        return False
+    if_none_match = request.get("If-None-Match")
+    if if_none_match is not None:
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    since = request.get("If-Modified-Since")
+    if since is None or mtime is None:
+        return False
+    try:
+        return int(mtime) <= parsedate_to_datetime(since).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+
+
+def _plain(status: int, text: str) -> Response:
+    body = text.encode()
+    return Response(status, _entity("text/plain", len(body)), body)
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type of a served file, by its suffix (without charset)."""
+    known = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    return known or "application/octet-stream"
+
+
+# --- Path safety ----------------------------------------------------------------------
+
+
+def request_rel(target: str) -> str:
+    """The site-relative path a request asks for, decoded once (``""`` is the home page; a
+    trailing ``/`` is kept). ValueError for anything that could leave the preview folder:
+    NUL, backslashes, encoded slashes, ``.`` and ``..`` or empty segments, absolute paths."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or re.search(r"%(2f|5c|00)", path, re.IGNORECASE):
+        raise ValueError(f"refused request path {target!r}")
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"request path {target!r} is not UTF-8") from exc
+    rel = decoded[1:]
+    segments = rel.split("/")
+    if (
+        "\x00" in decoded
+        or "\\" in decoded
+        or rel.startswith("/")
+        or PureWindowsPath(rel).anchor
+        or any(s in ("", ".", "..") for s in segments[:-1])
+        or segments[-1] in (".", "..")
+    ):
+        raise ValueError(f"refused request path {target!r}")
+    return rel
+
+
+def locate(root: Path, rel: str) -> Path | str | None:
+    """The file inside ``root`` that serves ``rel`` (a folder serves its index.html);
+    REDIRECT for a folder asked without its trailing slash; None when there is none."""
+    if any(part.startswith(".masthead") for part in rel.split("/")):
+        return None  # the manifest and the staging folder are masthead's own
+    base = root.resolve()
+    path = (base / rel).resolve()
+    if path.is_dir():
+        if rel and not rel.endswith("/"):
+            return REDIRECT if path.is_relative_to(base) else None
+        path = (path / "index.html").resolve()
+    elif rel.endswith("/"):
+        return None
+    return path if path.is_relative_to(base) and path.is_file() else None
+
+
+# --- What the browser sees ------------------------------------------------------------
+
+_RELOAD_SCRIPT = """<script data-masthead-reload>
+(function () {
+  var since = %d, server = "%s";
+  function poll() {
+    fetch("%s?since=" + since + "&server=" + server, {cache: "no-store"})
+      .then(function (r) { return r.json(); })
+      .then(function (d) { if (d.reload) { location.reload(); } else { poll(); } },
+            function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+</script>
+"""
+_OVERLAY_STYLE = (
+    "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;"
+    "background:#fff8f6;color:#1a1a1a;font:15px/1.5 system-ui,sans-serif;text-align:left"
+)
+_OVERLAY = """<div id="masthead-build-errors" role="alert" lang="en" dir="ltr" style="{style}">
+<button type="button" onclick="this.parentNode.remove()" style="float:right;font:inherit;\
+padding:.25rem .75rem;cursor:pointer">Show the page</button>
+<h1 style="margin:0 0 .5rem;font:bold 1.4rem/1.3 system-ui,sans-serif;color:#a00">\
+The last build failed: {count}</h1>
+<p style="margin:0 0 1rem">The page underneath is from the last good build. Fix the files
+below and save; this page reloads by itself.</p>
+<ol style="margin:0;padding-left:1.5rem;font:14px/1.5 ui-monospace,monospace">
+{items}</ol>
+</div>
+"""
+
+
+def decorate(page: bytes, state: Snapshot) -> bytes:
+    """The page with the reload script (and the error overlay) inserted before </body>."""
+    addition = _RELOAD_SCRIPT % (state.generation, state.server_id, WAIT_PATH)
+    if state.problems:
+        addition = error_overlay(state.problems) + addition
+    at = page.lower().rfind(b"</body>")
+    extra = addition.encode()
+    return page + extra if at < 0 else page[:at] + extra + page[at:]
+
+
+def error_overlay(problems: tuple[Problem, ...]) -> str:
+    """Every problem of the failed build as ``path:line: error: message``, escaped."""
+    items = "".join(
+        f'<li style="margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere">{html.escape(str(p))}</li>\n'
+        for p in problems
+    )
+    errors = sum(p.is_error for p in problems)
+    count = f"{errors} error" if errors == 1 else f"{errors} errors"
+    return _OVERLAY.format(style=_OVERLAY_STYLE, count=count, items=items)
+
+
+def _fallback_404() -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
+        "</head>\n<body><h1>Not found</h1><p>Nothing is built at this address.</p></body></html>\n"
+    )
