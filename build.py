@@ -15,8 +15,8 @@ SITE_COMMANDS = ("build", "check", "serve", "clean")
 
 def arguments(given: list[str]) -> list[str]:
     """The masthead command line for ``python build.py`` with ``given`` arguments."""
-    if not given:
-        return ["build", "--site", HERE]
+    if not given or (given[0].startswith("-") and given[0] not in ("-h", "--help", "--version")):
+        return ["build", "--site", HERE, *given]
     if given[0] in SITE_COMMANDS and not any(
         a == "--site" or a.startswith("--site=") for a in given
     ):
