@@ -244,10 +244,11 @@ def _pages_to_render(
     tasks = []
     for page in pages:
         fingerprint = page_fingerprint(page, site, templates(page.template), articles)
-        if incremental and writer and writer.keep_if_intact(urls.output_rel(page.url), fingerprint):
+        rel = urls.output_rel(page.url)
+        if incremental and writer and writer.keep_if_intact(rel, fingerprint):
             continue
         bodies = {i: cache.body(setup.archive.articles[i].rel) for i in bodies_needed(page)}
-        tasks.append(RenderTask(page, bodies, fingerprint))
+        tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(rel) if writer else None))
     return tasks
 
 
@@ -262,8 +263,8 @@ def _render(
     for result in render_tasks(tasks, setup, jobs, progress):
         if result.problem:
             problems.setdefault(result.problem)
-        elif writer and result.data is not None:
-            writer.add(result.rel, result.data, result.fingerprint)
+        elif writer and result.task.slot and result.staged:
+            writer.accept(result.task.slot, result.staged, result.task.fingerprint)
     return _collapse_template_problems(list(problems))
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import content, markup, urls
+from . import content, markup
 from .cache import Parsed, Stamp
 from .config import SiteConfig
 from .model import Archive, Link, Page, Problem
 from .render import make_environment, render_page, template_problem
+from .write import Slot, Staged, stage_bytes
 
 CHUNK = 64
 POOL_THRESHOLD = 2 * CHUNK
@@ -67,16 +68,17 @@ class RenderTask:
     page: Page
     bodies: dict[int, str]
     fingerprint: str
+    slot: Slot | None
+    """Where to stage the output (None: render only, as ``masthead check`` does)."""
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered page's output path and bytes, or the problem that stopped it."""
+    """What rendering one page did: staged its file (or found it unchanged), or a problem."""
 
-    rel: str
-    data: bytes | None
+    task: RenderTask
+    staged: Staged | None
     problem: Problem | None
-    fingerprint: str
 
 
 class _ParseWorker:
@@ -104,14 +106,16 @@ class _RenderWorker:
     def run(self, tasks: Sequence[RenderTask]) -> list[Rendered]:
         results = []
         for task in tasks:
-            rel = urls.output_rel(task.page.url)
             try:
                 data = render_page(self.env, task.page, self.setup.archive, task.bodies)
-            except Exception as exc:
+            except Exception as exc:  # every template failure becomes a Problem
                 problem = template_problem(exc, task.page, self.setup.site_path)
-                results.append(Rendered(rel, None, problem, task.fingerprint))
+                results.append(Rendered(task, None, problem))
                 continue
-            results.append(Rendered(rel, data, None, task.fingerprint))
+            # Staging here, in the worker, spreads the slow part (creating files) over the
+            # processes and keeps the pages' bytes off the pipe back to the parent.
+            staged = stage_bytes(task.slot, data) if task.slot else None
+            results.append(Rendered(task, staged, None))
         return results
 
 

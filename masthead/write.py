@@ -14,12 +14,10 @@ import hashlib
 import json
 import os
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_NAME = ".masthead-manifest.json"
-IO_THREADS = 8
 STAGING_NAME = ".masthead-staging"
 
 
@@ -56,6 +54,53 @@ def output_folder_problem(
     return None
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where one output file may be staged (by any process), and what the manifest says is
+    at its destination now: (hash, size, mtime) or None."""
+
+    rel: str
+    temp: str
+    destination: str
+    known: tuple[str, int, int] | None
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What staging one file did: its hash, whether bytes were written to the slot, and the
+    destination's (size, mtime) when it was left as it was."""
+
+    digest: str
+    written: bool
+    kept_stat: tuple[int, int] | None
+
+
+def stage_bytes(slot: Slot, data: bytes) -> Staged:
+    """Write ``data`` to the slot's staging file, unless the destination already holds these
+    very bytes. Safe to call in worker processes: it touches only the slot's own file."""
+    digest = hashlib.sha256(data).hexdigest()
+    kept = _unchanged_stat(slot, digest, data)
+    if kept:
+        return Staged(digest, False, kept)
+    with open(slot.temp, "wb") as handle:
+        handle.write(data)
+    return Staged(digest, True, None)
+
+
+def _unchanged_stat(slot: Slot, digest: str, data: bytes) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(slot.destination)
+    except OSError:
+        return None
+    here = (stat.st_size, stat.st_mtime_ns)
+    if slot.known:
+        return here if (slot.known[0], slot.known[1], slot.known[2]) == (digest, *here) else None
+    # First build over an existing folder: compare the bytes themselves.
+    if stat.st_size == len(data) and Path(slot.destination).read_bytes() == data:
+        return here
+    return None
+
+
 class OutputWriter:
     """Stages files for one build and commits them to the output folder."""
 
@@ -66,26 +111,39 @@ class OutputWriter:
         self.created_output = not output_path.exists()
         self.current: dict[str, list] = {}
         self.staged: list[tuple[str, Path]] = []
+        self.slots = 0
         self.unchanged = 0
-        # Creating files is slow on many disks and releases the GIL: overlap it in threads.
-        self.io = ThreadPoolExecutor(max_workers=IO_THREADS)
-        self.pending: list[Future] = []
         shutil.rmtree(self.staging_path, ignore_errors=True)  # left by a killed build
+
+    def slot(self, rel: str) -> Slot:
+        """Reserve a staging file for ``rel``, to be filled by ``stage_bytes`` anywhere."""
+        if rel in self.current or not _is_safe_rel(rel):
+            raise ValueError(f"{rel!r} was offered twice or leaves the output folder")
+        if not self.slots:
+            self.staging_path.mkdir(parents=True, exist_ok=True)
+        self.slots += 1
+        known = self.previous.get(rel)
+        return Slot(
+            rel=rel,
+            temp=str(self.staging_path / f"{self.slots}.tmp"),
+            destination=str(self.output_path / rel),
+            known=(known[0], known[1], known[2]) if known and len(known) >= 3 else None,
+        )
+
+    def accept(self, slot: Slot, staged: Staged, fingerprint: str = "") -> None:
+        """Record what ``stage_bytes`` did for a slot."""
+        if staged.written:
+            self.staged.append((slot.rel, Path(slot.temp)))
+            self.current[slot.rel] = [staged.digest, -1, -1, fingerprint]
+        else:
+            size, mtime = staged.kept_stat or (-1, -1)
+            self.current[slot.rel] = [staged.digest, size, mtime, fingerprint]
+            self.unchanged += 1
 
     def add(self, rel: str, data: bytes, fingerprint: str = "") -> None:
         """Offer one output file; it is staged only if its bytes differ from what is there."""
-        if rel in self.current or not _is_safe_rel(rel):
-            raise ValueError(f"{rel!r} was offered twice or leaves the output folder")
-        digest = hashlib.sha256(data).hexdigest()
-        if self._is_unchanged(rel, digest, data):
-            self.current[rel] = [*self._record(rel, digest)[:3], fingerprint]
-            self.unchanged += 1
-            return
-        self.staging_path.mkdir(parents=True, exist_ok=True)
-        temp = self.staging_path / f"{len(self.staged)}.tmp"
-        self.pending.append(self.io.submit(temp.write_bytes, data))
-        self.staged.append((rel, temp))
-        self.current[rel] = [digest, -1, -1, fingerprint]
+        slot = self.slot(rel)
+        self.accept(slot, stage_bytes(slot, data), fingerprint)
 
     def keep_if_intact(self, rel: str, fingerprint: str) -> bool:
         """Keep a file without rendering it again when an earlier build wrote it from inputs
@@ -106,7 +164,6 @@ class OutputWriter:
     def commit(self, memo: dict | None = None) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did
         not, and record the new manifest (with ``memo``, the inputs of this build)."""
-        self._finish_io()
         if self.staged:  # record what is about to land, so a crash below is repaired later
             _write_manifest(self.output_path / MANIFEST_NAME, {**self.previous, **self.current})
         for rel, temp in self.staged:
@@ -129,30 +186,10 @@ class OutputWriter:
 
     def abort(self) -> None:
         """Throw away what was staged; the output folder stays as it was (absent, if it was)."""
-        self._finish_io()
         shutil.rmtree(self.staging_path, ignore_errors=True)
         if self.created_output:
             with contextlib.suppress(OSError):
                 self.output_path.rmdir()
-
-    def _finish_io(self) -> None:
-        """Wait for every staged write; re-raise the first failure."""
-        self.io.shutdown(wait=True)
-        for future in self.pending:
-            future.result()
-        self.pending.clear()
-
-    def _is_unchanged(self, rel: str, digest: str, data: bytes) -> bool:
-        path = self.output_path / rel
-        known = self.previous.get(rel)
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        if known:
-            return known[:3] == [digest, stat.st_size, stat.st_mtime_ns]
-        # First build over an existing folder: compare the bytes themselves.
-        return stat.st_size == len(data) and path.read_bytes() == data
 
     def _record(self, rel: str, digest: str) -> list:
         stat = (self.output_path / rel).stat()
