@@ -14,11 +14,11 @@ from masthead.content import (
     is_source_name,
     load_front_matter,
     parse_article,
-    parse_when,
     read_source,
     rtl_direction,
     split_front_matter,
 )
+from masthead.fields import parse_when
 from masthead.model import Link
 
 UTC_CONFIG = SiteConfig(timezone="UTC")

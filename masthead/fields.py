@@ -1,0 +1,228 @@
+"""Front matter fields of one article: check each, normalise it, say what to write instead.
+
+``FieldChecker`` turns the parsed front matter mapping into typed values (aware datetimes,
+term links, validated slug and aliases), collecting every problem with the line of its
+field, so that one run reports them all.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from . import urls
+from .config import LANG_PATTERN
+from .model import Link, Problem
+
+if TYPE_CHECKING:
+    from .content import FrontMatter
+
+REQUIRED_TEXT_FIELDS = ("title", "category", "source")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
+
+
+class FieldChecker:
+    """Checks every field of one front matter mapping, collecting (field, message) errors."""
+
+    def __init__(self, front: FrontMatter, tz: ZoneInfo):
+        self.front = front
+        self.data: dict[Any, Any] = front.data
+        self.tz = tz
+        self.errors: list[tuple[str, str]] = []
+
+    def check_all(self) -> dict[str, Any]:
+        """Return the validated, normalised fields (missing optional ones as defaults)."""
+        fields: dict[str, Any] = {
+            name: self._text(name, required=True) for name in REQUIRED_TEXT_FIELDS
+        }
+        fields["date"] = self._when("date", required=True)
+        fields["updated"] = self._when("updated", required=False)
+        if fields["date"] and fields["updated"] and fields["updated"] < fields["date"]:
+            self.errors.append(
+                (
+                    "updated",
+                    f"{fields['updated'].isoformat()} is before date {fields['date'].isoformat()}; a correction comes after publication",
+                )
+            )
+        for name in ("summary", "location", "image"):
+            fields[name] = self._text(name, required=False)
+        fields["source_url"] = self._url("source_url")
+        fields["lang"] = self._lang()
+        fields["draft"] = self._flag("draft")
+        fields["authors"] = self._links("authors", "author")
+        fields["tags"] = self._links("tags", "tag")
+        fields["aliases"] = self._aliases()
+        fields["category"] = self._link(fields["category"], "category")
+        fields["source"] = self._link(fields["source"], "source")
+        fields["slug"] = self._slug(fields["title"])
+        return fields
+
+    def problems(self, shown_as: str) -> list[Problem]:
+        """The collected errors as Problems, each on the line of its field."""
+        return [
+            Problem(shown_as, self._line_of(name), f"{name}: {msg}") for name, msg in self.errors
+        ]
+
+    def _line_of(self, name: str) -> int:
+        match = re.search(rf"^[\"']?{re.escape(name)}[\"']?\s*[:=]", self.front.raw, re.MULTILINE)
+        if not match:
+            return self.front.first_line
+        return self.front.first_line + self.front.raw[: match.start()].count("\n")
+
+    def _text(self, name: str, required: bool) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.errors.append(
+                    (name, f"is required; add a line '{name}: ...' to the front matter")
+                )
+            return None
+        if not isinstance(value, str):
+            self.errors.append((name, f"must be text, not {describe(value)}; put it in quotes"))
+            return None
+        if required and not value.strip():
+            self.errors.append((name, "must not be empty"))
+            return None
+        value = without_control_characters(value)
+        return " ".join(value.split()) if name != "summary" else value.strip()
+
+    def _when(self, name: str, required: bool) -> datetime | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.errors.append(
+                    (name, f"is required; add a line '{name}: YYYY-MM-DD' to the front matter")
+                )
+            return None
+        when = parse_when(value, self.tz)
+        if when is None:
+            shown = f'"{value}"' if isinstance(value, str) else describe(value)
+            self.errors.append((name, f"{shown} is not a date (use YYYY-MM-DD or ISO 8601)"))
+        return when
+
+    def _url(self, name: str) -> str | None:
+        value = self._text(name, required=False)
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.errors.append((name, f'"{value}" is not an absolute http(s) URL'))
+                return None
+        return value
+
+    def _lang(self) -> str | None:
+        value = self.data.get("lang")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not LANG_PATTERN.match(value):
+            self.errors.append(
+                ("lang", f"{value!r} is not a BCP 47 language tag (e.g. en, ur, ar)")
+            )
+            return None
+        return value
+
+    def _flag(self, name: str) -> bool:
+        value = self.data.get(name, False)
+        if not isinstance(value, bool):
+            self.errors.append((name, f"must be true or false, not {describe(value)}"))
+            return False
+        return value
+
+    def _names(self, name: str, clean: bool = True) -> tuple[str, ...]:
+        value = self.data.get(name)
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            self.errors.append((name, f"must be a name or a list of names, not {describe(value)}"))
+            return ()
+        bad = [v for v in items if not isinstance(v, str) or not v.strip()]
+        if bad:
+            shown = describe(bad[0]) if not isinstance(bad[0], str) else "an empty name"
+            self.errors.append(
+                (name, f"every item must be a name; found {shown} (put it in quotes)")
+            )
+            return ()
+        tidy = without_control_characters if clean else str
+        return tuple(dict.fromkeys(" ".join(tidy(v).split()) for v in items))
+
+    def _links(self, name: str, kind: str) -> tuple[Link, ...]:
+        links = (self._link(n, kind, name) for n in self._names(name))
+        return tuple(link for link in links if link is not None)
+
+    def _link(self, name: str | None, kind: str, field: str | None = None) -> Link | None:
+        if name is None:
+            return None
+        slug = urls.slugify(name)
+        if not slug:
+            self.errors.append(
+                (field or kind, f'"{name}" has no letters or digits to make a URL from')
+            )
+            return None
+        return Link(name, urls.term_url(kind, slug))
+
+    def _aliases(self) -> tuple[str, ...]:
+        aliases = []
+        for alias in self._names("aliases", clean=False):
+            problem = urls.alias_problem(alias)
+            if problem:
+                self.errors.append(("aliases", f"{_quoted(alias)} {problem}"))
+            else:
+                aliases.append(urls.normalise_alias(alias))
+        return tuple(aliases)
+
+    def _slug(self, title: str | None) -> str:
+        value = self.data.get("slug")
+        if value is None:
+            return urls.slugify(title or "") or "untitled"
+        if not isinstance(value, str):
+            self.errors.append(("slug", f"must be text, not {describe(value)}"))
+            return ""
+        problem = urls.slug_problem(value)
+        if problem:
+            self.errors.append(("slug", f"{_quoted(value)} {problem}"))
+        return value
+
+
+def without_control_characters(text: str) -> str:
+    """Text without the control characters that XML 1.0 and HTML forbid (tabs and newlines
+    stay), so titles and bodies come out valid in every format."""
+    return _CONTROL.sub("", text)
+
+
+def parse_when(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A date or ISO 8601 datetime as an aware datetime in ``tz``; naive values are in ``tz``."""
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - made aware below
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(tz)
+
+
+def _quoted(text: str) -> str:
+    """Text in double quotes with control characters shown as escapes, safe for a terminal."""
+    return '"' + _CONTROL_OR_NUL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + '"'
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
