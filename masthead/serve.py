@@ -28,7 +28,7 @@ from typing import TextIO
 from .config import load_config
 from .httpd import PreviewServer
 from .model import BuildOptions, Problem, ProblemsError
-from .pipeline import CACHE_DIR
+from .pipeline import CACHE_DIR, PREVIEW_FOLDER, PREVIEW_LOCK
 from .progress import ProgressBar
 from .watch import Change, ChangeQueue, Outcome, Preview, Watcher, WatchRoots
 
@@ -38,7 +38,6 @@ except ImportError:  # Windows: no lock; one preview server per site is up to th
     fcntl = None  # type: ignore[assignment]
 
 EXIT_OK, EXIT_USAGE = 0, 2
-PREVIEW_FOLDER = "preview"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -161,7 +160,7 @@ def preview_folder(site_path: Path) -> Iterator[Path]:
     lock = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock = (folder.parent / "preview.lock").open("a")
+        lock = (folder.parent / PREVIEW_LOCK).open("a")
         if fcntl:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
