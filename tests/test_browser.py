@@ -8,7 +8,6 @@ where they fail.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -21,32 +20,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsers import launch_chromium
 
 from masthead.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTICLE_HREF = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 URDU_SLUG = "karachi-book-fair-draws-thousands"
 SEED_SLUG = "us-russia-still-far-apart-over-syria"
 TIMEOUT_MS = 20_000
-
-
-def unavailable(reason: str) -> None:
-    """Skip on a developer's machine; fail in CI, where every tool must be installed."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: .ci/run must install it)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -112,20 +94,8 @@ def server(output: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

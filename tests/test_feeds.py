@@ -8,24 +8,20 @@ every link must carry ``/news/`` and every date the +05:00 offset.
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
+from feedsites import NOW, build_site, write_site
 
 from masthead.model import BuildOptions, ProblemsError
 from masthead.pipeline import build
 
 BASE_URL = "https://example.org/news/"
 SITE_TITLE = "Example News"
-KARACHI = ZoneInfo("Asia/Karachi")
-NOW = datetime(2017, 9, 24, 12, 0, tzinfo=KARACHI)
 FEED_ITEMS = 4
 
 SETTINGS = {
@@ -136,32 +132,6 @@ CLEAN_SUMMARY = 'Sum </script><script>alert(1)</script> < & "q" ]]> x'
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def write_site(root: Path, settings: dict, articles: dict[str, dict]) -> Path:
-    """A site folder: pyproject.toml with ``[tool.masthead]`` and one Markdown file per article.
-
-    Values are written as JSON literals, which are valid TOML and YAML (control characters
-    become escapes such as ``\\u0001``, which both decode)."""
-    root.mkdir(parents=True, exist_ok=True)
-    lines = ["[tool.masthead]"]
-    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for rel, fields in articles.items():
-        fields = dict(fields)
-        body = fields.pop("body", "Some text.\n")
-        front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
-        path = root / "content" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\n{front}\n---\n{body}", encoding="utf-8", newline="\n")
-    return root
-
-
-def build_site(root: Path, now: datetime | None = NOW, **options) -> Path:
-    """Build the site (no cache, one process) and return its output folder."""
-    report = build(root, BuildOptions(now=now, use_cache=False, jobs=1, **options))
-    assert not report.errors, "\n".join(str(p) for p in report.errors)
-    return root / "output"
 
 
 def parse_feed(path: Path) -> feedparser.FeedParserDict:

@@ -15,16 +15,12 @@ import difflib
 import json
 import os
 import re
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
 
 import pytest
-
-from masthead.model import BuildOptions
-from masthead.pipeline import build
+from feedsites import build_site, write_site
 
 UPDATE = os.environ.get("MASTHEAD_UPDATE_GOLDEN")
 GOLDEN = Path(__file__).resolve().parent / "golden_head"
@@ -32,8 +28,6 @@ UPDATE_COMMAND = "MASTHEAD_UPDATE_GOLDEN=1 pytest tests/test_metadata.py"
 
 BASE_URL = "https://example.org/news/"
 SITE_TITLE = "Example News"
-KARACHI = ZoneInfo("Asia/Karachi")
-NOW = datetime(2017, 9, 24, 12, 0, tzinfo=KARACHI)
 
 SETTINGS = {
     "title": SITE_TITLE,
@@ -101,32 +95,6 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def write_site(root: Path, settings: dict, articles: dict[str, dict]) -> Path:
-    """A site folder: pyproject.toml with ``[tool.masthead]`` and one Markdown file per article.
-
-    Values are written as JSON literals, which are valid TOML and YAML (control characters
-    become escapes such as ``\\u0001``, which both decode)."""
-    root.mkdir(parents=True, exist_ok=True)
-    lines = ["[tool.masthead]"]
-    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for rel, fields in articles.items():
-        fields = dict(fields)
-        body = fields.pop("body", "Some text.\n")
-        front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
-        path = root / "content" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\n{front}\n---\n{body}", encoding="utf-8", newline="\n")
-    return root
-
-
-def build_site(root: Path, now: datetime | None = NOW, **options) -> Path:
-    """Build the site (no cache, one process) and return its output folder."""
-    report = build(root, BuildOptions(now=now, use_cache=False, jobs=1, **options))
-    assert not report.errors, "\n".join(str(p) for p in report.errors)
-    return root / "output"
 
 
 class PageReader(HTMLParser):

@@ -8,7 +8,6 @@ reference time is pinned with ``BuildOptions(now=...)`` or the ``now`` setting.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import xml.etree.ElementTree as ET
@@ -17,13 +16,10 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 import xmlschema
-
-from masthead.model import BuildOptions
-from masthead.pipeline import build
+from feedsites import KARACHI, NOW, build_site, write_site
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -33,8 +29,7 @@ MAX_URLS = 50_000
 
 BASE_URL = "https://example.org/news/"
 SITE_TITLE = "Example News"
-KARACHI = ZoneInfo("Asia/Karachi")
-NOW = datetime(2017, 9, 24, 12, 0, tzinfo=KARACHI)  # news window (2 days) from 22 Sep 12:00
+# NOW (from feedsites) is 24 Sep 2017 12:00 in Karachi: the news window (2 days) from 22 Sep 12:00.
 
 SETTINGS = {
     "title": SITE_TITLE,
@@ -101,31 +96,6 @@ CLEAN_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def write_site(root: Path, settings: dict, articles: dict[str, dict]) -> Path:
-    """A site folder: pyproject.toml with ``[tool.masthead]`` and one Markdown file per article.
-
-    Values are written as JSON literals, which are valid TOML and YAML."""
-    root.mkdir(parents=True, exist_ok=True)
-    lines = ["[tool.masthead]"]
-    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for rel, fields in articles.items():
-        fields = dict(fields)
-        body = fields.pop("body", "Some text.\n")
-        front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
-        path = root / "content" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\n{front}\n---\n{body}", encoding="utf-8", newline="\n")
-    return root
-
-
-def build_site(root: Path, now: datetime | None = NOW, jobs: int = 1, **options) -> Path:
-    """Build the site without the cache and return its output folder."""
-    report = build(root, BuildOptions(now=now, use_cache=False, jobs=jobs, **options))
-    assert not report.errors, "\n".join(str(p) for p in report.errors)
-    return root / "output"
 
 
 @pytest.fixture(scope="module")
