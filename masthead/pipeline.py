@@ -47,6 +47,7 @@ from .write import OutputWriter, intact_outputs, output_folder_problem, read_man
 CACHE_DIR = ".masthead-cache"
 PREVIEW_FOLDER = "preview"  # inside the cache folder: where ``masthead serve`` builds
 PREVIEW_LOCK = "preview.lock"
+BYTECODE_FOLDER = "templates"  # compiled Jinja templates, inside the cache folder
 
 
 @dataclass
@@ -116,7 +117,11 @@ def build(
             return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
         with stages.stage("render"):
             paths = template_paths(site_path, config)
-            setup = RenderSetup(paths, config, navigation(archive), sections(), archive, site_path)
+            folder = cache_path(site_path, options)
+            bytecode = folder / BYTECODE_FOLDER if folder and options.write else None
+            setup = RenderSetup(
+                paths, config, navigation(archive), sections(), archive, site_path, bytecode
+            )
             writer = OutputWriter(output_path) if options.write else None
             tasks = _pages_to_render(pages, setup, cache, writer, options.use_cache)
             render_problems = _render(tasks, setup, writer, jobs, progress)
@@ -324,8 +329,18 @@ def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned
     cache_folder = cache_path(site_path, replace(options, use_cache=True))
     if cache_folder:
         _remove_preview(cache_folder)
+        _remove_bytecode(cache_folder / BYTECODE_FOLDER)
     had_cache = bool(cache_folder and remove_cache(cache_folder))
     return Cleaned(files, had_cache)
+
+
+def _remove_bytecode(folder: Path) -> None:
+    """Remove compiled templates (Jinja names them __jinja2_*.cache)."""
+    if folder.is_dir():
+        for path in folder.glob("__jinja2_*.cache"):
+            path.unlink()
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _remove_preview(cache_folder: Path) -> None:

@@ -46,11 +46,23 @@ def template_paths(site_path: Path, config: SiteConfig) -> tuple[Path, ...]:
 
 
 def make_environment(
-    paths: tuple[Path, ...], config: SiteConfig, nav: tuple[Link, ...], sections: tuple[Link, ...]
+    paths: tuple[Path, ...],
+    config: SiteConfig,
+    nav: tuple[Link, ...],
+    sections: tuple[Link, ...],
+    bytecode_dir: Path | None = None,
 ) -> jinja2.Environment:
-    """A strict, autoescaping environment with masthead's globals and filters."""
+    """A strict, autoescaping environment with masthead's globals and filters.
+
+    With ``bytecode_dir``, compiled templates are kept there (keyed by their source), so
+    that neither later builds nor each worker process compile them again."""
+    bytecode_cache = None
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in paths]),
+        bytecode_cache=bytecode_cache,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

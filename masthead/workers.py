@@ -59,6 +59,7 @@ class RenderSetup:
     sections: tuple[Link, ...]
     archive: Archive
     site_path: Path
+    bytecode_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ class _ParseWorker:
 class _RenderWorker:
     def __init__(self, setup: RenderSetup):
         self.setup = setup
-        self.env = make_environment(setup.template_paths, setup.config, setup.nav, setup.sections)
+        self.env = make_environment(
+            setup.template_paths, setup.config, setup.nav, setup.sections, setup.bytecode_dir
+        )
 
     def run(self, tasks: Sequence[RenderTask]) -> list[Rendered]:
         results = []

@@ -106,6 +106,7 @@ class OutputWriter:
 
     def __init__(self, output_path: Path):
         self.output_path = output_path
+        self.root = str(output_path)
         self.staging_path = output_path / STAGING_NAME
         self.previous, self.previous_memo = read_manifest(output_path)
         self.created_output = not output_path.exists()
@@ -152,7 +153,7 @@ class OutputWriter:
         if not fingerprint or not known or len(known) < 4 or known[3] != fingerprint:
             return False
         try:
-            stat = (self.output_path / rel).stat()
+            stat = os.stat(os.path.join(self.root, rel))  # no Path objects: called per page
         except OSError:
             return False
         if [stat.st_size, stat.st_mtime_ns] != known[1:3]:
