@@ -1,0 +1,35 @@
+"""The benchmark's smoke-sized run: the whole harness (generate, build, edit, time, report)
+on 60 articles, masthead alone. The full comparison with Hugo and Pelican is run by hand."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_benchmark_smoke_run_measures_every_scenario(tmp_path):
+    results = tmp_path / "results.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "run.py"),
+            "--smoke",
+            "--out",
+            str(results),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    data = json.loads(results.read_text(encoding="utf-8"))
+    for tool in ("masthead", "masthead -j1"):
+        figures = data["summary"][tool]
+        for scenario in ("cold", "unchanged", "article", "template"):
+            assert figures[scenario] > 0, (tool, scenario)
+        assert data["pages"][tool]["html"] > 60
+    assert data["pages"]["masthead"] == data["pages"]["masthead -j1"]
