@@ -33,8 +33,12 @@ def load_sources(
     cache: ParseCache,
     jobs: int,
     progress: Progress | None = None,
+    found: dict[str, Stamp | None] | None = None,
 ) -> Loaded:
-    """Read and parse every source below the content folder, reusing cached outcomes."""
+    """Read and parse every source below the content folder, reusing cached outcomes.
+
+    ``found`` maps the sources already discovered to their stat (None when unreadable), so
+    that the folder is not walked twice in one build."""
     content_path = site_path / config.content_dir
     prefix = config.content_dir.rstrip("/") + "/"
     if not content_path.is_dir():
@@ -42,14 +46,16 @@ def load_sources(
             config.content_dir, None, "content folder not found; create it and add articles"
         )
         return Loaded((), (problem,), 0, 0)
-    rels = content.discover_sources(content_path)
+    if found is None:
+        found = {rel: _stamp(content_path / rel) for rel in content.discover_sources(content_path)}
+    rels = tuple(found)
     cache.forget_except(set(rels))
     started_ns = time.time_ns()
     reuse: list[str] = []
     todo: list[ParseItem] = []
     problems: list[Problem] = []
     for rel in rels:
-        stamp = _stamp(content_path / rel)
+        stamp = found[rel]
         if stamp and cache.fresh_by_stamp(rel, stamp):
             reuse.append(rel)
             continue

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import __version__
+from .cache import Stamp
 from .config import SiteConfig
 from .content import discover_sources
 from .fingerprint import digest
@@ -46,6 +47,9 @@ class Inputs:
 
     fingerprint: str
     newest_ns: int
+    sources: dict[str, Stamp | None]
+    """Every source found, with its stat: the load stage reuses them instead of walking and
+    stat-ing the content folder a second time."""
 
 
 def read_inputs(
@@ -58,22 +62,23 @@ def read_inputs(
         repr((options.drafts, options.future, options.base_url, options.output)),
     ]
     newest = 0
+    sources: dict[str, Stamp | None] = {}
     content_path = site_path / config.content_dir
     if content_path.is_dir():
         for rel in discover_sources(content_path):
-            newest = max(newest, _add_stat(parts, "c", str(content_path / rel), rel))
+            sources[rel] = _stat(str(content_path / rel))
+            newest = max(newest, _add_stamp(parts, "c", rel, sources[rel]))
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):
             dirs.sort()
             for name in sorted(files):
                 path = os.path.join(folder, name)
-                newest = max(
-                    newest, _add_stat(parts, f"t{number}", path, os.path.relpath(path, root))
-                )
+                name = os.path.relpath(path, root)
+                newest = max(newest, _add_stamp(parts, f"t{number}", name, _stat(path)))
     config_file = site_path / "pyproject.toml"
     if config_file.is_file():
-        newest = max(newest, _add_stat(parts, "p", str(config_file), "pyproject.toml"))
-    return Inputs(digest(*parts), newest)
+        newest = max(newest, _add_stamp(parts, "p", "pyproject.toml", _stat(str(config_file))))
+    return Inputs(digest(*parts), newest, sources)
 
 
 def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) -> datetime | None:
@@ -119,11 +124,17 @@ def warnings_of(memo: Memo) -> tuple[Problem, ...]:
     )
 
 
-def _add_stat(parts: list[str], kind: str, path: str, name: str) -> int:
+def _stat(path: str) -> Stamp | None:
     try:
         stat = os.stat(path)
     except OSError:
+        return None
+    return Stamp(stat.st_mtime_ns, stat.st_size)
+
+
+def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> int:
+    if stamp is None:
         parts.append(f"{kind}:{name}:missing")
         return 0
-    parts.append(f"{kind}:{name}:{stat.st_mtime_ns}:{stat.st_size}")
-    return stat.st_mtime_ns
+    parts.append(f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}")
+    return stamp.mtime_ns

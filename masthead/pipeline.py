@@ -90,7 +90,8 @@ def build(
         )
     try:
         with stages.stage("load"):
-            loaded = load_sources(site_path, config, cache, jobs, progress)
+            found = inputs.sources if inputs else None
+            loaded = load_sources(site_path, config, cache, jobs, progress, found)
             problems += loaded.problems
             articles, drafts, future = _published(loaded.articles, options, now)
             collisions = url_collisions(articles, _content_prefix(config))
