@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Article, Problem
+from .session import Table
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 1
+_FEW_ROWS = 200  # fewer sources than this are read one by one, by key
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,47 @@ class ParseCache:
         row = self.rows.get(rel)
         return bool(row) and row[2] == digest and row[3] == self.fingerprint
 
-    def load(self, rels: list[str]) -> list[Parsed]:
-        """The cached outcomes of these sources."""
+    def load(self, rels: list[str], kept: Table | None = None) -> list[Parsed]:
+        """The cached outcomes of these sources; those ``kept`` in memory (by content hash
+        and fingerprint) are not read and unpickled again."""
         if not self.db or not rels:
             return []
-        wanted = set(rels)
-        query = "SELECT rel, meta FROM sources WHERE fingerprint = ?"
-        found = [
-            pickle.loads(meta)
-            for rel, meta in self.db.execute(query, (self.fingerprint,))
-            if rel in wanted
-        ]
+        found: list[Parsed] = []
+        missing: list[str] = []
+        for rel in rels:
+            parsed = kept.lookup(rel, self._identity(rel)) if kept else None
+            if parsed is None:
+                missing.append(rel)
+            else:
+                found.append(parsed)
+        for parsed in self._unpickle(missing):
+            found.append(parsed)
+            if kept:
+                kept.put(parsed.rel, self._identity(parsed.rel), parsed)
         return sorted(found, key=lambda parsed: parsed.rel)
+
+    def identity(self, parsed: Parsed) -> tuple[str, str]:
+        """What a parsed outcome is the result of: the source's hash and the fingerprint."""
+        return (parsed.digest, self.fingerprint)
+
+    def _identity(self, rel: str) -> tuple[str, str]:
+        row = self.rows[rel]
+        return (row[2], row[3])
+
+    def _unpickle(self, rels: list[str]) -> list[Parsed]:
+        assert self.db
+        if len(rels) > _FEW_ROWS:  # most of the archive: one pass over the table
+            wanted = set(rels)
+            query = "SELECT rel, meta FROM sources WHERE fingerprint = ?"
+            rows = self.db.execute(query, (self.fingerprint,))
+            return [pickle.loads(meta) for rel, meta in rows if rel in wanted]
+        query = "SELECT meta FROM sources WHERE rel = ? AND fingerprint = ?"
+        found = []
+        for rel in rels:
+            row = self.db.execute(query, (rel, self.fingerprint)).fetchone()
+            if row:
+                found.append(pickle.loads(row[0]))
+        return found
 
     def restamp(self, rel: str, stamp: Stamp) -> None:
         """Record a new stat for a file whose bytes did not change."""

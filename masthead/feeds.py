@@ -7,11 +7,12 @@ and render in the worker processes. Their templates are ``atom.xml``, ``rss.xml`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from .config import SiteConfig
 from .model import Archive, Page
+from .session import Session
 
 SITEMAP_MAX_URLS = 50_000
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024
@@ -25,8 +26,7 @@ ROBOTS_FILE = "robots.txt"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "updated" of a feed with no entries, for stable bytes
 
 
-@dataclass(frozen=True)
-class SitemapEntry:
+class SitemapEntry(NamedTuple):
     """One URL of a sitemap, site-relative, with the time its content last changed."""
 
     url: str
@@ -55,12 +55,20 @@ def plan_feeds(archive: Archive, config: SiteConfig) -> list[Page]:
 
 
 def plan_sitemaps(
-    pages: tuple[Page, ...], archive: Archive, config: SiteConfig, now: datetime
+    pages: tuple[Page, ...],
+    archive: Archive,
+    config: SiteConfig,
+    now: datetime,
+    session: Session | None = None,
 ) -> list[Page]:
     """sitemap.xml (an index of numbered parts past the protocol's limits), the news sitemap
     and robots.txt naming them."""
-    entries = [_sitemap_entry(page, archive) for page in pages if page.kind in _SITEMAP_KINDS]
-    parts = _split(entries, config.base_url)
+    lastmods = tuple(article.last_modified for article in archive.articles)
+    parts = (session or Session()).value(
+        "sitemap parts",
+        (pages, lastmods, config.base_url),
+        lambda: _split(_sitemap_entries(pages, lastmods), config.base_url),
+    )
     planned: list[Page] = []
     if len(parts) == 1:
         planned.append(
@@ -131,12 +139,17 @@ def _xml(config: SiteConfig, url: str, template: str, kind: str, values: dict) -
     )
 
 
-def _sitemap_entry(page: Page, archive: Archive) -> SitemapEntry:
-    shown = page.refs.get("article") if page.kind == "article" else page.refs.get("articles")
-    if isinstance(shown, int):
-        shown = (shown,)
-    lastmod = max((archive.articles[i].last_modified for i in shown or ()), default=None)
-    return SitemapEntry(page.url, lastmod)
+def _sitemap_entries(pages: tuple[Page, ...], lastmods: tuple[datetime, ...]) -> list[SitemapEntry]:
+    return [_sitemap_entry(page, lastmods) for page in pages if page.kind in _SITEMAP_KINDS]
+
+
+def _sitemap_entry(page: Page, lastmods: tuple[datetime, ...]) -> SitemapEntry:
+    """The page's URL with the latest change among the articles it shows."""
+    if page.kind == "article":
+        shown = page.refs.get("article")
+        return SitemapEntry(page.url, lastmods[shown] if isinstance(shown, int) else None)
+    shown = page.refs.get("articles")
+    return SitemapEntry(page.url, max(map(lastmods.__getitem__, shown)) if shown else None)
 
 
 def _split(entries: list[SitemapEntry], base_url: str) -> list[list[SitemapEntry]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import jinja2
 import markdown
@@ -19,6 +20,7 @@ from . import __version__
 from .config import SiteConfig
 from .model import Archive, Article, Link, Page
 from .render import bodies_needed
+from .session import Session
 
 
 def digest(*parts: str) -> str:
@@ -55,14 +57,19 @@ class ArticlePrints:
     full: tuple[str, ...]
 
 
-def article_fingerprints(archive: Archive) -> ArticlePrints:
+def article_fingerprints(archive: Archive, session: Session | None = None) -> ArticlePrints:
     """Both fingerprints of every article, by archive position."""
-    shown = tuple(_shown_fingerprint(article) for article in archive.articles)
-    full = tuple(
-        digest(prints, article.digest)
-        for prints, article in zip(shown, archive.articles, strict=True)
-    )
-    return ArticlePrints(shown, full)
+    table = (session or Session()).table("article prints")
+    both = [
+        table.get(article.rel, article, lambda article=article: _both_fingerprints(article))
+        for article in archive.articles
+    ]
+    return ArticlePrints(tuple(s for s, _ in both), tuple(f for _, f in both))
+
+
+def _both_fingerprints(article: Article) -> tuple[str, str]:
+    shown = _shown_fingerprint(article)
+    return shown, digest(shown, article.digest)
 
 
 _SHOWN_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("body_html", "digest"))
@@ -72,11 +79,20 @@ def _shown_fingerprint(article: Article) -> str:
     return digest(repr(tuple(getattr(article, name) for name in _SHOWN_FIELDS)))
 
 
+def _referenced(env: jinja2.Environment, source: str) -> tuple[str | None, ...]:
+    """The templates a template's source names (None for a name computed at run time)."""
+    try:
+        return tuple(meta.find_referenced_templates(env.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return ()  # rendering reports it; its own source is already in the hash
+
+
 class TemplateFingerprints:
     """Fingerprint of each template together with every template it pulls in."""
 
-    def __init__(self, env: jinja2.Environment):
+    def __init__(self, env: jinja2.Environment, session: Session | None = None):
         self.env = env
+        self.references = (session or Session()).table("template references")
         self.sources: dict[str, str] = {}
         self.memo: dict[str, str] = {}
 
@@ -100,13 +116,10 @@ class TemplateFingerprints:
 
     def _references(self, name: str) -> Iterable[str]:
         source = self._source(name)
-        try:
-            found = list(meta.find_referenced_templates(self.env.parse(source)))
-        except jinja2.TemplateSyntaxError:
-            return []  # rendering reports it; its own source is already in the hash
+        found = self.references.get(source, None, lambda: _referenced(self.env, source))
         if None in found:  # a name computed at run time: depend on every template
             return self.env.list_templates()
-        return [n for n in found if n is not None]
+        return found
 
     def _source(self, name: str) -> str:
         if name not in self.sources:
@@ -117,23 +130,79 @@ class TemplateFingerprints:
         return self.sources[name]
 
 
-def page_fingerprint(page: Page, site: str, template: str, articles: ArticlePrints) -> str:
-    """What one page's bytes depend on."""
-    with_body = set(bodies_needed(page))
-    parts = [
-        site,
-        template,
-        page.url,
-        page.template,
-        page.kind,
-        page.title,
-        page.lang,
-        page.dir,
-        page.description,
-    ]
-    parts.extend(f"{key}={value!r}" for key, value in sorted(page.values.items()))
+class PagePrints:
+    """Fingerprints of pages. With a session, a page's fingerprint is computed again only
+    when its own fields, its template, the site or an article it shows changed."""
+
+    def __init__(self, site: str, articles: ArticlePrints, session: Session | None = None):
+        session = session or Session()
+        self.site = site
+        self.articles = articles
+        self.prints = session.table("page prints")
+        by_position = session.table("article prints by position")
+        self.changed = _changed_positions(by_position.last(None), articles)
+        by_position.put(None, None, articles)
+
+    def __call__(self, page: Page, template: str) -> str:
+        """What one page's bytes depend on: the site, its template, its own fields and the
+        articles it shows (bodies too, where it shows them)."""
+        inputs = (page, self.site, template)
+        found = self.prints.lookup(page.url, inputs)
+        if found is not None and not (self.changed and not self.changed.isdisjoint(found[1])):
+            return found[0]
+        own = _own(page)
+        fingerprint = self._compute(own, template)
+        self.prints.put(page.url, inputs, (fingerprint, own.positions))
+        return fingerprint
+
+    def _compute(self, own: _Own, template: str) -> str:
+        parts = [self.site, template, own.digest]
+        for label, positions, with_body in own.groups:
+            prints = self.articles.full if with_body else self.articles.shown
+            parts.append(label + ",".join(map(prints.__getitem__, positions)))
+        return digest(*parts)
+
+
+class _Own(NamedTuple):
+    """A page's own fields hashed, and its article references grouped as (label, positions,
+    whether the page shows their bodies), with every position it refers to."""
+
+    digest: str
+    groups: tuple[tuple[str, tuple[int, ...], bool], ...]
+    positions: frozenset[int]
+
+
+def _own(page: Page) -> _Own:
+    with_body = bodies_needed(page)
+    groups = []
     for name, ref in sorted(page.refs.items()):
-        positions = () if ref is None else (ref,) if isinstance(ref, int) else ref
-        prints = (articles.full[i] if i in with_body else articles.shown[i] for i in positions)
-        parts.append(f"{name}:" + ",".join(prints))
+        positions = () if ref is None else (ref,) if isinstance(ref, int) else tuple(ref)
+        shows_bodies = bool(positions) and all(i in with_body for i in positions)
+        if not shows_bodies and any(i in with_body for i in positions):
+            raise ValueError(f"page /{page.url}: {name} shows only some bodies")
+        groups.append((f"{name}:", positions, shows_bodies))
+    every = frozenset(i for _, positions, _ in groups for i in positions)
+    return _Own(_own_fingerprint(page), tuple(groups), every)
+
+
+def _changed_positions(before: ArticlePrints | None, now: ArticlePrints) -> set[int]:
+    """Archive positions whose article prints differ from the previous build's."""
+    if before is None:
+        return set()  # nothing remembered, so nothing to reuse either
+    changed = {
+        position
+        for position, (old_shown, new_shown, old_full, new_full) in enumerate(
+            zip(before.shown, now.shown, before.full, now.full, strict=False)
+        )
+        if old_shown != new_shown or old_full != new_full
+    }
+    longer = max(len(before.shown), len(now.shown))
+    changed.update(range(min(len(before.shown), len(now.shown)), longer))
+    return changed
+
+
+def _own_fingerprint(page: Page) -> str:
+    parts = [page.url, page.template, page.kind, page.title, page.lang, page.dir]
+    parts.append(page.description)
+    parts.extend(f"{key}={value!r}" for key, value in sorted(page.values.items()))
     return digest(*parts)

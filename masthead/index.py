@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NamedTuple
 
 from . import urls
 from .model import WARNING, Archive, Article, Link, Period, Problem, TermEntry
+from .session import Session
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -43,24 +46,78 @@ def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Pro
     return problems
 
 
+class Outline(NamedTuple):
+    """What the index of an article depends on: everything but its text."""
+
+    rel: str
+    url: str
+    date: datetime
+    category: Link
+    source: Link
+    authors: tuple[Link, ...]
+    tags: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The index computed from the outlines of the ordered articles."""
+
+    canonical: dict[tuple[str, str], str]
+    problems: tuple[Problem, ...]
+    terms: dict[str, tuple[TermEntry, ...]]
+    years: tuple[Period, ...]
+    months: tuple[Period, ...]
+    days: tuple[Period, ...]
+
+
 def build_archive(
-    articles: Iterable[Article], content_prefix: str = ""
+    articles: Iterable[Article], content_prefix: str = "", session: Session | None = None
 ) -> tuple[Archive, list[Problem]]:
-    """Index valid articles; problems are term-name warnings and term URL clashes."""
+    """Index valid articles; problems are term-name warnings and term URL clashes.
+
+    The index depends only on the articles' outlines, so when an edit leaves every outline
+    as it was, a ``session`` gives back the last build's index."""
+    session = session or Session()
     ordered = order_articles(articles)
-    canonical, problems = _canonical_names(ordered, content_prefix)
-    ordered = tuple(_with_canonical_names(a, canonical) for a in ordered)
-    archive = Archive(
-        articles=ordered,
-        terms={kind: _term_entries(ordered, kind) for kind in urls.TAXONOMIES},
-        years=_periods(ordered, 1),
-        months=_periods(ordered, 2),
-        days=_periods(ordered, 3),
+    outline = tuple(
+        Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags) for a in ordered
     )
-    return archive, problems
+    shape = session.value(
+        "archive", (outline, content_prefix), lambda: _shape(outline, content_prefix)
+    )
+    named = session.table("canonical names")
+    canonical = []
+    for article in ordered:
+        canonical.append(
+            named.get(
+                article.rel,
+                (article, shape.canonical),
+                lambda article=article: _with_canonical_names(article, shape.canonical),
+            )
+        )
+    archive = Archive(
+        articles=tuple(canonical),
+        terms=shape.terms,
+        years=shape.years,
+        months=shape.months,
+        days=shape.days,
+    )
+    return archive, list(shape.problems)
 
 
-def article_links(article: Article, kind: str) -> tuple[Link, ...]:
+def _shape(outline: tuple[Outline, ...], content_prefix: str) -> _Shape:
+    canonical, problems = _canonical_names(outline, content_prefix)
+    return _Shape(
+        canonical=canonical,
+        problems=tuple(problems),
+        terms={kind: _term_entries(outline, kind, canonical) for kind in urls.TAXONOMIES},
+        years=_periods(outline, 1),
+        months=_periods(outline, 2),
+        days=_periods(outline, 3),
+    )
+
+
+def article_links(article: Article | Outline, kind: str) -> tuple[Link, ...]:
     """The article's links of one taxonomy."""
     if kind == "category":
         return (article.category,)
@@ -83,7 +140,7 @@ def _normal(name: str) -> str:
 
 
 def _canonical_names(
-    articles: tuple[Article, ...], content_prefix: str
+    articles: tuple[Outline, ...], content_prefix: str
 ) -> tuple[dict[tuple[str, str], str], list[Problem]]:
     """Map (kind, url) to the name to show; warn on variants, report different names sharing a URL."""
     variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -139,13 +196,15 @@ def _with_canonical_names(article: Article, canonical: dict[tuple[str, str], str
     )
 
 
-def _term_entries(articles: tuple[Article, ...], kind: str) -> tuple[TermEntry, ...]:
+def _term_entries(
+    articles: tuple[Outline, ...], kind: str, canonical: dict[tuple[str, str], str]
+) -> tuple[TermEntry, ...]:
     positions: dict[str, list[int]] = defaultdict(list)
     names: dict[str, str] = {}
     for position, article in enumerate(articles):
         for link in article_links(article, kind):
             positions[link.url].append(position)
-            names[link.url] = link.name
+            names[link.url] = canonical[(kind, link.url)]
     entries = (
         TermEntry(kind, Link(names[url], url, len(found)), tuple(found))
         for url, found in positions.items()
@@ -153,7 +212,7 @@ def _term_entries(articles: tuple[Article, ...], kind: str) -> tuple[TermEntry, 
     return tuple(sorted(entries, key=lambda e: (e.link.name.casefold(), e.link.url)))
 
 
-def _periods(articles: tuple[Article, ...], depth: int) -> tuple[Period, ...]:
+def _periods(articles: tuple[Outline, ...], depth: int) -> tuple[Period, ...]:
     """Years (depth 1), months (2) or days (3) that have articles, newest first."""
     buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for position, article in enumerate(articles):

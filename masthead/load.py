@@ -10,6 +10,7 @@ from . import content
 from .cache import ParseCache, Parsed, Stamp
 from .config import SiteConfig
 from .model import Article, Problem
+from .session import Session
 from .workers import ParseItem, Progress, parse_items
 
 # A file modified this recently may change again within the file system's timestamp
@@ -34,11 +35,13 @@ def load_sources(
     jobs: int,
     progress: Progress | None = None,
     found: dict[str, Stamp | None] | None = None,
+    session: Session | None = None,
 ) -> Loaded:
     """Read and parse every source below the content folder, reusing cached outcomes.
 
     ``found`` maps the sources already discovered to their stat (None when unreadable), so
-    that the folder is not walked twice in one build."""
+    that the folder is not walked twice in one build. A ``session`` keeps parsed outcomes
+    in memory between builds."""
     content_path = site_path / config.content_dir
     prefix = config.content_dir.rstrip("/") + "/"
     if not content_path.is_dir():
@@ -71,10 +74,12 @@ def load_sources(
                     rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns)
                 )
             )
-    outcomes = cache.load(reuse)
+    kept = (session or Session()).table("parsed")
+    outcomes = cache.load(reuse, kept)
     stamps = {item.rel: item.stamp for item in todo}
     for parsed, body in parse_items(todo, config, jobs, progress):
         cache.store(parsed, stamps[parsed.rel], body)
+        kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
     return _collect(outcomes, problems, len(todo), len(reuse))
 

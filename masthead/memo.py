@@ -65,8 +65,9 @@ def read_inputs(
     sources: dict[str, Stamp | None] = {}
     content_path = site_path / config.content_dir
     if content_path.is_dir():
+        folder = str(content_path)
         for rel in discover_sources(content_path):
-            sources[rel] = _stat(str(content_path / rel))
+            sources[rel] = _stat(os.path.join(folder, rel))
             newest = max(newest, _add_stamp(parts, "c", rel, sources[rel]))
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):

@@ -2,12 +2,14 @@
 
 config -> load -> index -> plan -> render -> write. Every build plans every page; only
 pages whose fingerprint changed are rendered. Nothing is written unless every stage before
-it succeeded (or ``keep_going`` asks to build what is valid).
+it succeeded (or ``keep_going`` asks to build what is valid). In a long-running process a
+``Session`` hands each stage the previous build's results for inputs that did not change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +22,9 @@ from .cache import ParseCache, remove_cache
 from .config import SiteConfig, load_config, parse_instant, with_base_url
 from .feeds import plan_feeds, plan_sitemaps
 from .fingerprint import (
+    PagePrints,
     TemplateFingerprints,
     article_fingerprints,
-    page_fingerprint,
     parse_fingerprint,
     site_fingerprint,
 )
@@ -41,6 +43,7 @@ from .memo import (
 from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
 from .plan import navigation, page_collisions, plan_pages, sections
 from .render import bodies_needed, make_environment, static_files, template_paths
+from .session import Session
 from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
 from .write import OutputWriter, intact_outputs, output_folder_problem, read_manifest
 
@@ -64,22 +67,52 @@ class _Stages:
 
 
 def build(
-    site_path: Path, options: BuildOptions | None = None, progress: Progress | None = None
+    site_path: Path,
+    options: BuildOptions | None = None,
+    progress: Progress | None = None,
+    session: Session | None = None,
 ) -> BuildReport:
-    """Build the site in ``site_path``. Raises ProblemsError for configuration problems."""
-    options = options or BuildOptions()
+    """Build the site in ``site_path``. Raises ProblemsError for configuration problems.
+
+    A ``session`` carries results from one build to the next in a long-running process
+    (the preview server); without one, the build starts from what is on disk."""
+    session = session or Session()
+    try:
+        with _fewer_collections():
+            return _build(site_path, options or BuildOptions(), progress, session)
+    finally:
+        session.finish_build()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the garbage collector less often while a build makes its millions of small,
+    long-lived, acyclic records; with the default thresholds it would walk them again and
+    again, which costs a third of an incremental build's time."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _build(
+    site_path: Path, options: BuildOptions, progress: Progress | None, session: Session
+) -> BuildReport:
     stages = _Stages()
     jobs = options.jobs or default_jobs()
     started_ns = time.time_ns()
     with stages.stage("config"):
         config, problems = _configure(site_path, options)
+        config = session.value("config", config, lambda: config)  # the same object as last time
         output_path = resolve_output(site_path, config, options)
         now = reference_time(config, options)
     inputs = None
     if options.write and options.use_cache:
         with stages.stage("check"):
             inputs = read_inputs(site_path, config, options, template_paths(site_path, config))
-            files, recorded = read_manifest(output_path)
+            files, recorded = read_manifest(output_path, session)
             memo = memo_from(recorded)
             current = is_current(memo, inputs, now) and intact_outputs(files, output_path)
         if memo and current:
@@ -91,21 +124,22 @@ def build(
     try:
         with stages.stage("load"):
             found = inputs.sources if inputs else None
-            loaded = load_sources(site_path, config, cache, jobs, progress, found)
+            loaded = load_sources(site_path, config, cache, jobs, progress, found, session)
             problems += loaded.problems
             articles, drafts, future = _published(loaded.articles, options, now)
             collisions = url_collisions(articles, _content_prefix(config))
             problems += collisions
             articles = _without_files(articles, collisions, _content_prefix(config))
         with stages.stage("index"):
-            archive, index_problems = build_archive(articles, _content_prefix(config))
+            archive, index_problems = build_archive(articles, _content_prefix(config), session)
             problems += index_problems
-            pages = plan_pages(archive, config)
+            pages = plan_pages(archive, config, session)
             pages += tuple(plan_feeds(archive, config))
-            pages += tuple(plan_sitemaps(pages, archive, config, now))
+            pages += tuple(plan_sitemaps(pages, archive, config, now, session))
             page_problems = page_collisions(pages, _content_prefix(config))
             problems += page_problems
-            pages = _first_page_per_file(pages)
+            if page_problems:
+                pages = _first_page_per_file(pages)
         report = BuildReport(
             articles=len(archive.articles),
             pages=len(pages),
@@ -123,8 +157,8 @@ def build(
             setup = RenderSetup(
                 paths, config, navigation(archive), sections(), archive, site_path, bytecode
             )
-            writer = OutputWriter(output_path) if options.write else None
-            tasks = _pages_to_render(pages, setup, cache, writer, options.use_cache)
+            writer = OutputWriter(output_path, session) if options.write else None
+            tasks = _pages_to_render(pages, setup, cache, writer, options.use_cache, session)
             render_problems = _render(tasks, setup, writer, jobs, progress)
             problems += render_problems
             report = replace(report, rendered=len(tasks))
@@ -241,15 +275,16 @@ def _pages_to_render(
     cache: ParseCache,
     writer: OutputWriter | None,
     incremental: bool,
+    session: Session,
 ) -> list[RenderTask]:
     """Every page whose fingerprint changed (or whose file was touched), with what it needs."""
     env = make_environment(setup.template_paths, setup.config, setup.nav, setup.sections)
-    templates = TemplateFingerprints(env)
+    templates = TemplateFingerprints(env, session)
     site = site_fingerprint(setup.config, setup.nav, setup.sections)
-    articles = article_fingerprints(setup.archive)
+    page_print = PagePrints(site, article_fingerprints(setup.archive, session), session)
     tasks = []
     for page in pages:
-        fingerprint = page_fingerprint(page, site, templates(page.template), articles)
+        fingerprint = page_print(page, templates(page.template))
         rel = urls.output_rel(page.url)
         if incremental and writer and writer.keep_if_intact(rel, fingerprint):
             continue

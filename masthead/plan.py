@@ -14,6 +14,7 @@ from .feeds import feed_url
 from .index import MONTH_NAMES, period_name
 from .model import (
     Archive,
+    Article,
     Link,
     Page,
     PageLink,
@@ -23,6 +24,7 @@ from .model import (
     Problem,
     YearEntry,
 )
+from .session import Session
 
 PAGINATION_WINDOW = 2
 HOME = Link("Home", "")
@@ -35,10 +37,29 @@ LISTING_HEADINGS = {
 }
 
 
-def plan_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
-    """Every page of the site, in a deterministic order."""
+def plan_pages(
+    archive: Archive, config: SiteConfig, session: Session | None = None
+) -> tuple[Page, ...]:
+    """Every page of the site, in a deterministic order.
+
+    With a ``session``, an article's pages are planned again only when the article, its
+    place or its neighbours changed, and the index pages only when the index did."""
+    session = session or Session()
+    per_article = _per_article_pages(archive, config, session)
+    index_inputs = (
+        archive.terms, archive.years, archive.months, archive.days, len(archive.articles), config
+    )  # fmt: skip
+    index_pages = session.value("index pages", index_inputs, lambda: _index_pages(archive, config))
+    pages = [article_page for article_page, _ in per_article]
+    pages.extend(index_pages)
+    for _, aliases in per_article:
+        pages.extend(aliases)
+    return tuple(pages)
+
+
+def _index_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
+    """The home page, term and period listings, the archive overview and the 404 page."""
     pages: list[Page] = []
-    pages.extend(_article_pages(archive, config))
     everything = tuple(range(len(archive.articles)))
     pages.extend(_listing(config, "", "home", config.title, everything, (HOME,), feed=feed_url("")))
     for kind in urls.TAXONOMIES:
@@ -46,12 +67,13 @@ def plan_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
     pages.extend(_period_pages(archive, config))
     pages.append(_archive_overview(archive, config))
     pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", "Page not found"))
-    pages.extend(_alias_pages(archive, config))
     return tuple(pages)
 
 
 def page_collisions(pages: tuple[Page, ...], content_prefix: str) -> list[Problem]:
     """Problems for pages that would write the same output file, naming what produced each."""
+    if len({urls.output_rel(page.url) for page in pages}) == len(pages):
+        return []  # the usual case, checked quickly
     by_file: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
         by_file[urls.output_rel(page.url)].append(page)
@@ -93,33 +115,69 @@ def _describe_page(page: Page, content_prefix: str) -> str:
     return f"the {page.kind} page /{page.url}"
 
 
-def _article_pages(archive: Archive, config: SiteConfig) -> list[Page]:
-    related = _related_positions(archive, config.related_count)
+def _per_article_pages(
+    archive: Archive, config: SiteConfig, session: Session
+) -> list[tuple[Page, tuple[Page, ...]]]:
+    """Each article's page and its alias pages, newest article first."""
+    related = session.value(
+        "related",
+        (archive.terms["category"], len(archive.articles), config.related_count),
+        lambda: _related_positions(archive, config.related_count),
+    )
     last = len(archive.articles) - 1
-    pages = []
+    table = session.table("article pages")
+    planned = []
     for position, article in enumerate(archive.articles):
-        refs = {
-            "article": position,
-            "newer": position - 1 if position > 0 else None,
-            "older": position + 1 if position < last else None,
-            "related": related[position],
-        }
-        trail = (HOME, _plain(article.category), Link(article.title, article.url))
-        pages.append(
-            Page(
-                url=article.url,
-                template="article.html",
-                kind="article",
-                title=article.title,
-                lang=article.lang or config.language,
-                dir=article.dir,
-                description=article.summary,
-                values={"trail": trail},
-                refs=refs,
-                sources=(article.rel,),
+        inputs = (article, position, last, related[position], config)
+        planned.append(
+            table.get(
+                article.rel,
+                inputs,
+                lambda article=article, position=position: _article_pages(
+                    article, position, last, related[position], config
+                ),
             )
         )
-    return pages
+    return planned
+
+
+def _article_pages(
+    article: Article, position: int, last: int, related: tuple[int, ...], config: SiteConfig
+) -> tuple[Page, tuple[Page, ...]]:
+    """One article's page and the pages that redirect its aliases to it."""
+    refs = {
+        "article": position,
+        "newer": position - 1 if position > 0 else None,
+        "older": position + 1 if position < last else None,
+        "related": related,
+    }
+    trail = (HOME, _plain(article.category), Link(article.title, article.url))
+    page = Page(
+        url=article.url,
+        template="article.html",
+        kind="article",
+        title=article.title,
+        lang=article.lang or config.language,
+        dir=article.dir,
+        description=article.summary,
+        values={"trail": trail},
+        refs=refs,
+        sources=(article.rel,),
+    )
+    aliases = tuple(
+        _page(
+            config,
+            alias,
+            "alias.html",
+            "alias",
+            f"Moved: {article.title}",
+            values={"target": article.url},
+            refs={"article": position},
+            sources=(article.rel,),
+        )
+        for alias in article.aliases
+    )
+    return page, aliases
 
 
 def _related_positions(archive: Archive, count: int) -> list[tuple[int, ...]]:
@@ -294,20 +352,3 @@ def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
             "trail": (HOME, Link("Archive", urls.ARCHIVE_URL)),
         },
     )
-
-
-def _alias_pages(archive: Archive, config: SiteConfig) -> list[Page]:
-    return [
-        _page(
-            config,
-            alias,
-            "alias.html",
-            "alias",
-            f"Moved: {article.title}",
-            values={"target": article.url},
-            refs={"article": position},
-            sources=(article.rel,),
-        )
-        for position, article in enumerate(archive.articles)
-        for alias in article.aliases
-    ]

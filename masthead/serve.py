@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import sys
 import tempfile
 import threading
@@ -121,6 +122,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             http_thread.start()  # requests wait for the first build
             _say(out, f"masthead serve: building {site_path} into {root}")
             shown = _first_build(preview, out, err)
+            _settle_memory()
             _say(out, f"Serving {url} (Ctrl-C to stop)")
             if settings.open_browser:
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
@@ -131,6 +133,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
                     # save made while the build runs is not missed; and again after it.
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
                     shown = _report(preview.rebuild(), changes, shown, out, err)
+                    _settle_memory()
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
         except KeyboardInterrupt:
             _say(out, "masthead serve: stopped")
@@ -150,6 +153,14 @@ def _first_build(preview: Preview, out: TextIO, err: TextIO) -> tuple[Problem, .
     if bar:
         bar.clear()
     return _report(outcome, (), (), out, err)
+
+
+def _settle_memory() -> None:
+    """Collect the last build's garbage, then exempt what survives (the session's records,
+    half a million objects at 10,000 articles) from later collections: walking them costs a
+    third of a second, and a collection would otherwise land in the middle of some rebuild."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from .config import CONFIG_FILE, SiteConfig
 from .content import is_source_name
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
 from .pipeline import build
+from .session import Session
 from .workers import Progress
 
 QUIET_SECONDS = 0.15
@@ -329,6 +330,7 @@ class Preview:
         self.readers = 0
         self.stopping = False
         self.state = Snapshot(0, secrets.token_hex(6), (), time.time())
+        self.session = Session()  # what each build hands the next: rebuilds redo only changes
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Snapshot]:
@@ -366,7 +368,7 @@ class Preview:
     def _build(self, progress: Progress | None) -> Outcome:
         started = time.perf_counter()
         try:
-            report = build(self.site_path, self.options, progress)
+            report = build(self.site_path, self.options, progress, self.session)
             return Outcome(report, report.problems, time.perf_counter() - started)
         except ProblemsError as exc:
             return Outcome(None, exc.problems, time.perf_counter() - started)

@@ -17,6 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .session import Session
+
 MANIFEST_NAME = ".masthead-manifest.json"
 STAGING_NAME = ".masthead-staging"
 
@@ -104,11 +106,12 @@ def _unchanged_stat(slot: Slot, digest: str, data: bytes) -> tuple[int, int] | N
 class OutputWriter:
     """Stages files for one build and commits them to the output folder."""
 
-    def __init__(self, output_path: Path):
+    def __init__(self, output_path: Path, session: Session | None = None):
         self.output_path = output_path
         self.root = str(output_path)
         self.staging_path = output_path / STAGING_NAME
-        self.previous, self.previous_memo = read_manifest(output_path)
+        self.session = session
+        self.previous, self.previous_memo = read_manifest(output_path, session)
         self.created_output = not output_path.exists()
         self.current: dict[str, list] = {}
         self.staged: list[tuple[str, Path]] = []
@@ -165,7 +168,9 @@ class OutputWriter:
     def commit(self, memo: dict | None = None) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did
         not, and record the new manifest (with ``memo``, the inputs of this build)."""
-        if self.staged:  # record what is about to land, so a crash below is repaired later
+        if any(rel not in self.previous for rel, _ in self.staged):
+            # Record new files before they land, so that a crash below cannot leave a file
+            # that no manifest names (and no later build would remove).
             _write_manifest(self.output_path / MANIFEST_NAME, {**self.previous, **self.current})
         for rel, temp in self.staged:
             destination = self.output_path / rel
@@ -174,7 +179,10 @@ class OutputWriter:
             self.current[rel] = [*self._record(rel, self.current[rel][0]), self.current[rel][3]]
         removed = self._prune()
         if self.current != self.previous or self.staged or memo != self.previous_memo:
-            _write_manifest(self.output_path / MANIFEST_NAME, self.current, memo)
+            path = self.output_path / MANIFEST_NAME
+            _write_manifest(path, self.current, memo)
+            if self.session:
+                self.session.table("manifest").put(str(path), _file_key(path), (self.current, memo))
         shutil.rmtree(self.staging_path, ignore_errors=True)
         return WriteResult(len(self.staged), self.unchanged, removed)
 
@@ -229,11 +237,24 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def read_manifest(output_path: Path) -> tuple[dict[str, list], dict | None]:
+def read_manifest(
+    output_path: Path, session: Session | None = None
+) -> tuple[dict[str, list], dict | None]:
     """The files the last build wrote (by path: hash, size, mtime, fingerprint) and the memo
-    of its inputs, if it recorded one."""
+    of its inputs, if it recorded one. A ``session`` remembers the manifest it last read or
+    wrote, by the file's stat. Callers must not modify what they get."""
+    path = output_path / MANIFEST_NAME
+    if session is None:
+        return _read_manifest(path)
+    key = _file_key(path)
+    if key is None:
+        return {}, None
+    return session.table("manifest").get(str(path), key, lambda: _read_manifest(path))
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, list], dict | None]:
     try:
-        data = json.loads((output_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}, None
     if not isinstance(data, dict):
@@ -244,6 +265,15 @@ def read_manifest(output_path: Path) -> tuple[dict[str, list], dict | None]:
         rel: entry for rel, entry in files.items() if _is_safe_rel(rel) and isinstance(entry, list)
     }
     return safe, memo if isinstance(memo, dict) else None
+
+
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    """What tells that a file was replaced or modified: inode, size and mtime."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _write_manifest(path: Path, files: dict[str, list], memo: dict | None = None) -> None:

@@ -35,6 +35,7 @@ from sitegen import (
 
 from masthead.model import BuildOptions, BuildReport
 from masthead.pipeline import build
+from masthead.session import Session
 
 N = 60
 PER_PAGE = 5
@@ -99,8 +100,12 @@ def _least_used_tag(specs: list[Spec]) -> str:
     return min(sorted(t for t in counts if counts[t]), key=lambda t: counts[t])
 
 
-def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path):
+@pytest.mark.parametrize("in_session", [False, True], ids=["fresh-process", "session"])
+def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path, in_session):
+    """Every build starting from disk (as ``masthead build`` does), or all in one Session
+    (as the preview server does), leaves what a clean build leaves."""
     folder, specs = site
+    session = Session() if in_session else None
     output = folder / "output"
     current = {i: spec for i, spec in enumerate(specs)}
     template = folder / "templates" / OWN_TEMPLATE
@@ -237,7 +242,7 @@ def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path)
     failures = []
     for number, (name, change) in enumerate(steps, start=1):
         must_be_gone = change()
-        report = build(folder, BuildOptions(jobs=1))
+        report = build(folder, BuildOptions(jobs=1), session=session)
         reference = tmp_path / f"clean-{number:02d}"
         clean_report = clean_build(folder, reference)
         problems = []

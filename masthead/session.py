@@ -1,0 +1,81 @@
+"""What a long-running process remembers from one build to the next.
+
+``masthead build`` starts from the disk every time (the parse cache and the output manifest
+carry what one build leaves the next). The preview server builds again on every save, and
+at archive scale even reading that state back and planning every page again costs seconds.
+A ``Session`` keeps the results of the pipeline's pure steps in memory: a step called with
+inputs equal to last time's (usually the very same objects, which compare instantly) gets
+its previous result back. Nothing is ever reused on a guess: equal inputs, same result.
+
+Only results used by the latest build are kept, so memory stays that of one build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Table:
+    """Results of one step, by key (a source path, a page URL), each with its inputs."""
+
+    def __init__(self, previous: dict[Hashable, tuple[Any, Any]]):
+        self.previous = previous
+        self.current: dict[Hashable, tuple[Any, Any]] = {}
+
+    def get(self, key: Hashable, inputs: Any, compute: Callable[[], T]) -> T:
+        """The result stored under ``key`` if it was computed from equal inputs, else
+        ``compute()`` (remembered for the next build)."""
+        entry = self.current.get(key) or self.previous.get(key)
+        if entry is not None and (entry[0] is inputs or entry[0] == inputs):
+            value = entry[1]
+        else:
+            value = compute()
+        self.current[key] = (inputs, value)
+        return value
+
+    def put(self, key: Hashable, inputs: Any, value: Any) -> None:
+        """Remember a result computed elsewhere."""
+        self.current[key] = (inputs, value)
+
+    def lookup(self, key: Hashable, inputs: Any) -> Any | None:
+        """The result stored under ``key`` for equal inputs, or None; kept for the next build
+        only when found (or ``put`` again)."""
+        entry = self.current.get(key) or self.previous.get(key)
+        if entry is None or not (entry[0] is inputs or entry[0] == inputs):
+            return None
+        self.current[key] = entry
+        return entry[1]
+
+    def last(self, key: Hashable) -> Any | None:
+        """The result the previous build stored under ``key``, whatever its inputs."""
+        entry = self.previous.get(key)
+        return None if entry is None else entry[1]
+
+
+class Session:
+    """Memory of earlier builds in this process; a fresh Session remembers nothing."""
+
+    def __init__(self) -> None:
+        self._previous: dict[str, dict[Hashable, tuple[Any, Any]]] = {}
+        self._tables: dict[str, Table] = {}
+
+    def table(self, name: str) -> Table:
+        """The table of step ``name`` for the build under way."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = Table(self._previous.get(name, {}))
+        return table
+
+    def value(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
+        """A step with a single result: last build's if its inputs were equal."""
+        return self.table(name).get(None, inputs, compute)
+
+    def finish_build(self) -> None:
+        """Keep what this build used for the next one. A step the build did not reach (it
+        stopped at an error) keeps what it had."""
+        for name, table in self._tables.items():
+            self._previous[name] = table.current
+        self._tables = {}

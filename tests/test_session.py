@@ -1,0 +1,201 @@
+"""The build Session: what the preview server keeps in memory from one build to the next.
+
+Unit tests of Session and Table, then the promise that matters: builds in one session leave
+exactly what a clean build leaves, after edits that a memo could get wrong (broken files,
+reordering dates, hand-edited output), while redoing only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sitegen import (
+    Spec,
+    copy_theme_template,
+    generate_site,
+    output_tree,
+    set_config,
+    tree_difference,
+    write_spec,
+)
+
+from masthead import cache, fingerprint, index, plan
+from masthead.model import BuildOptions, BuildReport
+from masthead.pipeline import build
+from masthead.session import Session
+
+N = 40
+PER_PAGE = 5
+
+# -- Session and Table -----------------------------------------------------------------------
+
+
+def test_a_result_is_reused_for_equal_inputs_and_computed_again_for_others():
+    session = Session()
+    calls = []
+
+    def compute(value: str):
+        return lambda: calls.append(value) or value.upper()
+
+    assert session.value("step", ("a", 1), compute("a")) == "A"
+    session.finish_build()
+    assert session.value("step", ("a", 1), compute("never")) == "A"  # equal, not identical
+    session.finish_build()
+    assert session.value("step", ("b", 1), compute("b")) == "B"
+    assert calls == ["a", "b"]
+
+
+def test_a_fresh_session_remembers_nothing():
+    calls = []
+    for _ in range(2):
+        Session().value("step", 1, lambda: calls.append(1))
+    assert calls == [1, 1]
+
+
+def test_entries_a_build_did_not_use_are_forgotten():
+    session = Session()
+    table = session.table("pages")
+    table.get("a", 1, lambda: "page a")
+    table.get("b", 1, lambda: "page b")
+    session.finish_build()
+    session.table("pages").get("a", 1, lambda: "again")
+    session.finish_build()
+    assert session.table("pages").lookup("a", 1) == "page a"
+    assert session.table("pages").lookup("b", 1) is None
+
+
+def test_a_step_a_failed_build_never_reached_keeps_what_it_had():
+    session = Session()
+    session.value("plan", 1, lambda: "planned")
+    session.finish_build()
+    session.value("load", 1, lambda: "loaded")  # this build stops before planning
+    session.finish_build()
+    assert session.value("plan", 1, lambda: "planned again") == "planned"
+
+
+def test_last_gives_the_previous_builds_result_whatever_its_inputs():
+    session = Session()
+    assert session.table("prints").last(None) is None
+    session.table("prints").put(None, "inputs", "value")
+    session.finish_build()
+    assert session.table("prints").last(None) == "value"
+
+
+# -- Builds in one session equal clean builds --------------------------------------------------
+
+
+def _clean(folder: Path, output: Path) -> BuildReport:
+    report = build(folder, BuildOptions(jobs=1, use_cache=False, output=str(output)))
+    assert not report.errors, report.errors
+    return report
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> tuple[Path, list[Spec]]:
+    folder = tmp_path / "site"
+    return folder, generate_site(folder, N, per_page=PER_PAGE)
+
+
+def test_session_builds_equal_clean_builds_through_errors_and_hand_edited_output(site, tmp_path):
+    folder, specs = site
+    output = folder / "output"
+    session = Session()
+    current = dict(enumerate(specs))
+
+    def rewrite(i: int, **changes) -> None:
+        current[i] = current[i].with_(**changes)
+        write_spec(folder, current[i])
+
+    def break_yaml() -> None:
+        (folder / "content" / current[3].rel).write_text("---\ntitle: [unclosed\n---\nBody\n")
+
+    def touch_without_change() -> None:
+        path = folder / "content" / current[5].rel
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+
+    def tamper_with_output() -> None:
+        (output / "index.html").write_text("edited by hand", encoding="utf-8")
+        next(output.glob("20*/*/*/*/index.html")).unlink()
+
+    steps = [
+        ("first build in the session", lambda: None),
+        ("edit a body", lambda: rewrite(7, paragraphs=("A new first paragraph.",))),
+        ("move an article to the newest date", lambda: rewrite(8, date="2031-01-01T09:00:00Z")),
+        ("give it a summary", lambda: rewrite(8, summary="A summary of it.")),
+        ("break an article's YAML", break_yaml),
+        ("fix it again", lambda: write_spec(folder, current[3])),
+        ("touch a file without changing it", touch_without_change),
+        ("change its tags", lambda: rewrite(9, tags=("Brand New Tag",))),
+        ("tamper with the output", tamper_with_output),
+        ("change per_page", lambda: set_config(folder, "per_page", "3")),
+        ("nothing changed", lambda: None),
+    ]
+    failures = []
+    for number, (name, change) in enumerate(steps, start=1):
+        change()
+        report = build(folder, BuildOptions(jobs=1), session=session)
+        if name == "break an article's YAML":
+            assert report.errors, "a broken article fails the build"
+            continue
+        reference = tmp_path / f"clean-{number:02d}"
+        clean = _clean(folder, reference)
+        difference = tree_difference(output_tree(output), output_tree(reference))
+        if report.errors or difference or report.pages != clean.pages:
+            failures.append(f"after {name}: {report.errors} {difference}")
+    assert not failures, "\n".join(failures)
+
+
+def test_an_edited_body_reads_one_record_and_reuses_the_index_and_the_plan(site, monkeypatch):
+    folder, specs = site
+    session = Session()
+    build(folder, BuildOptions(jobs=1), session=session)
+    calls: dict[str, list] = {"unpickled": [], "indexed": [], "planned": [], "printed": []}
+
+    def counting(name: str, function):
+        def counted(*args, **kwargs):
+            calls[name].append(args)
+            return function(*args, **kwargs)
+
+        return counted
+
+    monkeypatch.setattr(
+        cache.ParseCache, "_unpickle", counting("unpickled", cache.ParseCache._unpickle)
+    )
+    monkeypatch.setattr(index, "_shape", counting("indexed", index._shape))
+    monkeypatch.setattr(plan, "_index_pages", counting("planned", plan._index_pages))
+    monkeypatch.setattr(fingerprint, "_own", counting("printed", fingerprint._own))
+    spec = specs[20].with_(paragraphs=("Only the body changed.",))
+    write_spec(folder, spec)
+
+    report = build(folder, BuildOptions(jobs=1), session=session)
+
+    assert report.parsed == 1
+    assert sum(len(rels) for _, rels in calls["unpickled"]) == 0, "records stay in memory"
+    assert calls["indexed"] == [] and calls["planned"] == []
+    # The new body changes the summary and word count lists show: the pages that list or
+    # show the article are fingerprinted again, and those are exactly the ones rendered.
+    assert len(calls["printed"]) == report.rendered < report.pages // 4
+
+
+@pytest.mark.parametrize("in_session", [False, True], ids=["fresh-process", "session"])
+def test_a_template_naming_its_include_at_run_time_depends_on_every_template(
+    site, tmp_path, in_session
+):
+    """``{% include name %}`` with a computed name could pull in any template: adding one
+    renders the pages of such a template again."""
+    folder, _ = site
+    session = Session() if in_session else None
+    template = copy_theme_template(folder, "article.html")
+    text = template.read_text(encoding="utf-8")
+    dynamic = '{% set note = "article-" ~ "note.html" %}{% include note ignore missing %}'
+    template.write_text(text.replace("</article>", dynamic + "</article>", 1), encoding="utf-8")
+    build(folder, BuildOptions(jobs=1), session=session)
+    (folder / "templates" / "article-note.html").write_text("<p>A new note.</p>", "utf-8")
+
+    report = build(folder, BuildOptions(jobs=1), session=session)
+
+    _clean(folder, tmp_path / "clean")
+    assert tree_difference(output_tree(folder / "output"), output_tree(tmp_path / "clean")) == ""
+    assert report.rendered >= N
