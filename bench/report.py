@@ -11,6 +11,7 @@ ROWS = (
     ("cold_max_rss_mb", "cold build peak memory (MB)"),
     ("tree_rss_mb", "peak memory, process tree (MB)"),
 )
+LIVE_ROW = "preview server: save to served (s)"
 PAGE_ROWS = (("html", "pages (.html files)"), ("feeds", "feeds (.xml files)"))
 
 
@@ -24,7 +25,9 @@ def _ratio(mine: float, theirs: float) -> str:
     return f"{mine / theirs:.2f}x" if theirs else "-"
 
 
-def table(summary: dict, pages: dict, names: list[str], articles: int) -> str:
+def table(
+    summary: dict, pages: dict, names: list[str], articles: int, previews: dict | None = None
+) -> str:
     """Medians per scenario; ratios above 1 mean masthead took longer (or more)."""
     peers = [n for n in names if not n.startswith("masthead")]
     lines = [["", *names, *(f"masthead/{p}" for p in peers)]]
@@ -32,6 +35,14 @@ def table(summary: dict, pages: dict, names: list[str], articles: int) -> str:
         values = [summary[n][key] for n in names]
         ratios = [_ratio(summary["masthead"][key], summary[p][key]) for p in peers]
         lines.append([label, *map(_number, values), *ratios])
+    if previews and "masthead" in previews:
+        values = [previews[n]["median"] if n in previews else None for n in names]
+        ratios = [
+            _ratio(previews["masthead"]["median"], previews[p]["median"]) if p in previews else "-"
+            for p in peers
+        ]
+        cells = [_number(v) if v is not None else "-" for v in values]
+        lines.append([LIVE_ROW, *cells, *ratios])
     for key, label in PAGE_ROWS:
         values = [pages[n][key] for n in names]
         ratios = [_ratio(pages["masthead"][key], pages[p][key]) for p in peers]

@@ -5,7 +5,9 @@
     python bench/run.py --articles 1000 -- --jobs 4  # arguments after -- go to masthead build
 
 Every build runs in a fresh process (bench/measure.py). Per repetition and scenario the tools
-take turns, in an order that rotates between repetitions; the table shows medians.
+take turns, in an order that rotates between repetitions; the table shows medians. Then the
+live preview servers (``masthead serve``, ``hugo server``) are timed from saving an article
+to its page serving the edit (bench/live.py), ``--serve-edits`` times each.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import archive  # the bench folder is not a package
+import live
 import report
 import tools
 from sites import write_sites
 
+REPO = Path(__file__).resolve().parent.parent
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 SCENARIOS = ("cold", "unchanged", "article", "template")
 APPENDED = "\n\nThis sentence was appended by the benchmark.\n"
@@ -44,10 +48,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated archive")
     parser.add_argument("--workdir", default="/tmp/bench-work", help="where sites are built")
     parser.add_argument("--smoke", action="store_true", help="tiny run of masthead alone")
+    parser.add_argument(
+        "--serve-edits", type=int, help="article saves timed per preview server (0: none)"
+    )
     parser.add_argument("masthead_args", nargs="*", help="after --: extra masthead build options")
     args = parser.parse_args(argv)
     if args.smoke:
         args.articles, args.repeat, args.peers = args.articles or 60, args.repeat or 1, ""
+        args.serve_edits = 2 if args.serve_edits is None else args.serve_edits
+    args.serve_edits = 5 if args.serve_edits is None else args.serve_edits
     args.articles = args.articles or 1000
     args.repeat = args.repeat or 3
     args.peers = [p for p in args.peers.split(",") if p]
@@ -173,6 +182,29 @@ def summarise(raw: list[dict], tool_list: list[tools.Tool]) -> dict:
     return summary
 
 
+def run_live(tool_list: list[tools.Tool], edits: int) -> dict:
+    """Save-to-served latency of masthead serve and, when Hugo is compared, hugo server."""
+    found = {}
+    for tool in tool_list:
+        if tool.name not in ("masthead", "hugo") or not edits:
+            continue
+        site = tool.site
+        if tool.name == "hugo":  # with the cache folder the builds used (absolute)
+            command = live.hugo_command(tools.hugo_binary(), site.path / ".hugo-cache")
+        else:
+            command = live.masthead_command(REPO)
+        print(f"  live preview: {command.name}, {edits} saves of {site.article}", flush=True)
+        target = live.page_path(site.page)
+        figures = live.measure(command, site.path, site.path / site.article, target, edits)
+        print(
+            f"  {command.name}: median {figures['median']:.3f} s "
+            f"(start-up {figures['startup_seconds']:.1f} s)",
+            flush=True,
+        )
+        found[tool.name] = figures
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.peers:
@@ -200,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(exist_ok=True)
     raw = run(tool_list, args.repeat, logs)
     summary = summarise(raw, tool_list)
+    previews = run_live(tool_list, args.serve_edits)
     pages = {t.name: count_pages(t) for t in tool_list}
     source_after = tools.masthead_source_digest()
     if source_after != source_before:
@@ -219,11 +252,12 @@ def main(argv: list[str] | None = None) -> int:
         "generate_seconds": round(generate_seconds, 2),
         "pages": pages,
         "summary": summary,
+        "live_preview": previews,
         "raw": raw,
     }
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print()
-    print(report.table(summary, pages, [t.name for t in tool_list], args.articles))
+    print(report.table(summary, pages, [t.name for t in tool_list], args.articles, previews))
     print(f"\nresults: {args.out}; build logs: {logs}")
     return 0
 

@@ -33,3 +33,6 @@ def test_the_benchmark_smoke_run_measures_every_scenario(tmp_path):
             assert figures[scenario] > 0, (tool, scenario)
         assert data["pages"][tool]["html"] > 60
     assert data["pages"]["masthead"] == data["pages"]["masthead -j1"]
+    preview = data["live_preview"]["masthead"]
+    assert len(preview["latencies"]) == 2 and preview["median"] > 0
+    assert "preview server: save to served" in run.stdout
