@@ -186,7 +186,8 @@ def parse_article(
     digest: str = "",
     shown_as: str | None = None,
 ) -> tuple[Article | None, list[Problem]]:
-    """Parse one source into an Article, or return every problem that stops it."""
+    """Parse one source into an Article and its warnings, or None and every problem that
+    stops it (with the warnings)."""
     shown_as = shown_as or rel
     front, problem = load_front_matter(text, shown_as)
     if problem:
@@ -198,10 +199,11 @@ def parse_article(
         return None, [Problem(shown_as, front.first_line, message)]
     checker = FieldChecker(front, config.tz)
     fields = checker.check_all()
+    warnings = checker.misspelt(KNOWN_FIELDS, shown_as)
     if checker.errors:
-        return None, checker.problems(shown_as)
+        return None, checker.problems(shown_as) + warnings
     converter = converter or markup.make_converter(config.markdown_extensions)
-    return _make_article(rel, fields, front, config, converter, digest), []
+    return _make_article(rel, fields, front, config, converter, digest), warnings
 
 
 def rtl_direction(lang: str | None) -> str:

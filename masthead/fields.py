@@ -7,6 +7,7 @@ field, so that one run reports them all.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from . import urls
 from .config import LANG_PATTERN
-from .model import Link, Problem
+from .model import WARNING, Link, Problem
 
 if TYPE_CHECKING:
     from .content import FrontMatter
@@ -66,6 +67,19 @@ class FieldChecker:
         return [
             Problem(shown_as, self._line_of(name), f"{name}: {msg}") for name, msg in self.errors
         ]
+
+    def misspelt(self, known: tuple[str, ...], shown_as: str) -> list[Problem]:
+        """Warnings for unknown keys that look like a known field written wrong (``categroy``,
+        ``tag``): they would be kept as extra data while the field stays empty."""
+        warnings = []
+        for key in self.data:
+            if not isinstance(key, str) or key in known:
+                continue
+            close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+            if close and close[0] not in self.data:
+                message = f'unknown field "{key}" is kept as extra data; did you mean "{close[0]}"?'
+                warnings.append(Problem(shown_as, self._line_of(key), message, WARNING))
+        return warnings
 
     def _line_of(self, name: str) -> int:
         match = re.search(rf"^[\"']?{re.escape(name)}[\"']?\s*[:=]", self.front.raw, re.MULTILINE)

@@ -29,10 +29,16 @@ def digest(*parts: str) -> str:
     return hashlib.blake2b(joined, digest_size=16).hexdigest()
 
 
+# Raised whenever parsing produces something new from the same bytes (2: warnings for
+# misspelt fields), so that outcomes cached by an earlier masthead are parsed again.
+PARSE_REVISION = "2"
+
+
 def parse_fingerprint(config: SiteConfig) -> str:
     """Everything that changes how a source is parsed, besides its bytes."""
     return digest(
         __version__,
+        PARSE_REVISION,
         markdown.__version__,
         config.timezone,
         config.content_dir,

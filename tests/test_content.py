@@ -590,3 +590,34 @@ def test_read_source_reports_permission_denied(tmp_path):
     finally:
         path.chmod(0o644)
     assert str(source.problem) == "content/a.md: error: cannot read file: Permission denied"
+
+
+# -- misspelt fields -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "meant", "line"),
+    [("sumary", "summary", 6), ("tag", "tags", 6), ("Updated", "updated", 6)],
+)
+def test_a_misspelt_field_is_kept_as_extra_data_with_a_warning_on_its_line(md, key, meant, line):
+    article, problems = parse(md(**{key: '"x"'}))
+    assert article is not None and article.extra == {key: "x"}
+    assert [str(p) for p in problems] == [
+        f'content/2017/09/a.md:{line}: warning: unknown field "{key}" is kept as extra data; '
+        f'did you mean "{meant}"?'
+    ]
+
+
+def test_extra_fields_that_resemble_no_field_or_sit_beside_it_give_no_warning(md):
+    article, problems = parse(md(subtitle='"x"', photographer='"y"', tags="[a]", tag='"b"'))
+    assert problems == []
+    assert article is not None and set(article.extra) == {"subtitle", "photographer", "tag"}
+
+
+def test_a_misspelt_required_field_gets_the_hint_beside_the_error(md):
+    problems = errors(md(category=None, categroy="World"))
+    assert problems[0].startswith("content/2017/09/a.md:1: error: category: is required")
+    assert problems[1] == (
+        'content/2017/09/a.md:5: warning: unknown field "categroy" is kept as extra data; '
+        'did you mean "category"?'
+    )
