@@ -1,5 +1,10 @@
 """Save-to-served latency of a live preview server (``masthead serve``, ``hugo server``).
 
+    python bench/live.py /tmp/bench-work/articles-10000 [--edits 5] [--servers masthead,hugo]
+
+bench/run.py calls this after its build scenarios; run alone, it times the servers on the
+sites an earlier run.py left in its work folder.
+
 A server runs in a subprocess; once it serves, one article is edited N times: a unique
 marker line is appended, and the article's page is fetched every 10 ms until its bytes hold
 the marker. The time from the save to that response is one latency. The article gets its
@@ -9,7 +14,9 @@ shows the marker (the server rebuilt again), so every edit starts from a quiet s
 
 from __future__ import annotations
 
+import argparse
 import http.client
+import json
 import os
 import re
 import secrets
@@ -25,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POLL_SECONDS = 0.01
+SITES_FILE = "sites.json"  # which article each generated site edits, written by run.py
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,7 @@ def fetch(port: int, target: str) -> bytes | None:
         response = connection.getresponse()
         body = response.read()
         return body if response.status == 200 else None
-    except OSError:
+    except (OSError, http.client.HTTPException):  # a server may drop requests mid-rebuild
         return None
     finally:
         connection.close()
@@ -201,3 +210,41 @@ def hugo_command(hugo: str, cache_dir: Path) -> ServerCommand:
         argv=(*argv, "--cacheDir", str(cache_dir)),
         ready=re.compile(rf"Web Server is available at http://\S+:(?P<port>{port})/"),
     )
+
+
+def record_sites(root: Path, sites: dict) -> None:
+    """Note each site's folder, edited article and its page, for a later ``live.py`` run."""
+    record = {
+        name: {"path": str(site.path), "article": site.article, "page": site.page}
+        for name, site in sites.items()
+    }
+    (root / SITES_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", type=Path, help="a folder run.py generated (articles-N)")
+    parser.add_argument("--edits", type=int, default=5, help="saves timed per server")
+    parser.add_argument("--servers", default="masthead,hugo", help="comma-separated")
+    args = parser.parse_args()
+    sites = json.loads((args.root / SITES_FILE).read_text(encoding="utf-8"))
+    found = {}
+    for name in [n for n in args.servers.split(",") if n]:
+        site = sites[name]
+        path = Path(site["path"])
+        if name == "hugo":
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import tools  # the bench folder is not a package
+
+            command = hugo_command(tools.hugo_binary(), path / ".hugo-cache")
+        else:
+            command = masthead_command(REPO)
+        target = page_path(site["page"])
+        found[name] = measure(command, path, path / site["article"], target, args.edits)
+        print(f"{command.name}: {json.dumps(found[name])}", flush=True)
+    print(json.dumps(found, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,7 +85,18 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_average": os.getloadavg(),  # other work on the machine skews timings
+        "python_loop_seconds": python_loop_seconds(),
     }
+
+
+def python_loop_seconds() -> float:
+    """Seconds for a fixed pure-Python loop: a yardstick of the machine's speed at the time,
+    since a shared virtual machine can run at half speed for an hour with no load showing."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.perf_counter() - started, 3)
 
 
 def prepare(tool: tools.Tool, scenario: str) -> None:
@@ -219,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     articles = archive.articles(args.articles, args.seed)
     sites = write_sites(root, ["masthead", *args.peers], articles, edited=args.articles // 2)
+    live.record_sites(root, sites)
     jobs1 = None
     if features["jobs"]:
         shutil.copytree(sites["masthead"].path, root / "masthead-jobs1")
@@ -244,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "machine": machine_before,
         "load_average_after": os.getloadavg(),
+        "python_loop_seconds_after": python_loop_seconds(),
         "versions": {t.name: tools.version(t) for t in tool_list},
         "masthead_source": {"before": source_before, "after": source_after},
         "masthead_features": features,

@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import live  # noqa: E402  (the bench folder is not a package)
+from run import python_loop_seconds  # noqa: E402
 
 from masthead.config import load_config  # noqa: E402
 from masthead.content import discover_sources, parse_article  # noqa: E402
@@ -40,6 +41,7 @@ def main() -> int:
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait per edit")
     args = parser.parse_args()
+    print(f"machine yardstick (10M-step Python loop): {python_loop_seconds():.2f} s")
     server = live.LiveServer(live.masthead_command(REPO), args.site.resolve())
     try:
         started = time.perf_counter()
