@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import tools  # the bench folder is not a package: run.py and this script put it on sys.path
+
 POLL_SECONDS = 0.01
 SITES_FILE = "sites.json"  # which article each generated site edits, written by run.py
 REPO = Path(__file__).resolve().parent.parent
@@ -221,6 +223,23 @@ def record_sites(root: Path, sites: dict) -> None:
     (root / SITES_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
+def time_server(name: str, site: Path, article: str, page: str, edits: int) -> dict:
+    """Time ``edits`` saves of ``article`` (relative to ``site``) with the preview server of
+    ``name`` ("masthead" or "hugo"), polling the URL that serves the output file ``page``."""
+    if name == "hugo":  # with the cache folder the builds used (Hugo wants it absolute)
+        command = hugo_command(tools.hugo_binary(), site / ".hugo-cache")
+    else:
+        command = masthead_command(REPO)
+    print(f"  live preview: {command.name}, {edits} saves of {article}", flush=True)
+    figures = measure(command, site, site / article, page_path(page), edits)
+    print(
+        f"  {command.name}: median {figures['median']:.3f} s "
+        f"(start-up {figures['startup_seconds']:.1f} s)",
+        flush=True,
+    )
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("root", type=Path, help="a folder run.py generated (articles-N)")
@@ -228,20 +247,13 @@ def main() -> int:
     parser.add_argument("--servers", default="masthead,hugo", help="comma-separated")
     args = parser.parse_args()
     sites = json.loads((args.root / SITES_FILE).read_text(encoding="utf-8"))
-    found = {}
-    for name in [n for n in args.servers.split(",") if n]:
-        site = sites[name]
-        path = Path(site["path"])
-        if name == "hugo":
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
-            import tools  # the bench folder is not a package
-
-            command = hugo_command(tools.hugo_binary(), path / ".hugo-cache")
-        else:
-            command = masthead_command(REPO)
-        target = page_path(site["page"])
-        found[name] = measure(command, path, path / site["article"], target, args.edits)
-        print(f"{command.name}: {json.dumps(found[name])}", flush=True)
+    found = {
+        name: time_server(
+            name, Path(sites[name]["path"]), sites[name]["article"], sites[name]["page"], args.edits
+        )
+        for name in args.servers.split(",")
+        if name
+    }
     print(json.dumps(found, indent=2))
     return 0
 

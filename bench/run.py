@@ -32,7 +32,6 @@ import report
 import tools
 from sites import write_sites
 
-REPO = Path(__file__).resolve().parent.parent
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 SCENARIOS = ("cold", "unchanged", "article", "template")
 APPENDED = "\n\nThis sentence was appended by the benchmark.\n"
@@ -195,25 +194,13 @@ def summarise(raw: list[dict], tool_list: list[tools.Tool]) -> dict:
 
 def run_live(tool_list: list[tools.Tool], edits: int) -> dict:
     """Save-to-served latency of masthead serve and, when Hugo is compared, hugo server."""
-    found = {}
-    for tool in tool_list:
-        if tool.name not in ("masthead", "hugo") or not edits:
-            continue
-        site = tool.site
-        if tool.name == "hugo":  # with the cache folder the builds used (absolute)
-            command = live.hugo_command(tools.hugo_binary(), site.path / ".hugo-cache")
-        else:
-            command = live.masthead_command(REPO)
-        print(f"  live preview: {command.name}, {edits} saves of {site.article}", flush=True)
-        target = live.page_path(site.page)
-        figures = live.measure(command, site.path, site.path / site.article, target, edits)
-        print(
-            f"  {command.name}: median {figures['median']:.3f} s "
-            f"(start-up {figures['startup_seconds']:.1f} s)",
-            flush=True,
+    return {
+        tool.name: live.time_server(
+            tool.name, tool.site.path, tool.site.article, tool.site.page, edits
         )
-        found[tool.name] = figures
-    return found
+        for tool in tool_list
+        if tool.name in ("masthead", "hugo") and edits
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,7 +84,7 @@ class ParseCache:
         found: list[Parsed] = []
         missing: list[str] = []
         for rel in rels:
-            parsed = kept.lookup(rel, self._identity(rel)) if kept else None
+            parsed = kept.lookup(rel, self._row_identity(rel)) if kept else None
             if parsed is None:
                 missing.append(rel)
             else:
@@ -92,14 +92,14 @@ class ParseCache:
         for parsed in self._unpickle(missing):
             found.append(parsed)
             if kept:
-                kept.put(parsed.rel, self._identity(parsed.rel), parsed)
+                kept.put(parsed.rel, self._row_identity(parsed.rel), parsed)
         return sorted(found, key=lambda parsed: parsed.rel)
 
     def identity(self, parsed: Parsed) -> tuple[str, str]:
         """What a parsed outcome is the result of: the source's hash and the fingerprint."""
         return (parsed.digest, self.fingerprint)
 
-    def _identity(self, rel: str) -> tuple[str, str]:
+    def _row_identity(self, rel: str) -> tuple[str, str]:
         row = self.rows[rel]
         return (row[2], row[3])
 

@@ -28,11 +28,8 @@ class Table:
     def get(self, key: Hashable, inputs: Any, compute: Callable[[], T]) -> T:
         """The result stored under ``key`` if it was computed from equal inputs, else
         ``compute()`` (remembered for the next build)."""
-        entry = self.current.get(key) or self.previous.get(key)
-        if entry is not None and (entry[0] is inputs or entry[0] == inputs):
-            value = entry[1]
-        else:
-            value = compute()
+        entry = self._matching(key, inputs)
+        value = entry[1] if entry else compute()
         self.current[key] = (inputs, value)
         return value
 
@@ -43,11 +40,17 @@ class Table:
     def lookup(self, key: Hashable, inputs: Any) -> Any | None:
         """The result stored under ``key`` for equal inputs, or None; kept for the next build
         only when found (or ``put`` again)."""
-        entry = self.current.get(key) or self.previous.get(key)
-        if entry is None or not (entry[0] is inputs or entry[0] == inputs):
+        entry = self._matching(key, inputs)
+        if entry is None:
             return None
         self.current[key] = entry
         return entry[1]
+
+    def _matching(self, key: Hashable, inputs: Any) -> tuple[Any, Any] | None:
+        entry = self.current.get(key) or self.previous.get(key)
+        if entry is not None and (entry[0] is inputs or entry[0] == inputs):
+            return entry
+        return None
 
     def last(self, key: Hashable) -> Any | None:
         """The result the previous build stored under ``key``, whatever its inputs."""
