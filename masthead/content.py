@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,8 @@ def parse_article(
     if checker.errors:
         return None, checker.problems(shown_as) + warnings
     converter = converter or markup.make_converter(config.markdown_extensions)
-    return _make_article(rel, fields, front, config, converter, digest), warnings
+    article = _make_article(rel, fields, front, config, converter, digest)
+    return replace(article, field_lines=checker.field_lines(KNOWN_FIELDS)), warnings
 
 
 def rtl_direction(lang: str | None) -> str:

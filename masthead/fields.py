@@ -81,6 +81,10 @@ class FieldChecker:
                 warnings.append(Problem(shown_as, self._line_of(key), message, WARNING))
         return warnings
 
+    def field_lines(self, known: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+        """The line of every known field the front matter holds."""
+        return tuple((name, self._line_of(name)) for name in known if name in self.data)
+
     def _line_of(self, name: str) -> int:
         match = re.search(rf"^[\"']?{re.escape(name)}[\"']?\s*[:=]", self.front.raw, re.MULTILINE)
         if not match:

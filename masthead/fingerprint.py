@@ -30,8 +30,9 @@ def digest(*parts: str) -> str:
 
 
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
-# misspelt fields), so that outcomes cached by an earlier masthead are parsed again.
-PARSE_REVISION = "2"
+# misspelt fields; 3: the line of each field), so that outcomes cached by an earlier
+# masthead are parsed again.
+PARSE_REVISION = "3"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -78,7 +79,9 @@ def _both_fingerprints(article: Article) -> tuple[str, str]:
     return shown, digest(shown, article.digest)
 
 
-_SHOWN_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("body_html", "digest"))
+_SHOWN_FIELDS = tuple(
+    f.name for f in fields(Article) if f.name not in ("body_html", "digest", "field_lines")
+)
 
 
 def _shown_fingerprint(article: Article) -> str:

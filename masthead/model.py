@@ -81,6 +81,15 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     """Content hash of the source file: what a page that shows this article depends on."""
+    field_lines: tuple[tuple[str, int], ...] = ()
+    """Line of each front-matter field in the source, for messages (never shown on a page)."""
+
+    def line_of(self, name: str) -> int | None:
+        """The source line of front-matter field ``name``, or None when unknown."""
+        for field_name, line in self.field_lines:
+            if field_name == name:
+                return line
+        return None
 
     @property
     def last_modified(self) -> datetime:
