@@ -8,12 +8,28 @@ object reference.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
+
+# C0 and C1 controls, DEL, lone surrogates (undecodable file names) and the bidirectional
+# overrides: anything that could break a one-line message or repaint a terminal.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one terminal line: control characters, escape sequences
+    and undecodable bytes shown as ``\\xNN`` / ``\\uNNNN`` escapes."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +43,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        return printable(f"{where}: {self.severity}: {self.message}")
 
     @property
     def is_error(self) -> bool:
