@@ -4,7 +4,11 @@ A row holds the source's stat and content hash, the fingerprint of everything th
 parsing, the parsed Article (without its body) or the problems that stopped it, and the
 rendered body on its own, so that a build that renders few pages never loads every body.
 SQLite's journal keeps the file consistent when a build is killed; a cache that cannot be
-opened is thrown away and rebuilt, never trusted.
+opened is thrown away and rebuilt, never trusted; a row that cannot be read is parsed again.
+
+Builds into different folders (the preview server and ``masthead build``) may share one
+cache. Each reads it inside one transaction, so it sees a single snapshot from start to end
+while another build writes (SQLite's WAL mode), and writes only when it closes.
 """
 
 from __future__ import annotations
@@ -14,13 +18,22 @@ import pickle
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .model import Article, Problem
+from .model import WARNING, Article, Problem
 from .session import Table
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 1
 _FEW_ROWS = 200  # fewer sources than this are read one by one, by key
+BUSY_SECONDS = 30.0  # how long to wait for another build's write to the cache
+_UNPICKLING_ERRORS = (
+    pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError
+)  # fmt: skip
+
+
+class CacheUnusable(Exception):
+    """The cache folder cannot be used (it is a file, or cannot be created or written)."""
 
 
 @dataclass(frozen=True)
@@ -49,17 +62,29 @@ class ParseCache:
     """
 
     def __init__(self, cache_path: Path | None, fingerprint: str, read_only: bool = False):
+        """Open the cache in ``cache_path`` (None: no cache). Raises CacheUnusable when the
+        folder cannot hold one."""
         self.fingerprint = fingerprint
         self.read_only = read_only
         self.memory_bodies: dict[str, str] = {}
         self.pending: list[tuple] = []
-        self.db = _open_existing(cache_path / CACHE_FILE) if cache_path and read_only else None
-        if cache_path and not read_only:
-            self.db = _open(cache_path / CACHE_FILE)
+        self.restamps: list[tuple[int, int, str]] = []
+        self.gone: list[tuple[str]] = []
+        self.db: sqlite3.Connection | None = None
         self.rows: dict[str, tuple[int, int, str, str]] = {}
+        if cache_path is None:
+            return
+        if read_only:
+            self.db = _open_existing(cache_path / CACHE_FILE)
+        else:
+            self.db = _open(cache_path / CACHE_FILE)
         if self.db:
+            self.db.execute("BEGIN")  # one snapshot for the whole build, see the module doc
             query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
-            self.rows = {rel: rest for rel, *rest in self.db.execute(query)}
+            try:
+                self.rows = {rel: tuple(rest) for rel, *rest in self.db.execute(query)}
+            except sqlite3.DatabaseError:
+                self.rows = {}
 
     def fresh_by_stamp(self, rel: str, stamp: Stamp) -> bool:
         """True when the cached row was parsed from a file with this very stat."""
@@ -78,7 +103,8 @@ class ParseCache:
 
     def load(self, rels: list[str], kept: Table | None = None) -> list[Parsed]:
         """The cached outcomes of these sources; those ``kept`` in memory (by content hash
-        and fingerprint) are not read and unpickled again."""
+        and fingerprint) are not read and unpickled again. A row that cannot be read is
+        left out (and forgotten): the caller parses that source again."""
         if not self.db or not rels:
             return []
         found: list[Parsed] = []
@@ -105,26 +131,39 @@ class ParseCache:
 
     def _unpickle(self, rels: list[str]) -> list[Parsed]:
         assert self.db
-        if len(rels) > _FEW_ROWS:  # most of the archive: one pass over the table
-            wanted = set(rels)
-            query = "SELECT rel, meta FROM sources WHERE fingerprint = ?"
-            rows = self.db.execute(query, (self.fingerprint,))
-            return [pickle.loads(meta) for rel, meta in rows if rel in wanted]
-        query = "SELECT meta FROM sources WHERE rel = ? AND fingerprint = ?"
+        try:
+            if len(rels) > _FEW_ROWS:  # most of the archive: one pass over the table
+                wanted = set(rels)
+                query = "SELECT rel, meta FROM sources WHERE fingerprint = ?"
+                rows = [
+                    (rel, meta)
+                    for rel, meta in self.db.execute(query, (self.fingerprint,))
+                    if rel in wanted
+                ]
+            else:
+                query = "SELECT rel, meta FROM sources WHERE rel = ? AND fingerprint = ?"
+                rows = []
+                for rel in rels:
+                    rows.extend(self.db.execute(query, (rel, self.fingerprint)).fetchall())
+        except sqlite3.DatabaseError:
+            return []
         found = []
-        for rel in rels:
-            row = self.db.execute(query, (rel, self.fingerprint)).fetchone()
-            if row:
-                found.append(pickle.loads(row[0]))
+        for rel, meta in rows:
+            parsed = _unpickled(meta)
+            if (
+                isinstance(parsed, Parsed)
+                and parsed.rel == rel
+                and parsed.digest == self.rows[rel][2]
+            ):
+                found.append(parsed)
+            else:
+                self.rows.pop(rel, None)
         return found
 
     def restamp(self, rel: str, stamp: Stamp) -> None:
-        """Record a new stat for a file whose bytes did not change."""
+        """Record a new stat for a file whose bytes did not change (written at ``close``)."""
         if self.db and not self.read_only:
-            self.db.execute(
-                "UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?",
-                (stamp.mtime_ns, stamp.size, rel),
-            )
+            self.restamps.append((stamp.mtime_ns, stamp.size, rel))
 
     def store(self, parsed: Parsed, stamp: Stamp, body: str) -> None:
         """Remember a fresh outcome (written at ``close``)."""
@@ -144,32 +183,74 @@ class ParseCache:
             )
 
     def forget_except(self, rels: set[str]) -> None:
-        """Drop rows of sources that no longer exist."""
+        """Drop rows of sources that no longer exist (at ``close``)."""
         if self.db and not self.read_only:
-            gone = [(rel,) for rel in self.rows if rel not in rels]
-            self.db.executemany("DELETE FROM sources WHERE rel = ?", gone)
+            self.gone = [(rel,) for rel in self.rows if rel not in rels]
 
     def body(self, rel: str) -> str:
-        """The rendered body of a source parsed in this build or an earlier one."""
+        """The rendered body of a source parsed in this build or an earlier one; KeyError
+        when the cache lost it (the caller builds again without trusting that row)."""
         if rel in self.memory_bodies:
             return self.memory_bodies[rel]
+        row = None
         if self.db:
-            row = self.db.execute("SELECT body FROM sources WHERE rel = ?", (rel,)).fetchone()
-            if row:
-                return row[0]
+            query = "SELECT body FROM sources WHERE rel = ? AND digest = ?"
+            digest = self.rows[rel][2] if rel in self.rows else ""
+            with contextlib.suppress(sqlite3.DatabaseError):
+                row = self.db.execute(query, (rel, digest)).fetchone()
+        if row and isinstance(row[0], str):
+            return row[0]
         raise KeyError(rel)
 
-    def close(self) -> None:
-        """Write what this build parsed, in one transaction."""
+    def close(self) -> Problem | None:
+        """Write what this build parsed, in one transaction; a warning when that failed (a
+        full disk): the next build then parses those sources again."""
         if not self.db:
-            return
-        self.db.executemany(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", self.pending
-        )
-        self.db.commit()
-        self.pending.clear()
-        self.db.close()
-        self.db = None
+            return None
+        db, self.db = self.db, None
+        try:
+            if not self.read_only and (self.pending or self.restamps or self.gone):
+                _write_rows(db, self)
+            else:
+                db.rollback()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.rollback()
+            return Problem(
+                CACHE_FILE,
+                None,
+                f"could not update the cache ({exc}); the next build parses these files again",
+                WARNING,
+            )
+        finally:
+            self.pending.clear()
+            db.close()
+        return None
+
+
+def _write_rows(db: sqlite3.Connection, cache: ParseCache) -> None:
+    """Apply a build's writes. The read snapshot may be stale by now (another build wrote):
+    then start a write transaction afresh; every write is an idempotent upsert."""
+    try:
+        _apply(db, cache)
+    except sqlite3.OperationalError:
+        db.rollback()
+        db.execute("BEGIN IMMEDIATE")
+        _apply(db, cache)
+    db.commit()
+
+
+def _apply(db: sqlite3.Connection, cache: ParseCache) -> None:
+    db.executemany("DELETE FROM sources WHERE rel = ?", cache.gone)
+    db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", cache.restamps)
+    db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", cache.pending)
+
+
+def _unpickled(meta: Any) -> Any:
+    try:
+        return pickle.loads(meta)
+    except _UNPICKLING_ERRORS:
+        return None
 
 
 def remove_cache(cache_path: Path) -> bool:
@@ -177,7 +258,7 @@ def remove_cache(cache_path: Path) -> bool:
     found = False
     for suffix in ("", "-wal", "-shm", "-journal"):
         path = cache_path / (CACHE_FILE + suffix)
-        if path.exists():
+        if path.exists() or path.is_symlink():
             path.unlink()
             found = True
     with contextlib.suppress(OSError):
@@ -190,39 +271,64 @@ def _open_existing(db_path: Path) -> sqlite3.Connection | None:
     if not db_path.is_file():
         return None
     try:
-        db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(
+            f"{db_path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=BUSY_SECONDS,
+            isolation_level=None,
+        )
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
             db.close()
             return None
         db.execute("SELECT count(*) FROM sources").fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.Error, OSError):
         return None
     return db
 
 
 def _open(db_path: Path) -> sqlite3.Connection:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheUnusable(_folder_trouble(db_path.parent, exc)) from exc
     try:
         return _connect(db_path)
     except sqlite3.DatabaseError:
         # Not a cache we can trust (truncated, another program's file): start afresh.
         for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(db_path) + suffix).unlink(missing_ok=True)
-        return _connect(db_path)
+            with contextlib.suppress(OSError):
+                Path(str(db_path) + suffix).unlink(missing_ok=True)
+        try:
+            return _connect(db_path)
+        except sqlite3.Error as exc:
+            raise CacheUnusable(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise CacheUnusable(str(exc)) from exc
+
+
+def _folder_trouble(folder: Path, exc: OSError) -> str:
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    return f"cannot create {folder}: {exc.strerror or exc}"
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(db_path)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version != SCHEMA:
-        db.execute("DROP TABLE IF EXISTS sources")
-        db.execute(
-            "CREATE TABLE sources (rel TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
-            "digest TEXT, fingerprint TEXT, meta BLOB, body TEXT)"
-        )
-        db.execute(f"PRAGMA user_version = {SCHEMA}")
-        db.commit()
-    db.execute("SELECT count(*) FROM sources").fetchone()
+    db = sqlite3.connect(db_path, timeout=BUSY_SECONDS, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DROP TABLE IF EXISTS sources")
+            db.execute(
+                "CREATE TABLE sources (rel TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
+                "digest TEXT, fingerprint TEXT, meta BLOB, body TEXT)"
+            )
+            db.execute(f"PRAGMA user_version = {SCHEMA}")
+            db.execute("COMMIT")
+        db.execute("SELECT count(*) FROM sources").fetchone()
+    except sqlite3.Error:
+        db.close()
+        raise
     return db

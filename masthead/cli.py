@@ -1,23 +1,32 @@
-"""The ``masthead`` command. Exit codes: 0 ok, 1 content or template problems, 2 usage or
-configuration problems."""
+"""The ``masthead`` command.
+
+Exit codes: 0 ok; 1 content or template problems; 2 usage or configuration problems;
+70 internal error (a bug: one line, and the traceback with ``--debug``); 74 the output or
+the cache could not be written; 75 another build holds the output folder (``--no-wait``);
+130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
 from .config import load_config, parse_instant
-from .model import BuildOptions, BuildReport, Problem, ProblemsError
+from .lock import OutputBusy
+from .model import BuildOptions, BuildReport, Problem, ProblemsError, printable
 from .pipeline import build, clean
 from .progress import ProgressBar
 from .scaffold import init_site, new_article
 from .serve import add_serve_command
+from .write import OutputError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL, EXIT_OUTPUT, EXIT_BUSY, EXIT_INTERRUPTED = 70, 74, 75, 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,9 +41,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProblemsError as exc:
         _print_problems(exc.problems, quiet=False)
         return EXIT_USAGE
+    except OutputBusy as exc:
+        print(
+            f"masthead: the output folder is being written by {exc.holder}; try again when "
+            "it is done, or leave out --no-wait to wait for it",
+            file=sys.stderr,
+        )
+        return EXIT_BUSY
     except KeyboardInterrupt:
         print("masthead: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (| head)
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:  # a bug in masthead: one line, unless asked for the details
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            detail = printable(f"{type(exc).__name__}: {exc}")
+            print(
+                f"masthead: internal error: {detail}; rerun with --debug for details",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -43,6 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="masthead", description="Static site generator for news archives."
     )
     parser.add_argument("--version", action="version", version=f"masthead {__version__}")
+    _add_debug_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build_cmd = commands.add_parser(
@@ -59,6 +98,17 @@ def make_parser() -> argparse.ArgumentParser:
         "--keep-going",
         action="store_true",
         help="build the valid articles despite errors (still exits 1)",
+    )
+    build_cmd.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="fail at once (exit 75) if another build is writing the output folder",
+    )
+    build_cmd.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files in the output folder that masthead did not write",
     )
     _add_speed_options(build_cmd)
     verbosity = build_cmd.add_mutually_exclusive_group()
@@ -91,6 +141,7 @@ def make_parser() -> argparse.ArgumentParser:
     new_cmd.add_argument(
         "--site", default=".", metavar="DIR", help="site folder (default: current folder)"
     )
+    _add_debug_option(new_cmd)
     new_cmd.set_defaults(handler=_new)
 
     clean_cmd = commands.add_parser(
@@ -107,6 +158,13 @@ def make_parser() -> argparse.ArgumentParser:
     clean_cmd.add_argument(
         "--cache-dir", metavar="DIR", help="cache folder (default: .masthead-cache in the site)"
     )
+    clean_cmd.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="fail at once (exit 75) if a build is writing the output folder",
+    )
+    _add_debug_option(clean_cmd)
     clean_cmd.set_defaults(handler=_clean)
 
     add_serve_command(commands)
@@ -117,11 +175,22 @@ def make_parser() -> argparse.ArgumentParser:
         description="Create a new archive site that builds at once.",
     )
     init_cmd.add_argument("directory", help="folder for the new site (created if missing)")
+    _add_debug_option(init_cmd)
     init_cmd.set_defaults(handler=_init)
     return parser
 
 
+def _add_debug_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an internal error",
+    )
+
+
 def _add_site_options(command: argparse.ArgumentParser) -> None:
+    _add_debug_option(command)
     command.add_argument(
         "--site",
         default=".",
@@ -181,6 +250,8 @@ def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
         use_cache=not args.no_cache,
         cache_dir=args.cache_dir,
         now=args.now,
+        wait=getattr(args, "wait", True),
+        overwrite=getattr(args, "overwrite", False),
     )
 
 
@@ -193,24 +264,35 @@ def _instant(text: str) -> datetime:
 
 def _build(args: argparse.Namespace) -> int:
     progress = ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    report = build(Path(args.site), _options(args, write=True), progress)
+    report = build(Path(args.site), _options(args, write=True), progress, on_wait=_waiting)
     if progress:
         progress.clear()
     _print_problems(report.problems, args.quiet)
     if not args.quiet:
-        print(_summary(report, wrote=not (report.errors and not args.keep_going)))
+        wrote = not report.output_failed and not (report.errors and not args.keep_going)
+        print(_summary(report, wrote=wrote))
     if args.verbose:
         print(f"  sources: {report.parsed} parsed, {report.reused} from the cache")
         for name, seconds in report.timings:
             print(f"  {name:<8} {seconds:7.3f} s")
+    if report.output_failed:
+        return EXIT_OUTPUT
     return EXIT_PROBLEMS if report.errors else EXIT_OK
+
+
+def _waiting(holder: str) -> None:
+    print(f"masthead: waiting for {holder}, which is writing the output folder", file=sys.stderr)
 
 
 def _clean(args: argparse.Namespace) -> int:
     site_path = Path(args.site)
     config, _ = load_config(site_path)
-    options = BuildOptions(output=args.output, cache_dir=args.cache_dir)
-    removed = clean(site_path, config, options)
+    options = BuildOptions(output=args.output, cache_dir=args.cache_dir, wait=args.wait)
+    try:
+        removed = clean(site_path, config, options)
+    except (OutputError, OSError) as exc:
+        print(f"masthead clean: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_OUTPUT
     print(
         f"masthead clean: removed {removed.files} output files and {'the cache' if removed.cache else 'no cache'}"
     )

@@ -231,11 +231,13 @@ def _make_article(
     )
     slug = fields["slug"]
     category = fields["category"]
+    url = urls.article_url(config.permalink, fields["date"], slug, category.url.split("/")[1])
+    own_file = urls.output_rel(url)
     return Article(
         rel=rel,
         title=fields["title"],
         slug=slug,
-        url=urls.article_url(config.permalink, fields["date"], slug, category.url.split("/")[1]),
+        url=url,
         date=fields["date"],
         updated=fields["updated"],
         category=category,
@@ -251,7 +253,9 @@ def _make_article(
         location=fields["location"],
         source_url=fields["source_url"],
         image=fields["image"],
-        aliases=fields["aliases"],
+        # An old URL equal to the new one (an archive whose URL scheme matches ours) needs
+        # no redirect.
+        aliases=tuple(a for a in fields["aliases"] if urls.output_rel(a) != own_file),
         extra={k: v for k, v in front.data.items() if k not in KNOWN_FIELDS},
         digest=digest,
     )

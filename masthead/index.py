@@ -16,6 +16,8 @@ from . import urls
 from .model import WARNING, Archive, Article, Link, Period, Problem, TermEntry
 from .session import Session
 
+TERM_FIELDS = {"category": "category", "tag": "tags", "source": "source", "author": "authors"}
+"""The front-matter field each taxonomy's names come from."""
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -29,21 +31,41 @@ def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
 
 
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:
-    """Problems for articles (or aliases) that map to one URL, naming every file involved."""
-    claims: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    """Problems for articles (or aliases) that map to one output file, naming every file
+    involved with the line of the field that made the URL."""
+    claims: dict[str, list[tuple[Article, str]]] = defaultdict(list)
     for article in articles:
-        claims[article.url].append((article.rel, "its URL"))
+        claims[urls.output_rel(article.url)].append((article, "url"))
         for alias in article.aliases:
-            claims[alias].append((article.rel, "an alias"))
+            claims[urls.output_rel(alias)].append((article, "alias"))
     problems = []
-    for url, owners in claims.items():
+    for rel, owners in claims.items():
         if len(owners) < 2:
             continue
-        names = " and ".join(f"{content_prefix}{rel} ({what})" for rel, what in owners)
-        for rel, _ in owners:
-            message = f"URL /{url} is claimed by {names}; give one of them another slug or date"
-            problems.append(Problem(content_prefix + rel, None, message))
+        names = " and ".join(_claimant(article, what, content_prefix) for article, what in owners)
+        url = owners[0][0].url if owners[0][1] == "url" else rel
+        hint = (
+            "remove the alias, or give one of them another slug or date"
+            if any(what == "alias" for _, what in owners)
+            else "give one of them another slug or date"
+        )
+        for article, what in owners:
+            message = f"URL /{url} is claimed by {names}; {hint}"
+            line = article.line_of("aliases" if what == "alias" else _url_field(article))
+            problems.append(Problem(content_prefix + article.rel, line, message))
     return problems
+
+
+def _url_field(article: Article) -> str:
+    """The front-matter field that made the article's URL: its slug, else its title."""
+    return "slug" if article.line_of("slug") else "title"
+
+
+def _claimant(article: Article, what: str, content_prefix: str) -> str:
+    field = "aliases" if what == "alias" else _url_field(article)
+    line = article.line_of(field)
+    where = f"{content_prefix}{article.rel}:{line}" if line else content_prefix + article.rel
+    return f"{where} ({'an alias' if what == 'alias' else 'its URL'})"
 
 
 class Outline(NamedTuple):
@@ -56,6 +78,7 @@ class Outline(NamedTuple):
     source: Link
     authors: tuple[Link, ...]
     tags: tuple[Link, ...]
+    field_lines: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,8 @@ def build_archive(
     session = session or Session()
     ordered = order_articles(articles)
     outline = tuple(
-        Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags) for a in ordered
+        Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags, a.field_lines)
+        for a in ordered
     )
     shape = session.value(
         "archive", (outline, content_prefix), lambda: _shape(outline, content_prefix)
@@ -144,12 +168,14 @@ def _canonical_names(
 ) -> tuple[dict[tuple[str, str], str], list[Problem]]:
     """Map (kind, url) to the name to show; warn on variants, report different names sharing a URL."""
     variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    first_use: dict[tuple[str, str, str], str] = {}
+    first_use: dict[tuple[str, str, str], tuple[str, int | None]] = {}
     for article in reversed(articles):  # oldest first, so "first use" reads naturally
+        lines = dict(article.field_lines)
         for kind in urls.TAXONOMIES:
+            line = lines.get(TERM_FIELDS[kind])
             for link in article_links(article, kind):
                 variants[(kind, link.url)][link.name] += 1
-                first_use.setdefault((kind, link.url, link.name), article.rel)
+                first_use.setdefault((kind, link.url, link.name), (article.rel, line))
     canonical: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
     for (kind, url), names in variants.items():
@@ -158,17 +184,19 @@ def _canonical_names(
         for name in sorted(names):
             if name == chosen:
                 continue
-            where = content_prefix + first_use[(kind, url, name)]
+            rel, line = first_use[(kind, url, name)]
+            where = content_prefix + rel
             if _normal(name) == _normal(chosen):
                 message = f'{kind} "{name}" is written "{chosen}" elsewhere; they are one {kind}, shown as "{chosen}"'
-                problems.append(Problem(where, None, message, WARNING))
+                problems.append(Problem(where, line, message, WARNING))
             else:
-                other = content_prefix + first_use[(kind, url, chosen)]
+                other_rel, other_line = first_use[(kind, url, chosen)]
+                other = content_prefix + other_rel + (f":{other_line}" if other_line else "")
                 message = (
                     f'{kind} "{name}" and {kind} "{chosen}" (in {other}) both map to /{url}; '
                     f"rename one of them so that they differ in letters or digits"
                 )
-                problems.append(Problem(where, None, message))
+                problems.append(Problem(where, line, message))
     return canonical, problems
 
 

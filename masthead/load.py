@@ -76,12 +76,36 @@ def load_sources(
             )
     kept = (session or Session()).table("parsed")
     outcomes = cache.load(reuse, kept)
+    if len(outcomes) < len(reuse):  # rows the cache could not give back: parse them again
+        loaded = {parsed.rel for parsed in outcomes}
+        for rel in reuse:
+            if rel not in loaded:
+                _read_again(content_path, rel, prefix, found[rel], started_ns, todo, problems)
+        reuse = [rel for rel in reuse if rel in loaded]
     stamps = {item.rel: item.stamp for item in todo}
     for parsed, body in parse_items(todo, config, jobs, progress):
         cache.store(parsed, stamps[parsed.rel], body)
         kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
     return _collect(outcomes, problems, len(todo), len(reuse))
+
+
+def _read_again(
+    content_path: Path,
+    rel: str,
+    prefix: str,
+    stamp: Stamp | None,
+    started_ns: int,
+    todo: list[ParseItem],
+    problems: list[Problem],
+) -> None:
+    source = content.read_source(content_path, rel, prefix + rel)
+    if source.problem or source.text is None or stamp is None:
+        problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
+    else:
+        todo.append(
+            ParseItem(rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns))
+        )
 
 
 def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reused: int) -> Loaded:

@@ -218,6 +218,10 @@ class BuildOptions:
     """Worker processes; 0 means one per CPU."""
     use_cache: bool = True
     cache_dir: str | None = None
+    wait: bool = True
+    """Wait for another build writing the same output folder (False: fail at once)."""
+    overwrite: bool = False
+    """Take over files in the output folder that masthead did not write."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,8 @@ class BuildReport:
     skipped_future: int = 0
     problems: tuple[Problem, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
+    output_failed: bool = False
+    """True when the output could not be written (a full disk, a permission)."""
 
     @property
     def errors(self) -> tuple[Problem, ...]:

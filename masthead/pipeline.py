@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import markup, urls
-from .cache import ParseCache, remove_cache
+from .cache import CacheUnusable, ParseCache, remove_cache
 from .config import SiteConfig, load_config, parse_instant, with_base_url
+from .content import parse_article, read_source
 from .feeds import plan_feeds, plan_sitemaps
 from .fingerprint import (
     PagePrints,
@@ -30,6 +31,7 @@ from .fingerprint import (
 )
 from .index import build_archive, url_collisions
 from .load import load_sources
+from .lock import name_holder, output_lock, release_folder_if_empty
 from .memo import (
     Inputs,
     Memo,
@@ -40,17 +42,29 @@ from .memo import (
     valid_until,
     warnings_of,
 )
-from .model import Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
-from .plan import navigation, page_collisions, plan_pages, sections
+from .model import WARNING, Article, BuildOptions, BuildReport, Page, Problem, ProblemsError
+from .plan import OutputCheck, check_output_paths, navigation, plan_pages, sections
 from .render import bodies_needed, make_environment, static_files, template_paths
 from .session import Session
 from .workers import Progress, RenderSetup, RenderTask, default_jobs, render_tasks
-from .write import OutputWriter, intact_outputs, output_folder_problem, read_manifest
+from .write import (
+    MANIFEST_NAME,
+    Manifest,
+    OutputError,
+    OutputWriter,
+    clear_staging,
+    intact_outputs,
+    os_error_message,
+    output_conflicts,
+    output_folder_problem,
+    read_manifest,
+)
 
 CACHE_DIR = ".masthead-cache"
 PREVIEW_FOLDER = "preview"  # inside the cache folder: where ``masthead serve`` builds
 PREVIEW_LOCK = "preview.lock"
 BYTECODE_FOLDER = "templates"  # compiled Jinja templates, inside the cache folder
+MAX_LISTED = 20  # files in the way listed one by one; the rest are counted
 
 
 @dataclass
@@ -71,17 +85,71 @@ def build(
     options: BuildOptions | None = None,
     progress: Progress | None = None,
     session: Session | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build the site in ``site_path``. Raises ProblemsError for configuration problems.
+    """Build the site in ``site_path``. Raises ProblemsError for configuration problems and
+    OutputBusy when another build holds the output folder and ``options.wait`` is False.
 
     A ``session`` carries results from one build to the next in a long-running process
-    (the preview server); without one, the build starts from what is on disk."""
+    (the preview server); without one, the build starts from what is on disk. ``on_wait``
+    is told, once, whom the build waits for when another one is writing its output."""
+    options = options or BuildOptions()
     session = session or Session()
     try:
         with _fewer_collections():
-            return _build(site_path, options or BuildOptions(), progress, session)
+            config, problems = _configure(site_path, options)
+            config = session.value("config", config, lambda: config)  # the same object
+            output_path = resolve_output(site_path, config, options)
+            if not options.write:
+                return _build(site_path, config, problems, output_path, options, progress, session)
+            return _locked_build(
+                site_path, config, problems, output_path, options, progress, session, on_wait
+            )
     finally:
         session.finish_build()
+
+
+def _locked_build(
+    site_path: Path,
+    config: SiteConfig,
+    problems: list[Problem],
+    output_path: Path,
+    options: BuildOptions,
+    progress: Progress | None,
+    session: Session,
+    on_wait: Callable[[str], None] | None,
+) -> BuildReport:
+    """The build, holding the output folder's lock: one writer per output folder."""
+    try:
+        with output_lock(output_path, options.wait, on_wait):
+            clear_staging(output_path)
+            name_holder(output_path)
+            try:
+                return _build(site_path, config, problems, output_path, options, progress, session)
+            except OutputError as exc:
+                return _failed_output(output_path, site_path, str(exc), problems)
+            finally:
+                clear_staging(output_path)
+                release_folder_if_empty(output_path)
+    except OSError as exc:  # the folder or its lock cannot be made
+        return _failed_output(
+            output_path, site_path, os_error_message(exc, "the output folder"), problems
+        )
+
+
+def _failed_output(
+    output_path: Path, site_path: Path, message: str, problems: list[Problem]
+) -> BuildReport:
+    problem = Problem(_shown(output_path, site_path), None, message)
+    return BuildReport(problems=_sorted([*problems, problem]), output_failed=True)
+
+
+def _shown(path: Path, site_path: Path) -> str:
+    """A path as messages show it: relative to the site when inside it."""
+    try:
+        return path.resolve().relative_to(site_path.resolve()).as_posix() + "/"
+    except (ValueError, OSError):
+        return str(path)
 
 
 @contextmanager
@@ -98,48 +166,59 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _build(
-    site_path: Path, options: BuildOptions, progress: Progress | None, session: Session
+    site_path: Path,
+    config: SiteConfig,
+    problems: list[Problem],
+    output_path: Path,
+    options: BuildOptions,
+    progress: Progress | None,
+    session: Session,
 ) -> BuildReport:
     stages = _Stages()
     jobs = options.jobs or default_jobs()
     started_ns = time.time_ns()
-    with stages.stage("config"):
-        config, problems = _configure(site_path, options)
-        config = session.value("config", config, lambda: config)  # the same object as last time
-        output_path = resolve_output(site_path, config, options)
-        now = reference_time(config, options)
+    prefix = _content_prefix(config)
+    now = reference_time(config, options)
     inputs = None
+    manifest = read_manifest(output_path, session)
     if options.write and options.use_cache:
         with stages.stage("check"):
             inputs = read_inputs(site_path, config, options, template_paths(site_path, config))
-            files, recorded = read_manifest(output_path, session)
-            memo = memo_from(recorded)
-            current = is_current(memo, inputs, now) and intact_outputs(files, output_path)
+            memo = memo_from(manifest.memo)
+            current = is_current(memo, inputs, now) and intact_outputs(manifest.files, output_path)
         if memo and current:
-            return _memoised_report(memo, len(files), problems, stages)
+            return _memoised_report(memo, len(manifest.files), problems, stages)
     with stages.stage("cache"):
-        cache = ParseCache(
-            cache_path(site_path, options), parse_fingerprint(config), read_only=not options.write
-        )
+        cache, cache_problem = _open_cache(site_path, config, options)
+        if cache_problem:
+            problems.append(cache_problem)
     try:
         with stages.stage("load"):
             found = inputs.sources if inputs else None
             loaded = load_sources(site_path, config, cache, jobs, progress, found, session)
             problems += loaded.problems
             articles, drafts, future = _published(loaded.articles, options, now)
-            collisions = url_collisions(articles, _content_prefix(config))
+            collisions = url_collisions(articles, prefix)
             problems += collisions
-            articles = _without_files(articles, collisions, _content_prefix(config))
+            articles = _without_files(articles, collisions, prefix)
         with stages.stage("index"):
-            archive, index_problems = build_archive(articles, _content_prefix(config), session)
+            archive, index_problems = build_archive(articles, prefix, session)
             problems += index_problems
             pages = plan_pages(archive, config, session)
             pages += tuple(plan_feeds(archive, config))
             pages += tuple(plan_sitemaps(pages, archive, config, now, session))
-            page_problems = page_collisions(pages, _content_prefix(config))
-            problems += page_problems
-            if page_problems:
-                pages = _first_page_per_file(pages)
+            paths = template_paths(site_path, config)
+            static = static_files(paths)
+            checked = check_output_paths(
+                pages, _shown_static(static, site_path), prefix, _line_finder(archive.articles)
+            )
+            problems += checked.problems
+            conflicts = _conflicts(output_path, site_path, pages, static, manifest, options)
+            problems += conflicts.problems
+            refused = checked.refused | conflicts.refused
+            if refused:
+                pages = tuple(p for p in pages if urls.output_rel(p.url) not in refused)
+                static = {rel: path for rel, path in static.items() if rel not in refused}
         report = BuildReport(
             articles=len(archive.articles),
             pages=len(pages),
@@ -151,23 +230,34 @@ def _build(
         if _has_errors(problems) and not options.keep_going:
             return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
         with stages.stage("render"):
-            paths = template_paths(site_path, config)
-            folder = cache_path(site_path, options)
+            folder = cache_path(site_path, options) if cache.db is not None else None
             bytecode = folder / BYTECODE_FOLDER if folder and options.write else None
             setup = RenderSetup(
                 paths, config, navigation(archive), sections(), archive, site_path, bytecode
             )
-            writer = OutputWriter(output_path, session) if options.write else None
+            writer = OutputWriter(output_path, manifest, session) if options.write else None
             tasks = _pages_to_render(pages, setup, cache, writer, options.use_cache, session)
-            render_problems = _render(tasks, setup, writer, jobs, progress)
+            render_problems, write_failures = _render(tasks, setup, writer, jobs, progress)
             problems += render_problems
             report = replace(report, rendered=len(tasks))
         with stages.stage("write"):
+            if writer and write_failures:
+                writer.abort()
+                shown = _shown(output_path, site_path)
+                failure = Problem(
+                    shown, None, f"{write_failures[0]}; the previous output is intact"
+                )
+                return replace(
+                    report,
+                    problems=_sorted([*problems, failure]),
+                    timings=tuple(stages.timings),
+                    output_failed=True,
+                )
             if writer and render_problems and not options.keep_going:
                 writer.abort()
             elif writer:
-                for rel, file_path in static_files(paths).items():
-                    writer.add(rel, file_path.read_bytes())
+                for rel, file_path in static.items():
+                    writer.add(rel, _read_static(file_path, site_path))
                 record = None
                 if inputs and not _has_errors(problems):
                     until = valid_until(loaded.articles, config.news_window_days, now)
@@ -180,8 +270,97 @@ def _build(
                     removed=result.removed,
                 )
     finally:
-        cache.close()
+        cache_warning = cache.close()
+        if cache_warning:
+            problems.append(cache_warning)
     return replace(report, problems=_sorted(problems), timings=tuple(stages.timings))
+
+
+def _open_cache(
+    site_path: Path, config: SiteConfig, options: BuildOptions
+) -> tuple[ParseCache, Problem | None]:
+    """The parse cache; when it cannot be used (its folder is a file, it is read-only),
+    a cache that keeps nothing, and a warning saying so."""
+    folder = cache_path(site_path, options)
+    fingerprint = parse_fingerprint(config)
+    try:
+        return ParseCache(folder, fingerprint, read_only=not options.write), None
+    except CacheUnusable as exc:
+        shown = _shown(folder, site_path) if folder else "cache"
+        warning = Problem(
+            shown,
+            None,
+            f"cannot use the cache: {exc}; building without it (remove the folder or choose another --cache-dir)",
+            WARNING,
+        )
+        return ParseCache(None, fingerprint), warning
+
+
+def _conflicts(
+    output_path: Path,
+    site_path: Path,
+    pages: tuple[Page, ...],
+    static: dict[str, Path],
+    manifest: Manifest,
+    options: BuildOptions,
+) -> OutputCheck:
+    """Files in the output folder that the build would overwrite but masthead did not write,
+    and links in the way: errors listed (the first MAX_LISTED), never overwritten."""
+    rels = [urls.output_rel(p.url) for p in pages] + list(static)
+    found = output_conflicts(output_path, rels, manifest, options.overwrite)
+    if not found:
+        return OutputCheck((), frozenset())
+    shown = _shown(output_path, site_path)
+    problems = [Problem(shown + rel, None, why) for rel, why in found[:MAX_LISTED]]
+    if len(found) > MAX_LISTED:
+        more = len(found) - MAX_LISTED
+        hint = "" if manifest.files else f" (there is no {MANIFEST_NAME}: was it deleted?)"
+        problems.append(
+            Problem(
+                shown,
+                None,
+                f"and {more} more files masthead did not write{hint}; move them away, or build with --overwrite to let masthead replace them",
+            )
+        )
+    refused = frozenset(rel.rstrip("/") for rel, _ in found)
+    blocked = frozenset(
+        r for r in rels if r in refused or any(r.startswith(f + "/") for f in refused)
+    )
+    return OutputCheck(tuple(problems), blocked)
+
+
+def _line_finder(articles: tuple[Article, ...]) -> Callable[[str, str], int | None]:
+    """(source rel, field) -> line; the slug's line is the title's when the slug is made
+    from the title."""
+    by_rel = {article.rel: article for article in articles}
+
+    def line_of(rel: str, name: str) -> int | None:
+        article = by_rel.get(rel)
+        if article is None:
+            return None
+        if name == "slug":
+            return article.line_of("slug") or article.line_of("title")
+        return article.line_of(name)
+
+    return line_of
+
+
+def _shown_static(static: dict[str, Path], site_path: Path) -> dict[str, str]:
+    found = {}
+    for rel, path in static.items():
+        try:
+            found[rel] = path.resolve().relative_to(site_path.resolve()).as_posix()
+        except ValueError:
+            found[rel] = f"the theme's {rel}"
+    return found
+
+
+def _read_static(path: Path, site_path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        shown = _shown_static({"": path}, site_path)[""]
+        raise ProblemsError([Problem(shown, None, f"cannot read file: {exc.strerror}")]) from exc
 
 
 def _memo(
@@ -288,9 +467,32 @@ def _pages_to_render(
         rel = urls.output_rel(page.url)
         if incremental and writer and writer.keep_if_intact(rel, fingerprint):
             continue
-        bodies = {i: cache.body(setup.archive.articles[i].rel) for i in bodies_needed(page)}
+        bodies = {i: _body(cache, setup, i) for i in bodies_needed(page)}
         tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(rel) if writer else None))
     return tasks
+
+
+def _body(cache: ParseCache, setup: RenderSetup, position: int) -> str:
+    """An article's body from the cache; parsed from its file again if the cache lost it."""
+    article = setup.archive.articles[position]
+    try:
+        return cache.body(article.rel)
+    except KeyError:
+        pass
+    prefix = _content_prefix(setup.config)
+    source = read_source(
+        setup.site_path / setup.config.content_dir, article.rel, prefix + article.rel
+    )
+    if source.text is None or source.digest != article.digest:
+        raise ProblemsError(
+            [Problem(prefix + article.rel, None, "changed while the build ran; build again")]
+        )
+    parsed, _ = parse_article(article.rel, source.text, setup.config, digest=source.digest)
+    if parsed is None:
+        raise ProblemsError(
+            [Problem(prefix + article.rel, None, "changed while the build ran; build again")]
+        )
+    return parsed.body_html
 
 
 def _render(
@@ -299,14 +501,18 @@ def _render(
     writer: OutputWriter | None,
     jobs: int,
     progress: Progress | None,
-) -> list[Problem]:
+) -> tuple[list[Problem], list[str]]:
+    """Render and stage the pages; return template problems and staging failures."""
     problems: dict[Problem, None] = {}
+    failures: list[str] = []
     for result in render_tasks(tasks, setup, jobs, progress):
         if result.problem:
             problems.setdefault(result.problem)
+        elif result.staged and result.staged.error:
+            failures.append(result.staged.error)
         elif writer and result.task.slot and result.staged:
             writer.accept(result.task.slot, result.staged, result.task.fingerprint)
-    return _collapse_template_problems(list(problems))
+    return _collapse_template_problems(list(problems)), failures
 
 
 def _collapse_template_problems(problems: list[Problem]) -> list[Problem]:
@@ -320,17 +526,6 @@ def _collapse_template_problems(problems: list[Problem]) -> list[Problem]:
         more = f" (and {len(group) - 1} more pages)" if len(group) > 1 else ""
         collapsed.append(Problem(path, line, group[0].message + more) if more else group[0])
     return collapsed
-
-
-def _first_page_per_file(pages: tuple[Page, ...]) -> tuple[Page, ...]:
-    seen: set[str] = set()
-    kept = []
-    for page in pages:
-        rel = urls.output_rel(page.url)
-        if rel not in seen:
-            seen.add(rel)
-            kept.append(page)
-    return tuple(kept)
 
 
 def _without_files(articles: list[Article], problems: list[Problem], prefix: str) -> list[Article]:
@@ -359,22 +554,28 @@ class Cleaned:
 
 
 def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned:
-    """Remove the cache folder and every output file masthead wrote; keep everything else."""
+    """Remove the cache folder and every output file masthead wrote; keep everything else.
+    Waits for a build writing the output folder (or raises OutputBusy with ``wait`` off)."""
     output_path = resolve_output(site_path, config, options)
-    files = OutputWriter(output_path).remove_all() if output_path.is_dir() else 0
+    files = 0
+    if output_path.is_dir():
+        with output_lock(output_path, options.wait):
+            clear_staging(output_path)
+            files = OutputWriter(output_path, read_manifest(output_path)).remove_all()
+            release_folder_if_empty(output_path)
     cache_folder = cache_path(site_path, replace(options, use_cache=True))
-    if cache_folder:
+    if cache_folder and cache_folder.is_dir():
         _remove_preview(cache_folder)
         _remove_bytecode(cache_folder / BYTECODE_FOLDER)
-    had_cache = bool(cache_folder and remove_cache(cache_folder))
+    had_cache = bool(cache_folder and cache_folder.is_dir() and remove_cache(cache_folder))
     return Cleaned(files, had_cache)
 
 
 def _remove_bytecode(folder: Path) -> None:
     """Remove compiled templates (Jinja names them __jinja2_*.cache)."""
-    if folder.is_dir():
+    if folder.is_dir() and not folder.is_symlink():
         for path in folder.glob("__jinja2_*.cache"):
-            path.unlink()
+            path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()
 
@@ -382,8 +583,11 @@ def _remove_bytecode(folder: Path) -> None:
 def _remove_preview(cache_folder: Path) -> None:
     """Remove what ``masthead serve`` built in the cache folder (only files it wrote)."""
     preview = cache_folder / PREVIEW_FOLDER
-    if preview.is_dir():
-        OutputWriter(preview).remove_all()
+    if preview.is_dir() and not preview.is_symlink():
+        with output_lock(preview):
+            clear_staging(preview)
+            OutputWriter(preview, read_manifest(preview)).remove_all()
+            release_folder_if_empty(preview)
         with contextlib.suppress(OSError):
             preview.rmdir()
     (cache_folder / PREVIEW_LOCK).unlink(missing_ok=True)

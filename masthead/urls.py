@@ -23,6 +23,8 @@ ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
 
+MAX_SEGMENT_BYTES = 255
+"""The longest file or folder name, in UTF-8 bytes, that common file systems allow."""
 _SLUG_PUNCTUATION = frozenset("-_.~")
 _HYPHENS = re.compile(r"-{2,}")
 
@@ -71,10 +73,20 @@ def alias_problem(alias: str) -> str | None:
     return None
 
 
+FILE_SUFFIXES = (".html", ".htm")
+"""URLs ending so are served by a file of that name; every other URL is a folder."""
+
+
 def normalise_alias(alias: str) -> str:
-    """Site-relative form of a valid alias: ``/old/story.html`` -> ``old/story.html``."""
+    """Site-relative form of a valid alias, made like an article URL: a page ending in
+    ``.html`` or ``.htm`` is that file, any other path a folder (``index.html`` inside), so
+    that static hosts serve the redirect as a page: ``/old/story.html`` -> ``old/story.html``,
+    ``/en/release/v8.1.2`` -> ``en/release/v8.1.2/``."""
     rel = alias.strip("/")
-    return rel if "." in rel.rsplit("/", 1)[-1] else rel + "/"
+    if rel.endswith("/index.html"):
+        rel = rel.removesuffix("index.html").rstrip("/")
+        return rel + "/"
+    return rel if rel.lower().endswith(FILE_SUFFIXES) else rel + "/"
 
 
 def article_url(pattern: str, date: datetime, slug: str, category_slug: str) -> str:
@@ -114,6 +126,26 @@ def output_rel(url: str) -> str:
     if url == "" or url.endswith("/"):
         return url + "index.html"
     return url
+
+
+MAX_PATH_BYTES = 3800
+"""Longest output path we write, relative to the output folder: PATH_MAX (4096 bytes on
+Linux) less room for the output folder's own location."""
+
+
+def output_path_problem(rel: str) -> str | None:
+    """Why no file system could hold the output file ``rel``, or None."""
+    too_long = [
+        s for s in rel.split("/") if len(s.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES
+    ]
+    if too_long:
+        size = len(too_long[0].encode("utf-8", "surrogatepass"))
+        return f"has a name of {size} bytes, over the {MAX_SEGMENT_BYTES} a file system allows"
+    if len(rel.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        return f"is longer than the {MAX_PATH_BYTES} bytes a file path may have"
+    if rel.split("/", 1)[0].startswith(".masthead"):
+        return "would overwrite one of masthead's own files"
+    return None
 
 
 def href(base_path: str, url: str) -> str:

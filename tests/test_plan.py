@@ -9,7 +9,7 @@ import pytest
 from masthead.config import SiteConfig
 from masthead.index import build_archive
 from masthead.model import Link, PeriodNav
-from masthead.plan import navigation, page_collisions, plan_pages, sections
+from masthead.plan import check_output_paths, navigation, plan_pages, sections
 
 PREFIX = "content/"
 
@@ -81,7 +81,7 @@ def test_one_article_gives_every_page(article):
             "404.html",
         ]
     )
-    assert page_collisions(pages, PREFIX) == []
+    assert check_output_paths(pages, {}, PREFIX).problems == ()
 
 
 def test_plan_is_deterministic(many):
@@ -318,23 +318,23 @@ def test_alias_pages(article):
 
 def test_article_onto_a_generated_page_is_a_collision(article):
     _, pages = plan([article("Archive", rel="archive.md", permalink="{slug}/")])
-    assert [str(p) for p in page_collisions(pages, PREFIX)] == [
-        "content/archive.md: error: article page from content/archive.md and the archive page "
-        "/archive/ would both be written to archive/index.html; change a slug or the permalink"
+    assert [str(p) for p in check_output_paths(pages, {}, PREFIX).problems] == [
+        "content/archive.md: error: the article page from content/archive.md and the archive "
+        "page /archive/ would all be written to archive/index.html; change a slug or the permalink",
     ]
 
 
 def test_alias_onto_a_generated_page_is_a_collision(article):
     _, pages = plan([article("Story", rel="story.md", aliases=("2017/",))])
-    [problem] = page_collisions(pages, PREFIX)
+    [problem] = check_output_paths(pages, {}, PREFIX).problems
     assert problem.path == "content/story.md"
     assert "2017/index.html" in problem.message
 
 
 def test_alias_onto_the_home_page_file_is_a_collision(article):
     _, pages = plan([article("Story", rel="story.md", aliases=("index.html",))])
-    [problem] = page_collisions(pages, PREFIX)
-    assert "would both be written to index.html" in problem.message
+    [problem] = check_output_paths(pages, {}, PREFIX).problems
+    assert "would all be written to index.html" in problem.message
 
 
 def test_html_permalink(article):

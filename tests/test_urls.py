@@ -150,7 +150,11 @@ def test_alias_with_query_or_fragment_is_refused(alias):
         ("/old/2017/story.html", "old/2017/story.html"),
         ("/old/story", "old/story/"),
         ("old/story/", "old/story/"),
-        ("/2017/v1.2", "2017/v1.2"),
+        ("/2017/v1.2", "2017/v1.2/"),
+        ("/en/blog/release/v8.1.2/", "en/blog/release/v8.1.2/"),
+        ("/old/page.htm", "old/page.htm"),
+        ("/old/story/index.html", "old/story/"),
+        ("/news/item.php", "news/item.php/"),
     ],
 )
 def test_normalise_alias(alias, rel):

@@ -231,11 +231,12 @@ def test_nothing_is_visible_before_commit(tmp_path):
     assert (output / "new/index.html").read_bytes() == b"new page"
 
 
-def test_staging_left_by_a_killed_build_is_cleared(tmp_path):
-    output = tmp_path / "output"
-    (output / STAGING_NAME).mkdir(parents=True)
-    (output / STAGING_NAME / "0.tmp").write_bytes(b"half")
-    commit(output, {"index.html": b"home"})
+def test_staging_left_by_a_killed_build_is_cleared(make_site, md):
+    site = make_site({"content/a.md": md()})
+    output = site / "output"
+    (output / STAGING_NAME / "123-abcd").mkdir(parents=True)
+    (output / STAGING_NAME / "123-abcd" / "1.tmp").write_bytes(b"half")
+    assert not build(site).errors
     assert not (output / STAGING_NAME).exists()
 
 
