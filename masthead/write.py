@@ -371,7 +371,7 @@ class OutputWriter:
         path = os.path.join(self.root, rel)
         try:
             found = os.lstat(path)
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # gone, or a name no file system could hold (an edited manifest)
             return False
         if not stat.S_ISREG(found.st_mode):
             return False
