@@ -109,11 +109,8 @@ def check_output_paths(
     for rel, owners in claims.items():
         why = urls.output_path_problem(rel)
         if why:
-            problems.extend(
-                _blame(
-                    owners, f"the output file {rel} {why}; {_fix(owners)}", content_prefix, line_of
-                )
-            )
+            message = f"the output file {_shortened(rel)} {why}; {_fix(owners)}"
+            problems.extend(_blame(owners, message, content_prefix, line_of))
             refused.add(rel)
         elif len(owners) > 1:
             names = " and ".join(map(describe, owners))
@@ -147,6 +144,13 @@ def _case_clashes(claims: dict[str, list], describe: Callable) -> list[Problem]:
             message = f"{names} differ only in letter case: on macOS and Windows they are one file; change a slug"
             problems.append(Problem(_where(claims[rels[0]][0]), None, message, WARNING))
     return problems
+
+
+def _shortened(rel: str, longest: int = 60) -> str:
+    """``rel`` with very long names cut in the middle, for a message that fits a line."""
+    return "/".join(
+        part if len(part) <= longest else f"{part[:40]}…{part[-12:]}" for part in rel.split("/")
+    )
 
 
 def _parents(rel: str) -> list[str]:
@@ -184,7 +188,7 @@ def _fix(owners: list) -> str:
     if any(isinstance(o, Page) and o.kind == "alias" for o in owners):
         return "shorten the alias"
     if any(isinstance(o, Page) and o.kind == "article" for o in owners):
-        return "give the article a shorter slug"
+        return "give the article a shorter slug, or a permalink with fewer names in one segment"
     if any(isinstance(o, str) for o in owners):
         return "rename the file"
     return "shorten the name it is made from"

@@ -88,7 +88,8 @@ def output_folder_problem(
         if output == folder or output.is_relative_to(folder) or folder.is_relative_to(output):
             return f"refusing to write the site into {output}: it overlaps {folder}"
     if output.exists() and not output.is_dir():
-        return f"{output} is a file, not a folder: remove it or choose another output folder"
+        shown = output.relative_to(site) if output.is_relative_to(site) else output
+        return f"{shown} is a file, not a folder: remove it or choose another output folder"
     if (output / MANIFEST_NAME).is_file():
         return None  # masthead's own output: a page may well live at /content/ or /templates/
     for name in ("content", "templates", "pyproject.toml"):

@@ -9,6 +9,7 @@ Each folder of ``tests/invalid_sites/`` is a site plus an ``expected.txt``::
     rename: FROM -> TO              a file the test renames in the copy (optional; for a broken
                                     pyproject.toml, which would trip tools that read them)
     built: 2017/09/02/x/index.html  a file the build must write (optional, repeatable)
+    user-file: robots.txt           a file of the user's in the previous output (repeatable)
     stderr:
     content/2017/09/x.md:4: error: ...   every line that follows is expected on stderr, exactly
 
@@ -50,6 +51,7 @@ class Expected:
     symlinks: list[tuple[str, str]] = field(default_factory=list)
     renames: list[tuple[str, str]] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
+    user_files: list[str] = field(default_factory=list)
 
 
 def read_expected(path: Path) -> Expected:
@@ -72,6 +74,7 @@ def read_expected(path: Path) -> Expected:
         symlinks=pairs("symlink"),
         renames=pairs("rename"),
         built=settings.get("built", []),
+        user_files=settings.get("user-file", []),
     )
 
 
@@ -115,6 +118,9 @@ def prepare(case: str, root: Path) -> tuple[Path, Expected, dict]:
     (output / "2016" / "01").mkdir(parents=True)
     (output / "2016" / "01" / "index.html").write_bytes(OLD_PAGE)
     write_manifest(output, ("index.html", "2016/01/index.html"), ("2016", "2016/01"))
+    for rel in expected.user_files:
+        (output / rel).parent.mkdir(parents=True, exist_ok=True)
+        (output / rel).write_bytes(MARKER)
     return site, expected, snapshot(output)
 
 
