@@ -87,7 +87,7 @@ def make_environment(
     )
     env.filters.update(
         longdate=longdate,
-        isodate=isodate,
+        isodate=metadata.isodate,
         monthname=monthname,
         rfc822=metadata.rfc822,
         plain=str,
@@ -99,11 +99,6 @@ def make_environment(
 def longdate(when: datetime) -> str:
     """``23 September 2017``, the same on every machine whatever its locale."""
     return f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
-
-
-def isodate(when: datetime) -> str:
-    """ISO 8601 with the offset, for ``<time datetime>`` and feeds."""
-    return when.isoformat()
 
 
 def monthname(month: int) -> str:
