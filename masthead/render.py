@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import feeds, metadata, urls
+from . import feedlinks, feeds, metadata, urls
 from .config import SiteConfig
 from .index import MONTH_NAMES
 from .model import Archive, Article, Link, Page, Problem
@@ -92,6 +92,7 @@ def make_environment(
         rfc822=metadata.rfc822,
         plain=str,
         news_language=metadata.news_language,
+        absolute_links=feedlinks.absolute_links,
     )
     return env
 
