@@ -302,6 +302,8 @@ def _render(
 ) -> list[Problem]:
     problems: dict[Problem, None] = {}
     for result in render_tasks(tasks, setup, jobs, progress):
+        if result.error is not None:
+            raise result.error  # staging failed (disk full, read-only ...): the build stops
         if result.problem:
             problems.setdefault(result.problem)
         elif writer and result.task.slot and result.staged:

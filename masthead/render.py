@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,11 +57,16 @@ def make_environment(
     """A strict, autoescaping environment with masthead's globals and filters.
 
     With ``bytecode_dir``, compiled templates are kept there (keyed by their source), so
-    that neither later builds nor each worker process compile them again."""
+    that neither later builds nor each worker process compile them again; when it cannot be
+    made or written (a full disk, a read-only cache), templates are simply compiled."""
     bytecode_cache = None
     if bytecode_dir is not None:
-        bytecode_dir.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        else:
+            bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
@@ -95,6 +102,21 @@ def make_environment(
         absolute_links=feedlinks.absolute_links,
     )
     return env
+
+
+class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates on disk, as an optimisation only: a file that cannot be read
+    (missing, truncated, corrupt) is a miss, and one that cannot be written is skipped."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def longdate(when: datetime) -> str:
