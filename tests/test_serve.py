@@ -592,6 +592,19 @@ def test_a_crashing_build_becomes_a_problem(preview_root: Path, monkeypatch) -> 
     assert "Traceback" in outcome.crash
 
 
+def test_a_preview_that_cannot_be_written_is_one_line(preview_root: Path, monkeypatch) -> None:
+    def full(*args: object) -> BuildReport:
+        raise OSError(28, "No space left on device", "/site/.masthead-cache/preview/x.tmp")
+
+    monkeypatch.setattr(watch, "build", full)
+    outcome = make_preview(preview_root).rebuild()
+    assert [str(p) for p in outcome.errors] == [
+        "/site/.masthead-cache/preview/x.tmp: error: cannot write the preview: No space left "
+        "on device; free some space or fix the permissions, then save again"
+    ]
+    assert outcome.crash == "", "no traceback"
+
+
 def test_the_long_poll(preview_root: Path, monkeypatch) -> None:
     monkeypatch.setattr(watch, "build", lambda *args: BuildReport(written=1))
     preview = make_preview(preview_root)
