@@ -10,9 +10,13 @@ The responses themselves are plain functions returning ``Response`` values, test
 a socket: ``file_response`` (with ETag/Last-Modified revalidation, a redirect for a folder
 asked without its trailing slash, and the site's 404 page) and ``wait_response``. Request
 paths are checked by ``request_rel`` and ``locate``, which refuse anything that could leave
-the preview folder. HTML pages are decorated, at serve time only, by ``decorate``: a small
-live-reload script and, while the last build failed, the ``error_overlay`` listing every
-problem over the last good page.
+the preview folder (the site's 404 page is found through ``locate`` too). HTML pages are
+decorated, at serve time only, by ``decorate``: a small live-reload script and, while the
+last build failed, the ``error_overlay`` listing every problem over the last good page.
+
+Whatever a client sends gets an answer (400, 404, 405, 414 ...) and prints nothing; a
+failure of masthead's own gets a 500 and one line on the terminal, never a traceback. A
+connection that sends no request for ``IDLE_SECONDS`` is closed.
 
 This module knows nothing of the command line, the watcher or the terminal; serve.py wires
 it up.
@@ -33,14 +37,25 @@ from email.message import Message
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PureWindowsPath
+from typing import TextIO
 from urllib.parse import parse_qs, unquote
 
-from .model import Problem
+from .model import Problem, printable
 from .urls import NOT_FOUND_FILE
 from .watch import Preview, Snapshot
 
 WAIT_PATH = "/__masthead/wait"
 WAIT_SECONDS = 25.0
+IDLE_SECONDS = 20.0
+"""How long a connection may take to send its next request (an idle keep-alive connection
+is closed then). Only reading counts: the long poll's 25 s wait happens between requests'
+reading and answering."""
+MAX_TARGET_BYTES = 8192
+"""Longer request targets get 414: no file of the preview has such a path."""
+MAX_SEGMENT_BYTES = 255
+"""The longest file name the preview can hold: a longer segment is a 404 without a look."""
+ALLOWED_METHODS = "GET, HEAD"
+_GENERATION = re.compile(r"[0-9]{1,18}")
 CONTENT_TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
@@ -81,13 +96,22 @@ class Response:
 
 class PreviewServer(ThreadingHTTPServer):
     """The preview's HTTP server on ``host``:``port`` (IPv4 or IPv6, as the host resolves);
-    set ``preview`` before serving."""
+    set ``preview`` before serving. ``idle_timeout`` closes connections that send nothing
+    for that long; ``errors`` gets one line per failure that is masthead's, not the client's."""
 
     daemon_threads = True
     block_on_close = False
     preview: Preview
 
-    def __init__(self, host: str, port: int):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        idle_timeout: float = IDLE_SECONDS,
+        errors: TextIO | None = None,
+    ):
+        self.idle_timeout = idle_timeout
+        self.errors = errors
         self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         super().__init__((host, port), _Handler)
 
@@ -97,8 +121,25 @@ class PreviewServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
 
     def handle_error(self, request: object, client_address: object) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-response
-            super().handle_error(request, client_address)
+        """Silence for what clients do (a tab closed mid-response, a connection reset or
+        timed out: socket errors, as files are read inside ``_answer``); one line, never a
+        traceback, for anything else."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, OSError):
+            return
+        self.report(f"error while answering {_client(client_address)}", error)
+
+    def report(self, what: str, error: BaseException) -> None:
+        """One line on the server's error stream about a failure of masthead's own."""
+        stream = self.errors or sys.stderr
+        stream.write(printable(f"masthead serve: {what}: {type(error).__name__}: {error}") + "\n")
+        stream.flush()
+
+
+def _client(address: object) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,43 +147,77 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "masthead-preview"
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # StreamRequestHandler applies it to the socket
+        super().setup()
+
     def version_string(self) -> str:
         return self.server_version
 
     def do_GET(self) -> None:
-        self._send(self._respond(), head=False)
+        self._send(self._answer(), head=False)
 
     def do_HEAD(self) -> None:
-        self._send(self._respond(), head=True)
+        self._send(self._answer(), head=True)
+
+    def __getattr__(self, name: str):
+        # BaseHTTPRequestHandler looks up do_<METHOD>: every other method gets a 405.
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self) -> None:
+        response = _plain(405, f"405 Method Not Allowed: the preview answers {ALLOWED_METHODS}\n")
+        self._send(Response(405, (*response.headers, ("Allow", ALLOWED_METHODS)), response.body))
+
+    def _answer(self) -> Response:
+        try:
+            return self._respond()
+        except Exception as exc:  # a bug of ours: the client gets a 500, the terminal a line
+            self.server.report(f"error answering {printable(self.path[:200])}", exc)
+            return _plain(500, "500 Internal Server Error: see the terminal running masthead\n")
 
     def _respond(self) -> Response:
+        if len(self.path) > MAX_TARGET_BYTES:  # read as Latin-1: one character per byte
+            return _plain(414, "414 URI Too Long: no page of the preview has such an address\n")
         preview = self.server.preview
         path, _, query = self.path.partition("?")
         if path == WAIT_PATH:
             return wait_response(preview, query)
         return file_response(preview, self.path, self.headers)
 
-    def _send(self, response: Response, head: bool) -> None:
+    def _send(self, response: Response, head: bool = False) -> None:
+        if self._has_body():
+            self.close_connection = True  # the body was not read: it must not pass for a request
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
         if response.status != 304 and not any(n == "Content-Length" for n, _ in response.headers):
             self.send_header("Content-Length", str(len(response.body)))  # keep-alive needs it
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if not head:
             self.wfile.write(response.body)
+
+    def _has_body(self) -> bool:
+        length = self.headers.get("Content-Length", "0").strip()
+        return "Transfer-Encoding" in self.headers or length not in ("", "0")
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: one line per build says what matters."""
 
 
 def wait_response(preview: Preview, query: str) -> Response:
-    """The long poll: answers when a build finished after the page's own generation."""
+    """The long poll: answers when a build finished after the page's own generation.
+    400 unless ``since`` is the page's build number (as the reload script sends it)."""
     fields = parse_qs(query)
-    since = fields.get("since", ["-1"])[0]
+    since = fields.get("since", [""])[0]
     server_id = fields.get("server", [""])[0]
-    state = preview.wait_for_change(int(since) if since.isdigit() else -1, server_id, WAIT_SECONDS)
-    reload = state.server_id != server_id or str(state.generation) != since
+    if not _GENERATION.fullmatch(since):
+        return _plain(400, "400 Bad Request: since= must be the build number of the page\n")
+    state = preview.wait_for_change(int(since), server_id, WAIT_SECONDS)
+    reload = state.server_id != server_id or state.generation != int(since)
     body = json.dumps(
         {"reload": reload, "generation": state.generation, "errors": len(state.problems)}
     ).encode()
@@ -162,8 +237,11 @@ def file_response(preview: Preview, target: str, request: Message | None = None)
             path, _, query = target.partition("?")
             return Response(302, (("Location", path + "/" + ("?" + query if query else "")),))
         status = 200 if found else 404
-        file_path = found if isinstance(found, Path) else preview.root / NOT_FOUND_FILE
+        # The site's 404 page goes through locate() too: a symlink there must not leak.
+        file_path = found if isinstance(found, Path) else locate(preview.root, NOT_FOUND_FILE)
         try:
+            if not isinstance(file_path, Path):
+                raise FileNotFoundError(NOT_FOUND_FILE)
             data, stat = file_path.read_bytes(), file_path.stat()
         except OSError:
             page = _fallback_404().encode()
@@ -250,13 +328,16 @@ def content_type(path: Path) -> str:
 def request_rel(target: str) -> str:
     """The site-relative path a request asks for, decoded once (``""`` is the home page; a
     trailing ``/`` is kept). ValueError for anything that could leave the preview folder:
-    NUL, backslashes, encoded slashes, ``.`` and ``..`` or empty segments, absolute paths."""
+    NUL, backslashes, encoded slashes, ``.`` and ``..`` or empty segments, absolute paths;
+    and for paths that are not UTF-8."""
     path = target.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/") or re.search(r"%(2f|5c|00)", path, re.IGNORECASE):
         raise ValueError(f"refused request path {target!r}")
     try:
+        # http.server reads the request line as Latin-1: raw bytes above 0x7f are UTF-8.
+        path = path.encode("latin-1").decode("utf-8")
         decoded = unquote(path, errors="strict")
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise ValueError(f"request path {target!r} is not UTF-8") from exc
     rel = decoded[1:]
     segments = rel.split("/")
@@ -274,9 +355,20 @@ def request_rel(target: str) -> str:
 
 def locate(root: Path, rel: str) -> Path | str | None:
     """The file inside ``root`` that serves ``rel`` (a folder serves its index.html);
-    REDIRECT for a folder asked without its trailing slash; None when there is none."""
-    if any(part.startswith(".masthead") for part in rel.split("/")):
+    REDIRECT for a folder asked without its trailing slash; None when there is none, or
+    when the path cannot be looked up at all (too long, a symlink loop...)."""
+    parts = rel.split("/")
+    if any(part.startswith(".masthead") for part in parts):
         return None  # the manifest and the staging folder are masthead's own
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES for part in parts):
+        return None  # no file system holds such a name
+    try:
+        return _locate(root, rel)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (Python 3.11)
+        return None
+
+
+def _locate(root: Path, rel: str) -> Path | str | None:
     base = root.resolve()
     path = (base / rel).resolve()
     if path.is_dir():

@@ -1,12 +1,16 @@
-"""Machine-readable metadata for pages and feeds: JSON-LD, feed entry ids, dates for feeds.
+"""Machine-readable metadata for pages and feeds: JSON-LD, feed entry ids, and the one home
+of machine-readable dates.
 
-Pure functions of records and settings, registered as template globals and filters.
+Pure functions of records and settings, registered as template globals and filters. Every
+date a machine reads (``<time datetime>``, ``article:published_time``, JSON-LD, Atom, RSS,
+sitemaps, the news sitemap) goes through ``isodate`` or ``rfc822``, which both start from
+``expressible``: what HTML, RFC 3339, RFC 822 and W3C-DTF can all say exactly.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -15,6 +19,7 @@ from . import urls
 from .config import SiteConfig
 from .model import Article, Link
 
+_MINUTE = timedelta(minutes=1)
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
 
 
@@ -25,9 +30,50 @@ def entry_id(config: SiteConfig, article: Article) -> str:
     return f"tag:{host},{article.date:%Y-%m-%d}:/{stem}"
 
 
+def expressible(when: datetime) -> datetime:
+    """The same instant as every machine-readable format can write it: an offset in whole
+    minutes, and fractions cut to milliseconds.
+
+    Zones before standard time have offsets with seconds (Asia/Karachi's local mean time in
+    1850 is +04:28:12), which Atom, RSS, sitemaps and HTML all refuse: such an instant is
+    expressed in UTC instead, or, at the very edge of the calendar where UTC would leave
+    it, with the offset rounded to a minute and the local time moved by the same seconds."""
+    offset = when.utcoffset()
+    if offset is not None and offset % _MINUTE:
+        when = _in_whole_minutes(when, offset)
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def _in_whole_minutes(when: datetime, offset: timedelta) -> datetime:
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # in year 1 or 9999: keep the instant, stay in the calendar
+        pass
+    floor = offset // _MINUTE
+    for minutes in (floor + 1, floor):
+        try:
+            local = when.replace(tzinfo=None) + (minutes * _MINUTE - offset)
+            return local.replace(tzinfo=timezone(minutes * _MINUTE))
+        except (OverflowError, ValueError):  # ValueError: an offset of 24 hours
+            continue
+    # Only an offset within a minute of +-24 h on the calendar's first or last day gets
+    # here (no zone has one): the offset is cut to the minute, the instant moves by less.
+    return when.replace(tzinfo=timezone(timedelta(minutes=int(offset / _MINUTE))))
+
+
+def isodate(when: datetime | date) -> str:
+    """ISO 8601 / RFC 3339 for every machine-readable date: ``2017-09-23T10:30:00+05:00``,
+    ``...T10:30:00.250+05:00`` with a fraction (never more than 3 digits). A plain date
+    (from a template's own front-matter field) stays ``2017-09-23``."""
+    if not isinstance(when, datetime):
+        return when.isoformat()
+    when = expressible(when)
+    return when.isoformat(timespec="milliseconds" if when.microsecond else "seconds")
+
+
 def rfc822(when: datetime) -> str:
-    """RFC 822 date for RSS ``pubDate``, with the article's offset."""
-    return format_datetime(when)
+    """RFC 822 date for RSS ``pubDate``, with the article's offset in whole minutes."""
+    return format_datetime(expressible(when))
 
 
 def news_language(lang: str) -> str:
@@ -61,8 +107,8 @@ def news_article(config: SiteConfig, article: Article) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
-        "datePublished": article.date.isoformat(),
-        "dateModified": article.last_modified.isoformat(),
+        "datePublished": isodate(article.date),
+        "dateModified": isodate(article.last_modified),
         "mainEntityOfPage": {"@type": "WebPage", "@id": own_url},
         "url": own_url,
         "articleSection": article.category.name,

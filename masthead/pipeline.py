@@ -506,6 +506,8 @@ def _render(
     problems: dict[Problem, None] = {}
     failures: list[str] = []
     for result in render_tasks(tasks, setup, jobs, progress):
+        if result.error is not None:
+            raise result.error  # staging failed (disk full, read-only ...): the build stops
         if result.problem:
             problems.setdefault(result.problem)
         elif result.staged and result.staged.error:

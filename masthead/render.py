@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +13,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import feeds, metadata, urls
+from . import feedlinks, feeds, metadata, urls
 from .config import SiteConfig
 from .index import MONTH_NAMES
 from .model import Archive, Article, Link, Page, Problem
@@ -55,11 +57,16 @@ def make_environment(
     """A strict, autoescaping environment with masthead's globals and filters.
 
     With ``bytecode_dir``, compiled templates are kept there (keyed by their source), so
-    that neither later builds nor each worker process compile them again."""
+    that neither later builds nor each worker process compile them again; when it cannot be
+    made or written (a full disk, a read-only cache), templates are simply compiled."""
     bytecode_cache = None
     if bytecode_dir is not None:
-        bytecode_dir.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        else:
+            bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
@@ -87,23 +94,34 @@ def make_environment(
     )
     env.filters.update(
         longdate=longdate,
-        isodate=isodate,
+        isodate=metadata.isodate,
         monthname=monthname,
         rfc822=metadata.rfc822,
         plain=str,
         news_language=metadata.news_language,
+        absolute_links=feedlinks.absolute_links,
     )
     return env
+
+
+class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates on disk, as an optimisation only: a file that cannot be read
+    (missing, truncated, corrupt) is a miss, and one that cannot be written is skipped."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def longdate(when: datetime) -> str:
     """``23 September 2017``, the same on every machine whatever its locale."""
     return f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
-
-
-def isodate(when: datetime) -> str:
-    """ISO 8601 with the offset, for ``<time datetime>`` and feeds."""
-    return when.isoformat()
 
 
 def monthname(month: int) -> str:

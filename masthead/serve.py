@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import errno
 import gc
+import ipaddress
 import sys
 import tempfile
 import threading
@@ -28,7 +29,7 @@ from typing import TextIO
 
 from .config import load_config
 from .httpd import PreviewServer
-from .model import BuildOptions, Problem, ProblemsError
+from .model import BuildOptions, Problem, ProblemsError, printable
 from .pipeline import CACHE_DIR, PREVIEW_FOLDER, PREVIEW_LOCK
 from .progress import ProgressBar
 from .watch import Change, ChangeQueue, Outcome, Preview, Watcher, WatchRoots
@@ -39,7 +40,6 @@ except ImportError:  # Windows: no lock; one preview server per site is up to th
     fcntl = None  # type: ignore[assignment]
 
 EXIT_OK, EXIT_USAGE = 0, 2
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def add_serve_command(commands: argparse._SubParsersAction) -> None:
@@ -58,7 +58,10 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "--future", action="store_true", help="include articles dated in the future"
     )
     command.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1)",
     )
     command.add_argument(
         "--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)"
@@ -76,6 +79,11 @@ def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {text!r}")
     return int(text)
+
+
+def _host(text: str) -> str:
+    """``[::1]`` as written in URLs is the address ``::1``."""
+    return text[1:-1] if text.startswith("[") and text.endswith("]") else text
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -97,16 +105,17 @@ class ServeSettings:
 def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) -> int:
     """Build, serve and rebuild on changes until Ctrl-C; return the exit code."""
     if not site_path.is_dir():
-        _say(err, f"masthead serve: no site folder at {site_path}")
+        _say(err, printable(f"masthead serve: no site folder at {site_path}"))
         return EXIT_USAGE
     config, _ = load_config(site_path)  # a broken pyproject.toml stops us here (exit 2)
     with preview_folder(site_path) as root:
         try:
-            server = PreviewServer(settings.host, settings.port)
-        except OSError as exc:
+            server = PreviewServer(settings.host, settings.port, errors=err)
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA refuses
             _say(err, _bind_message(settings.host, settings.port, exc))
             return EXIT_USAGE
-        if settings.host not in LOCAL_HOSTS:
+        # The address bound, not the name asked for: /etc/hosts may map a name anywhere.
+        if not is_loopback(str(server.server_address[0])):
             _say(err, _exposed_warning(settings.host))
         url = local_url(settings.host, server.server_address[1])
         options = BuildOptions(
@@ -120,7 +129,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
         try:
             watcher.start()
             http_thread.start()  # requests wait for the first build
-            _say(out, f"masthead serve: building {site_path} into {root}")
+            _say(out, printable(f"masthead serve: building {site_path} into {root}"))
             shown = _first_build(preview, out, err)
             _settle_memory()
             _say(out, f"Serving {url} (Ctrl-C to stop)")
@@ -194,25 +203,41 @@ def _roots(site_path: Path, ignored: tuple[Path, ...]) -> WatchRoots | None:
     return WatchRoots.of(site_path, config, ignored)
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine reaches: 127.0.0.0/8, ::1 (also as
+    ``::ffff:127.x.y.z``) and the name localhost."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 def local_url(host: str, port: int) -> str:
     """The preview's address as a browser on this machine reaches it."""
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def _bind_message(host: str, port: int, exc: OSError) -> str:
-    where = f"{host}:{port}"
-    if exc.errno == errno.EADDRINUSE:
+def _bind_message(host: str, port: int, exc: OSError | UnicodeError) -> str:
+    where = printable(f"{host}:{port}")
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
         return (
-            f"masthead serve: port {port} on {host} is already in use (another server?); "
-            f"choose another with --port, or --port 0 for any free port"
+            f"masthead serve: port {port} on {printable(host)} is already in use (another "
+            f"server?); choose another with --port, or --port 0 for any free port"
         )
-    return f"masthead serve: cannot listen on {where}: {exc.strerror or exc}"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return printable(f"masthead serve: cannot listen on {where}: {reason}")
 
 
 def _exposed_warning(host: str) -> str:
     return (
-        f"masthead serve: warning: listening on {host}, not only this machine: other computers "
+        f"masthead serve: warning: listening on {printable(host)}, not only this machine: "
+        f"other computers "
         f"on the network can see the preview (drafts included); use --host 127.0.0.1 unless "
         f"you mean it"
     )
@@ -234,7 +259,8 @@ def _report(
     cause = f"{_describe(changes)}: rebuilt" if changes else "built"
     report = outcome.report
     if outcome.crash:
-        _say(err, outcome.crash.rstrip())
+        for line in outcome.crash.rstrip().splitlines():
+            _say(err, printable(line))
     if outcome.errors:
         _say(
             out,
@@ -255,7 +281,7 @@ def _report(
 
 
 def _describe(changes: tuple[Change, ...]) -> str:
-    first = changes[0].rel
+    first = printable(changes[0].rel)  # a file name may hold a newline or an escape sequence
     return first if len(changes) == 1 else f"{first} and {len(changes) - 1} more"
 
 

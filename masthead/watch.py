@@ -372,6 +372,8 @@ class Preview:
             return Outcome(report, report.problems, time.perf_counter() - started)
         except ProblemsError as exc:
             return Outcome(None, exc.problems, time.perf_counter() - started)
+        except OSError as exc:  # the preview could not be written (disk full, read-only...)
+            return Outcome(None, (_write_problem(exc),), time.perf_counter() - started)
         except Exception as exc:  # a bug in masthead must not stop the preview
             problem = Problem("masthead", None, f"internal error: {type(exc).__name__}: {exc}")
             return Outcome(None, (problem,), time.perf_counter() - started, traceback.format_exc())
@@ -394,3 +396,14 @@ class Preview:
         with self.changed:
             self.stopping = True
             self.changed.notify_all()
+
+
+def _write_problem(exc: OSError) -> Problem:
+    """One line for a preview that could not be written: the file, the cause, the fix."""
+    where = str(exc.filename) if exc.filename else "masthead"
+    return Problem(
+        where,
+        None,
+        f"cannot write the preview: {exc.strerror or exc}; free some space or fix the "
+        f"permissions, then save again",
+    )

@@ -616,3 +616,99 @@ def test_hostile_tag_gets_a_feed_named_after_it(hostile: Path) -> None:
     [path] = sorted(hostile.glob("tag/*/feed.xml"))
     parsed = parse_feed(path)
     assert parsed.feed.title.endswith(CLEAN_TAG)
+
+
+# --- relative links in article bodies ------------------------------------------------------
+
+LINKS_BODY = """\
+See [the month](/2017/09/), [a neighbour](../../24/other/), [a file](notes.html), \
+[the notes](#notes), [page two](?page=2), [elsewhere](https://other.example/x) and \
+[the desk](mailto:desk@example.org).
+
+![A chart](chart.png)
+
+<p><img src="img/a.png" srcset="img/a-2x.png 2x, /static/b.png 640w" alt="a">
+<video poster="poster.jpg" src="//cdn.example.com/v.mp4"></video>
+<a href="/search?q=1&amp;page=2">search</a></p>
+"""
+LINKS_URL = BASE_URL + "2017/09/23/links-everywhere/"
+LINKS_EXPECTED = [
+    ("a", "href", "https://example.org/2017/09/"),  # root-relative: the host's root
+    ("a", "href", BASE_URL + "2017/09/24/other/"),
+    ("a", "href", LINKS_URL + "notes.html"),
+    ("a", "href", LINKS_URL + "#notes"),
+    ("a", "href", LINKS_URL + "?page=2"),
+    ("a", "href", "https://other.example/x"),
+    ("a", "href", "mailto:desk@example.org"),
+    ("img", "src", LINKS_URL + "chart.png"),
+    ("img", "src", LINKS_URL + "img/a.png"),
+    ("img", "srcset", f"{LINKS_URL}img/a-2x.png 2x, https://example.org/static/b.png 640w"),
+    ("video", "poster", LINKS_URL + "poster.jpg"),
+    ("video", "src", "https://cdn.example.com/v.mp4"),
+    ("a", "href", "https://example.org/search?q=1&page=2"),
+]
+
+
+class UrlAttributes(HTMLParser):
+    """(tag, attribute, value) of every href, src, srcset and poster of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "srcset", "poster") and value is not None:
+                self.found.append((tag, name, value))
+
+
+def url_attributes(fragment: str) -> list[tuple[str, str, str]]:
+    parser = UrlAttributes()
+    parser.feed(fragment)
+    parser.close()
+    return parser.found
+
+
+@pytest.fixture(scope="module")
+def links_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    article = {
+        "title": "Links everywhere",
+        "date": "2017-09-23T10:30:00",
+        "category": "World",
+        "source": "Reuters",
+        "authors": ["Amina Khan"],
+        "tags": ["Diplomacy"],
+        "summary": "Links of every kind.",
+        "body": LINKS_BODY,
+    }
+    settings = {**SETTINGS, "feed_taxonomies": ["category", "tag", "source", "author"]}
+    root = tmp_path_factory.mktemp("links") / "site"
+    return build_site(write_site(root, settings, {"2017/09/links.md": article}))
+
+
+def test_links_in_bodies_are_absolute_in_every_feed(links_site: Path) -> None:
+    feeds = [links_site / "rss.xml", *sorted(links_site.rglob("feed.xml"))]
+    assert len(feeds) == 6
+    for path in feeds:
+        assert parse_feed(path).entries  # well-formed, as readers take it (bozo 0)
+        # Without feedparser's own resolving and sanitising: the links as they are written.
+        raw = feedparser.parse(path.read_bytes(), resolve_relative_uris=False, sanitize_html=False)
+        [entry] = raw.entries
+        assert url_attributes(entry.content[0].value) == LINKS_EXPECTED, path
+        assert entry.link == LINKS_URL
+
+
+def test_feed_links_are_where_the_article_page_points(links_site: Path) -> None:
+    """The page keeps its relative links; resolved against its URL, they are the feed's."""
+    page = (links_site / "2017/09/23/links-everywhere/index.html").read_text("utf-8")
+    body = page[page.index('<div class="story-body"') :]
+    body = body[: body.index("</div>")]
+    written = url_attributes(body)
+    assert written[0] == ("a", "href", "/2017/09/"), "pages are not rewritten"
+    resolved = [
+        (tag, name, ", ".join(urljoin(LINKS_URL, c.strip()) for c in value.split(",")))
+        if name == "srcset"
+        else (tag, name, urljoin(LINKS_URL, value))
+        for tag, name, value in written
+    ]
+    assert resolved == LINKS_EXPECTED

@@ -309,3 +309,32 @@ def test_nu_html_checker_finds_no_errors(site: Site, capsys: pytest.CaptureFixtu
     errors = Validator(errors_only=True, detect_language=False, format="gnu").validate(files)
     report = capsys.readouterr().out
     assert errors == 0, f"the Nu HTML checker reported {errors} errors:\n{report[:8000]}"
+
+
+def test_every_url_into_the_site_resolves(site: Site) -> None:
+    """Every absolute URL on the site's own host, in any built file (pages, feeds, sitemaps,
+    JSON-LD, ``rel="external"`` links included), names a file that was built: a link to the
+    site's own domain cannot be an external page."""
+    host = re.escape(site.base_url.rstrip("/"))
+    missing = set()
+    for path in site.root.rglob("*"):
+        if path.suffix not in (".html", ".xml", ".txt") or ".masthead" in path.name:
+            continue
+        for url in re.findall(host + r"(/[^\s\"'<>]*)", path.read_text(encoding="utf-8")):
+            target, _, problem = target_of(site, "index.html", site.base_url.rstrip("/") + url)
+            if problem or target is None or not (site.root / target).is_file():
+                missing.add(f"{path.relative_to(site.root)}: {site.base_url.rstrip('/')}{url}")
+    assert not missing, "URLs on the site's own host that nothing serves:\n" + "\n".join(
+        sorted(missing)[:30]
+    )
+
+
+MACHINE_DATE = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d{1,3})?([+-]\d\d:\d\d|Z))?")
+
+
+def test_machine_readable_dates_have_minute_offsets_and_milliseconds_at_most(site: Site) -> None:
+    pattern = r'<(?:time[^>]*\sdatetime|meta property="article:\w+_time" content)="([^"]*)"'
+    dates = [d for page in site.pages.values() for d in re.findall(pattern, page.text)]
+    assert len(dates) > 50
+    bad = sorted({d for d in dates if not MACHINE_DATE.fullmatch(d)})
+    assert not bad, f"dates that HTML, feeds or sitemaps refuse: {bad[:20]}"

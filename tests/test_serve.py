@@ -9,6 +9,7 @@ polls with a deadline; nothing sleeps for a fixed time.
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import queue
 import re
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from email.message import Message
 from email.utils import formatdate
 from pathlib import Path
@@ -590,6 +592,19 @@ def test_a_crashing_build_becomes_a_problem(preview_root: Path, monkeypatch) -> 
     assert "Traceback" in outcome.crash
 
 
+def test_a_preview_that_cannot_be_written_is_one_line(preview_root: Path, monkeypatch) -> None:
+    def full(*args: object) -> BuildReport:
+        raise OSError(28, "No space left on device", "/site/.masthead-cache/preview/x.tmp")
+
+    monkeypatch.setattr(watch, "build", full)
+    outcome = make_preview(preview_root).rebuild()
+    assert [str(p) for p in outcome.errors] == [
+        "/site/.masthead-cache/preview/x.tmp: error: cannot write the preview: No space left "
+        "on device; free some space or fix the permissions, then save again"
+    ]
+    assert outcome.crash == "", "no traceback"
+
+
 def test_the_long_poll(preview_root: Path, monkeypatch) -> None:
     monkeypatch.setattr(watch, "build", lambda *args: BuildReport(written=1))
     preview = make_preview(preview_root)
@@ -983,13 +998,14 @@ def test_a_busy_port_is_a_clear_error(site: Path) -> None:
 
 
 def test_binding_beyond_this_machine_warns(site: Path) -> None:
-    with running("--site", str(site), "--host", "127.0.0.2") as server:  # still loopback
-        assert server.url.startswith("http://127.0.0.2:")
+    with running("--site", str(site), "--host", "0.0.0.0") as server:
+        assert server.url.startswith("http://127.0.0.1:")
         assert text_of(server.url, FIRST)[0] == 200
-    assert "warning: listening on 127.0.0.2, not only this machine" in server.output()
-    with running("--site", str(site)) as server:
-        pass
-    assert "warning" not in server.output()
+    assert "warning: listening on 0.0.0.0, not only this machine" in server.output()
+    for host in ("127.0.0.2", "localhost"):  # loopback: no warning
+        with running("--site", str(site), "--host", host) as server:
+            assert text_of(server.url, FIRST)[0] == 200
+        assert "warning" not in server.output(), host
 
 
 def test_build_py_serve(site: Path) -> None:
@@ -1009,3 +1025,275 @@ def test_the_latency_bench_runs(site: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"median save-to-served latency: \d+\.\d+ s", result.stdout), result.stdout
+
+
+# --- Hostile requests, on a socket (a server in this process) -------------------------------
+
+
+@dataclass
+class LiveServer:
+    """A PreviewServer on a free port of 127.0.0.1, serving a preview folder."""
+
+    server: httpd.PreviewServer
+    errors: io.StringIO
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def raw(self, data: bytes, timeout: float = DEADLINE) -> bytes:
+        """Send ``data`` as is; everything the server answers until it closes."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            return read_all(sock)
+
+    def status(self, target: str, method: str = "GET", **request_headers: str) -> int:
+        return fetch(f"http://127.0.0.1:{self.port}/", target, method, **request_headers)[0]
+
+
+def read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@contextmanager
+def live_server(root: Path, idle_timeout: float = httpd.IDLE_SECONDS) -> Iterator[LiveServer]:
+    errors = io.StringIO()
+    server = httpd.PreviewServer("127.0.0.1", 0, idle_timeout=idle_timeout, errors=errors)
+    server.preview = make_preview(root)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(server, errors)
+    finally:
+        server.preview.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(DEADLINE)
+
+
+def status_of(answer: bytes) -> int:
+    """The status of a raw answer; an HTTP/0.9 one (to a request line of one word) has no
+    status line, only the error page."""
+    match = re.match(rb"HTTP/1\.[01] (\d{3}) ", answer) or re.search(
+        rb"Error code: (\d{3})", answer
+    )
+    assert match, answer[:200]
+    return int(match[1])
+
+
+def test_the_404_page_behind_a_symlink_is_not_followed_out(preview_root: Path, tmp_path: Path):
+    preview = make_preview(preview_root)
+    page = preview_root / "404.html"
+    page.unlink()
+    page.symlink_to(tmp_path / "secret.txt")
+    response = httpd.file_response(preview, "/no/such/page/")
+    assert response.status == 404
+    assert b"secret" not in response.body and b"Not found" in response.body
+    page.unlink()
+    page.symlink_to("/etc/passwd")
+    response = httpd.file_response(preview, "/no/such/page/")
+    assert b"root:" not in response.body and b"Not found" in response.body
+    page.unlink()
+    (preview_root / "pages").mkdir()
+    (preview_root / "pages" / "missing.html").write_text("<body>inside the preview</body>")
+    page.symlink_to(preview_root / "pages" / "missing.html")  # inside: fine
+    assert b"inside the preview" in httpd.file_response(preview, "/nothing/").body
+    page.unlink()
+    page.mkdir()  # a folder is no page either
+    assert b"Not found" in httpd.file_response(preview, "/nothing/").body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "since=",
+        "since=abc",
+        "since=-1",
+        "since=1.5",
+        "since=%C2%B2",  # a superscript two: a digit to str.isdigit(), not to int()
+        "since=\u0661",  # an Arabic-Indic one
+        "since=" + "9" * 5000,  # beyond int()'s digit limit
+        "since=%ff%fe",
+        "server=abc",
+        "since=1%00",
+        "since=+1",
+        "since= 1",
+    ],
+)
+def test_malformed_reload_requests_are_400(preview_root: Path, query: str) -> None:
+    response = httpd.wait_response(make_preview(preview_root), query)
+    assert response.status == 400
+    assert b"since=" in response.body
+
+
+def test_a_well_formed_reload_request_still_works(preview_root: Path) -> None:
+    preview = make_preview(preview_root)
+    answer = httpd.wait_response(preview, "since=7&server=other&since=x&odd&=&&")
+    assert answer.status == 200 and b'"reload": true' in answer.body
+
+
+def test_hostile_requests_get_an_answer_and_print_nothing(
+    preview_root: Path, tmp_path: Path, capsys
+) -> None:
+    (preview_root / "loop").symlink_to(preview_root / "loop")
+    (preview_root / "a").symlink_to(preview_root / "b")
+    (preview_root / "b").symlink_to(preview_root / "a")
+    with live_server(preview_root) as live:
+        statuses = {
+            "/" + "a" * 300: 404,  # a name longer than any file system allows
+            "/" + "a/" * 3000 + "x": 404,  # a path longer than PATH_MAX
+            "/" + "%C3%A9" * 200: 404,  # 400 bytes of UTF-8 in 200 characters
+            "/" + "a" * 9000: 414,
+            "/loop": 404,
+            "/loop/": 404,
+            "/a/x": 404,
+            "/%ff": 400,
+            "/x?%%%&&==": 404,
+            "/?since=abc": 200,  # the home page: only the reload endpoint reads since=
+            "/__masthead/wait?since=abc": 400,
+            "/__masthead/wait?since=" + "1" * 4000: 400,
+            "*": 400,
+        }
+        for target, expected in statuses.items():
+            assert live.status(target) == expected, target[:80]
+        for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW", "get"):
+            status, response_headers, _ = fetch(f"http://127.0.0.1:{live.port}/", "/", method)
+            assert status == 405 and response_headers["Allow"] == "GET, HEAD", method
+        for name, value in [
+            ("If-Modified-Since", "not a date"),
+            ("If-Modified-Since", "Thu, 99 Foo 99999 99:99:99 GMT"),
+            ("If-Modified-Since", "Sat, 01 Jan 10000 00:00:00 GMT"),
+            ("If-Modified-Since", "\u00ff\u00fe"),
+            ("If-None-Match", ',,, W/ "" *x'),
+            ("Content-Length", "banana"),
+            ("Range", "bytes=-"),
+        ]:
+            assert live.status("/static/style.css", **{name: value}) == 200, (name, value)
+        raw_requests = {
+            b"GARBAGE\r\n\r\n": 400,
+            b"GET / HTTP/9.9\r\n\r\n": 505,
+            b"GET / HTTP/1.1\r\nno colon here\r\n\r\n": 200,
+            b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n": 431,
+            b"GET / HTTP/1.1\r\nX-Long: " + b"x" * 70000 + b"\r\n\r\n": 431,
+            b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n": 414,
+            b"GET /\xc3\xa9 HTTP/1.1\r\n\r\n": 404,  # raw UTF-8: a name, decoded
+            b"GET /\xff HTTP/1.1\r\n\r\n": 400,
+            b"POST / HTTP/1.1\r\nContent-Length: 18\r\n\r\nGET / HTTP/1.1\r\n\r\n": 405,
+            b"GET / HTTP/1.1\r\nContent-Length: 18\r\n\r\nGET / HTTP/1.1\r\n\r\n": 200,
+        }
+        for request, expected in raw_requests.items():
+            answer = live.raw(request)
+            assert status_of(answer) == expected, request[:60]
+            assert answer.count(b"HTTP/1.") <= 1, "a body is never taken for a request"
+        assert live.status("/") == 200, "still serving"
+    assert live.errors.getvalue() == ""
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err == ""
+
+
+def test_a_bug_answers_500_and_prints_one_line(preview_root: Path, monkeypatch) -> None:
+    def broken(*args: object) -> httpd.Response:
+        raise RuntimeError("a bug\nwith \x1b[31m escapes")
+
+    monkeypatch.setattr(httpd, "file_response", broken)
+    with live_server(preview_root) as live:
+        assert live.status("/x") == 500
+        assert live.status("/__masthead/wait?since=x") == 400, "the rest still answers"
+    lines = live.errors.getvalue().splitlines()
+    assert lines == [
+        "masthead serve: error answering /x: RuntimeError: a bug\\x0awith \\x1b[31m escapes"
+    ]
+
+
+def test_client_errors_are_silent_and_bugs_one_line() -> None:
+    errors = io.StringIO()
+    server = httpd.PreviewServer("127.0.0.1", 0, errors=errors)
+    try:
+        for error in (ConnectionResetError(), BrokenPipeError(), TimeoutError(), OSError(107)):
+            try:
+                raise error
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 5))
+        assert errors.getvalue() == ""
+        try:
+            raise KeyError("bug")
+        except KeyError:
+            server.handle_error(None, ("127.0.0.1", 5))
+    finally:
+        server.server_close()
+    assert errors.getvalue() == (
+        "masthead serve: error while answering 127.0.0.1:5: KeyError: 'bug'\n"
+    )
+
+
+def test_idle_connections_are_closed(preview_root: Path) -> None:
+    with live_server(preview_root, idle_timeout=0.3) as live:
+        with socket.create_connection(("127.0.0.1", live.port), timeout=DEADLINE) as sock:
+            started = time.monotonic()
+            assert sock.recv(1) == b"", "a connection that never sends is closed"
+            assert time.monotonic() - started < DEADLINE / 2
+        with socket.create_connection(("127.0.0.1", live.port), timeout=DEADLINE) as sock:
+            sock.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = read_all(sock)  # the answer, then the close once idle
+            assert status_of(answer) == 200 and answer.endswith(b"body{}")
+        with socket.create_connection(("127.0.0.1", live.port), timeout=DEADLINE) as sock:
+            sock.sendall(b"GET / HT")  # half a request line, then nothing
+            assert status_of(read_all(sock) or b"HTTP/1.1 000 closed") in (0, 400, 408)
+
+
+def test_the_idle_timeout_does_not_cut_the_long_poll(preview_root: Path, monkeypatch) -> None:
+    monkeypatch.setattr(httpd, "WAIT_SECONDS", 1.0)
+    with live_server(preview_root, idle_timeout=0.2) as live:
+        server_id = live.server.preview.state.server_id
+        started = time.monotonic()
+        status, _, body = fetch(
+            f"http://127.0.0.1:{live.port}/", f"/__masthead/wait?since=0&server={server_id}"
+        )
+        assert status == 200 and b'"reload": false' in body
+        assert time.monotonic() - started >= 0.9, "it waited the whole poll"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("127.255.255.254", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("LocalHost.", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("192.168.1.10", False),
+        ("10.0.0.1", False),
+        ("fe80::1%eth0", False),
+        ("example.org", False),
+        ("128.0.0.1", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert serve.is_loopback(host) is loopback
+
+
+def test_the_host_option_takes_brackets() -> None:
+    from masthead.cli import make_parser
+
+    args = make_parser().parse_args(["serve", "--host", "[::1]"])
+    assert args.host == "::1"
+
+
+def test_file_names_in_the_terminal_log_are_printable() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    outcome = watch.Outcome(BuildReport(articles=1, pages=2), (), 0.1)
+    changes = (Change(CONTENT, "content/a\x1b]0;pwned\x07\nb.md"),)
+    serve._report(outcome, changes, (), out, err)
+    line = out.getvalue()
+    assert line.count("\n") == 1 and "\x1b" not in line and "\x07" not in line
+    assert "content/a\\x1b]0;pwned\\x07\\x0ab.md: rebuilt" in line

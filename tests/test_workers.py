@@ -1,0 +1,302 @@
+"""Worker processes: they die with the build, and what fails in them comes back to it.
+
+- Orphans: ``masthead build`` is killed with SIGKILL while its workers render (a site
+  template makes every page take far longer than the test waits), and every process it
+  started (forkserver, workers, resource tracker) must be gone within seconds. Processes
+  are found through /proc; a failing test kills what it found, so nothing burns on.
+- I/O errors while a worker stages a file come back as ``Rendered.error``, page by page,
+  in one process and in the pool alike; the pool carries on.
+- Any other failure in a worker (an exception the parent cannot unpickle, a worker that
+  exits, ``sys.exit()``, a failing initializer) ends the build promptly with one exception,
+  and nothing is printed: each case runs in a subprocess with a deadline.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sitegen import REPO, copy_theme_template, generate_site
+
+from masthead import workers
+from masthead.config import SiteConfig
+from masthead.model import Archive, Page
+from masthead.render import make_environment, render_page
+from masthead.urls import TAXONOMIES
+from masthead.workers import POOL_THRESHOLD, RenderSetup, RenderTask, render_tasks
+from masthead.write import Slot
+
+TESTS = Path(__file__).resolve().parent
+GONE_WITHIN = 5.0  # seconds for every descendant to exit once the build is killed
+DEADLINE = 60.0
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+
+
+# --- Orphans ------------------------------------------------------------------------------
+
+
+def process_table() -> dict[int, tuple[int, str, int]]:
+    """Every process: pid -> (parent pid, state, start time in clock ticks)."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # the command name may hold spaces
+        table[int(name)] = (int(fields[1]), fields[0], int(fields[19]))
+    return table
+
+
+def descendants(root: int) -> dict[int, int]:
+    """The living descendants of ``root``: pid -> start time (to tell a reused pid)."""
+    table = process_table()
+    found, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (parent, _, _) in table.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return {pid: table[pid][2] for pid in found - {root} if table[pid][1] != "Z"}
+
+
+def still_alive(processes: dict[int, int]) -> list[int]:
+    """Which of ``processes`` still run (zombies waiting for a reaper do not)."""
+    table = process_table()
+    return [
+        pid
+        for pid, started in processes.items()
+        if pid in table and table[pid][2] == started and table[pid][1] != "Z"
+    ]
+
+
+def slow_site(root: Path) -> Path:
+    """Too few sources for the parse pool, but many pages, each taking minutes to render."""
+    generate_site(root, 60, per_page=5)
+    template = copy_theme_template(root, "article.html")
+    text = template.read_text("utf-8")
+    template.write_text(
+        text.replace("<h1>", "{% for _ in range(10 ** 10) %}{% endfor %}<h1>", 1), "utf-8"
+    )
+    return root
+
+
+SPAWN_BUILD = """\
+import multiprocessing, sys
+from masthead import workers
+workers._context = lambda: multiprocessing.get_context("spawn")
+from masthead.cli import main
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+def test_workers_exit_when_the_build_is_killed(tmp_path: Path, start_method: str) -> None:
+    site = slow_site(tmp_path / "site")
+    args = ["build", "--site", str(site), "--no-cache", "--jobs", "2"]
+    if start_method == "spawn":
+        script = tmp_path / "spawn_build.py"
+        script.write_text(SPAWN_BUILD, "utf-8")
+        command = [sys.executable, str(script), *args]
+    else:
+        command = [sys.executable, "-m", "masthead.cli", *args]
+    log = (tmp_path / "build.log").open("w")  # not a pipe: an orphan would hold it open
+    build = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    # Two workers, and the forkserver that forks them: then rendering has begun.
+    expected = 3 if start_method == "forkserver" else 2
+    seen: dict[int, int] = {}
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while len(pool_processes(seen)) < expected:
+            assert build.poll() is None, (tmp_path / "build.log").read_text()
+            assert time.monotonic() < deadline, f"the pool did not start: {seen}"
+            time.sleep(0.05)
+            seen.update(descendants(build.pid))
+        time.sleep(0.3)  # let them get into their pages
+        seen.update(descendants(build.pid))
+        build.kill()
+        build.wait(timeout=DEADLINE)
+        killed = time.monotonic()
+        while (alive := still_alive(seen)) and time.monotonic() - killed < GONE_WITHIN:
+            time.sleep(0.05)
+        assert not alive, f"still running {GONE_WITHIN:.0f} s after the build was killed: " + (
+            ", ".join(f"{pid} {cmdline(pid)}" for pid in alive)
+        )
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait()
+        for pid in still_alive(seen):
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+def pool_processes(processes: dict[int, int]) -> list[int]:
+    """The living ``processes`` other than multiprocessing's resource tracker."""
+    return [pid for pid in still_alive(processes) if "resource_tracker" not in cmdline(pid)]
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")[:160]
+    except OSError:
+        return "?"
+
+
+# --- I/O errors while staging -------------------------------------------------------------
+
+
+@pytest.fixture
+def render_setup(tmp_path: Path) -> RenderSetup:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "plain.txt").write_text("{{ page.title }}\n", "utf-8")
+    archive = Archive((), {kind: () for kind in TAXONOMIES}, (), (), ())
+    return RenderSetup((templates,), SiteConfig(), (), (), archive, tmp_path)
+
+
+def staging_tasks(folder: Path, n: int) -> tuple[list[RenderTask], dict[int, int]]:
+    """``n`` pages to stage in ``folder``; some of their slots cannot be written. Returns
+    the tasks and, for the failing ones, the errno each must come back with."""
+    folder.mkdir(exist_ok=True)
+    (folder / "a-file").write_text("not a folder")
+    (folder / "a-folder.tmp").mkdir()
+    broken = {
+        3: (folder / "missing" / "x.tmp", errno.ENOENT),
+        40: (folder / ("n" * 300 + ".tmp"), errno.ENAMETOOLONG),
+        77: (folder / "a-file" / "x.tmp", errno.ENOTDIR),
+        101: (folder / "a-folder.tmp", errno.EISDIR),
+    }
+    if Path("/dev/full").exists():
+        broken[130] = (Path("/dev/full"), errno.ENOSPC)  # opened, written, never removed
+    tasks = []
+    for i in range(n):
+        temp = broken[i][0] if i in broken else folder / f"{i}.tmp"
+        page = Page(
+            url=f"p{i}.txt", template="plain.txt", kind="robots", title=f"page {i}", lang="en"
+        )
+        slot = Slot(f"p{i}.txt", str(temp), str(folder / "out" / f"p{i}.txt"), None)
+        tasks.append(RenderTask(page, {}, "", slot))
+    return tasks, {i: code for i, (_, code) in broken.items()}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_staging_errors_come_back_as_values(
+    render_setup: RenderSetup, tmp_path: Path, jobs: int
+) -> None:
+    tasks, failing = staging_tasks(tmp_path / "staging", POOL_THRESHOLD + 40)
+    results = list(render_tasks(tasks, render_setup, jobs, None))
+    assert [r.task.page.url for r in results] == [t.page.url for t in tasks], "in order, all"
+    for i, result in enumerate(results):
+        if i in failing:
+            assert result.staged is None and result.problem is None, i
+            assert isinstance(result.error, OSError) and result.error.errno == failing[i], (
+                i,
+                result.error,
+            )
+            assert result.error.filename == tasks[i].slot.temp
+        else:
+            assert result.error is None and result.problem is None, (i, result)
+            assert result.staged and result.staged.written
+            assert Path(tasks[i].slot.temp).read_text("utf-8") == f"page {i}\n"
+
+
+def test_an_unwritable_template_cache_only_means_compiling(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "plain.txt").write_text("{{ page.title }}\n", "utf-8")
+    archive = Archive((), {kind: () for kind in TAXONOMIES}, (), (), ())
+    page = Page(url="p.txt", template="plain.txt", kind="robots", title="T", lang="en")
+    not_a_folder = tmp_path / "cache-file"
+    not_a_folder.write_text("")
+    for bytecode in (not_a_folder, not_a_folder / "templates"):
+        env = make_environment((templates,), SiteConfig(), (), (), bytecode)
+        assert render_page(env, page, archive) == b"T\n"
+    cache = tmp_path / "bytecode"
+    env = make_environment((templates,), SiteConfig(), (), (), cache)
+    assert render_page(env, page, archive) == b"T\n"
+    for compiled in cache.iterdir():
+        compiled.write_bytes(compiled.read_bytes()[:20])  # truncated, as by a full disk
+    env = make_environment((templates,), SiteConfig(), (), (), cache)
+    assert render_page(env, page, archive) == b"T\n"
+
+
+# --- Other failures in workers ------------------------------------------------------------
+
+FAULT_RUN = """\
+import sys
+sys.path.insert(0, {tests!r})
+import workerfaults
+from masthead import workers
+
+if __name__ == "__main__":
+    try:
+        results = workers._map(
+            list(range(300)), workerfaults.FaultyWorker, sys.argv[1], workerfaults.start,
+            2, None, "testing",
+        )
+        print("results", len(list(results)))
+    except BaseException as exc:
+        print("raised", type(exc).__name__ + ":", exc)
+"""
+
+FAULTS = {
+    "none": "results 300",
+    "raise": "raised LookupError: an ordinary exception",
+    "raise-unpicklable": "raised WorkerError: Unpicklable in a worker process: 1/2",
+    "exit": "raised WorkerError: a worker process stopped unexpectedly while testing "
+    "(killed, or out of memory?); rerun with --jobs 1 to build in one process",
+    "sys-exit": "raised WorkerError: a worker process was asked to exit (SystemExit: 4)",
+    "init": "raised RuntimeError: the initializer failed",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_failing_worker_ends_the_build_promptly_and_quietly(tmp_path: Path, fault: str) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(FAULT_RUN.format(tests=str(TESTS)), "utf-8")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(script), fault],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == FAULTS[fault]
+    assert result.stderr == "", "nothing printed: no traceback, no warning"
+    assert time.monotonic() - started < DEADLINE / 2
+
+
+def test_a_worker_error_pickles_with_its_details() -> None:
+    error = workers._portable(workerfaults_unpicklable())
+    assert isinstance(error, workers.WorkerError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == "Unpicklable in a worker process: 1/2"
+    assert "Traceback" in copy.details and "\n" not in str(copy)
+
+
+def workerfaults_unpicklable() -> Exception:
+    sys.path.insert(0, str(TESTS))
+    import workerfaults
+
+    try:
+        raise workerfaults.Unpicklable(1, 2)
+    except workerfaults.Unpicklable as exc:
+        return exc

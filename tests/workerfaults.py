@@ -1,0 +1,45 @@
+"""Worker processes that fail on purpose, for tests/test_workers.py.
+
+A module of its own, so that worker processes (forkserver or spawn) can import it without
+importing pytest. ``FaultyWorker(fault).run`` fails as ``fault`` says, in the worker; run it
+through ``masthead.workers._map`` with ``start`` as the starter.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from masthead import workers
+
+
+class Unpicklable(Exception):
+    """Pickles, but cannot be unpickled: its constructor wants two arguments."""
+
+    def __init__(self, first: object, second: object):
+        super().__init__(f"{first}/{second}")
+
+
+class FaultyWorker:
+    """Returns its items unchanged, unless ``fault`` makes it fail."""
+
+    def __init__(self, fault: str):
+        self.fault = fault
+
+    def run(self, items: list) -> list:
+        if self.fault == "raise":
+            raise LookupError("an ordinary exception")
+        if self.fault == "raise-unpicklable":
+            raise Unpicklable(1, 2)
+        if self.fault == "exit":
+            os._exit(3)
+        if self.fault == "sys-exit":
+            sys.exit(4)
+        return list(items)
+
+
+def start(fault: str) -> None:
+    """The starter of a FaultyWorker; the fault ``init`` fails here."""
+    if fault == "init":
+        raise RuntimeError("the initializer failed")
+    workers._WORKER["run"] = FaultyWorker(fault).run
