@@ -167,7 +167,7 @@ INVALID_VALUES = [
     ),
     (
         'permalink = "{year}/{title}/"',
-        "pyproject.toml: error: [tool.masthead] permalink: unknown placeholder {title}; use {year}, {month}, {day}, {slug}, {category}",
+        'pyproject.toml: error: [tool.masthead] permalink: "{year}/{title}/" has an unknown placeholder {title}; use only {year}, {month}, {day}, {slug}, {category}',
     ),
     (
         'permalink = "{year}/{month}/"',
@@ -179,7 +179,7 @@ INVALID_VALUES = [
     ),
     (
         'permalink = "../{slug}/"',
-        'pyproject.toml: error: [tool.masthead] permalink: "../{slug}/" must not contain ".." or backslashes',
+        "pyproject.toml: error: [tool.masthead] permalink: \"../{slug}/\" must not have empty segments, '.' or '..', or segments starting with '.'",
     ),
     (
         'markdown_extensions = "extra"',
@@ -203,7 +203,7 @@ INVALID_VALUES = [
     ),
     (
         'news_window_days = "2"',
-        "pyproject.toml: error: [tool.masthead] news_window_days: must be a whole number of at least 1, not '2'",
+        "pyproject.toml: error: [tool.masthead] news_window_days: must be a whole number from 1 to 365, not '2'",
     ),
     (
         'feed_taxonomies = ["category", "section"]',
@@ -216,6 +216,14 @@ INVALID_VALUES = [
     (
         'canonical_to_source = "yes"',
         "pyproject.toml: error: [tool.masthead] canonical_to_source: must be true or false, not 'yes'",
+    ),
+    (
+        "slug_length = 0",
+        "pyproject.toml: error: [tool.masthead] slug_length: must be a whole number from 1 to 250, not 0",
+    ),
+    (
+        "max_article_bytes = 1e9",
+        "pyproject.toml: error: [tool.masthead] max_article_bytes: must be a whole number from 1 to 1000000000, not 1000000000.0",
     ),
     (
         "publisher_logo = 5",
@@ -290,7 +298,7 @@ def test_table_that_is_not_a_table():
     with pytest.raises(ProblemsError) as caught:
         parse_config("[tool]\nmasthead = 5\n")
     assert [str(p) for p in caught.value.problems] == [
-        "pyproject.toml: error: [tool.masthead] must be a table"
+        "pyproject.toml: error: [tool.masthead] must be a table, not a number; write a line [tool.masthead] and the settings below it"
     ]
 
 
