@@ -10,7 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -178,7 +178,8 @@ def _check_base_url(value: Any) -> tuple[Any, str | None]:
         return None, f"must be text, not {_type_name(value)}"
     problem = urls.http_url_problem(value)
     if problem:
-        return None, f'"{value}" {problem} (e.g. "https://example.org/news/")'
+        example = ' (e.g. "https://example.org/news/")' if "absolute" in problem else ""
+        return None, f'"{value}" {problem}{example}'
     parts = urlsplit(value)
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         return None, f'"{value}" must not have a query or fragment'
@@ -306,6 +307,9 @@ def _type_name(value: Any) -> str:
         list: "a list",
         dict: "a table",
         str: "long text",
+        datetime: "a date-time",
+        date: "a date",
+        time: "a time",
     }.get(type(value), type(value).__name__)
 
 

@@ -315,6 +315,9 @@ def _refused_tag(hint: str) -> Any:
 def _construct_mapping(loader: Loader, node: MappingNode) -> dict:
     """A mapping whose keys are plain values written once (YAML would keep the last of two);
     the top-level keys are field names, so text."""
+    if not isinstance(node, MappingNode):
+        problem = f"expected a mapping, but found a {node.id} (the tag {_short_tag(node.tag)} says mapping)"
+        raise ConstructorError(None, None, problem, node.start_mark)
     top = node is loader.root
     seen: set[tuple[type, Any]] = set()
     for key_node, _ in node.value:

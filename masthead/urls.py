@@ -46,9 +46,14 @@ def slugify(text: str, max_length: int = DEFAULT_SLUG_LENGTH) -> str:
 
     A slug longer than ``max_length`` characters, or than ``MAX_SLUG_BYTES`` in UTF-8, is cut
     at the last hyphen that fits (within one long word, between two characters)."""
+    return cut_slug(slug_words(text), max_length)
+
+
+def slug_words(text: str) -> str:
+    """The slug of ``text`` before any cut: every word, lower-case, joined by hyphens."""
     normal = unicodedata.normalize("NFKC", text).casefold()
     chars = "".join(c if _is_word_character(c) else "-" for c in normal)
-    return cut_slug(_HYPHENS.sub("-", chars).strip("-"), max_length)
+    return _HYPHENS.sub("-", chars).strip("-")
 
 
 def cut_slug(slug: str, max_length: int) -> str:
