@@ -8,7 +8,8 @@ whether a file parses never depends on how PyYAML was built. On top of YAML's ow
   (the top-level keys) must be text;
 - values are text, numbers, true/false, null, lists and mappings: ``!!binary``, ``!!set``,
   ``!!omap`` and ``!!pairs`` are refused, with what to write instead;
-- limits keep hostile input cheap: values nest at most ``MAX_DEPTH`` levels; aliases may not
+- limits keep hostile input cheap: front matter has at most ``MAX_CHARS`` characters;
+  lists and mappings nest at most ``MAX_DEPTH`` levels; aliases may not
   make a value refer to itself nor expand the front matter by more than ``MAX_EXPANSION``
   characters (checked on the composed node graph, in one linear pass, before anything is
   built from it); numbers have at most ``MAX_NUMBER_CHARS`` characters; escapes must name
@@ -35,6 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_DEPTH = 50
 MAX_EXPANSION = 1_000_000
 MAX_NUMBER_CHARS = 100
+MAX_CHARS = 1_000_000  # the pure-Python loader reads about 0.5 MB a second
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _YAML_TAG = "tag:yaml.org,2002:"
@@ -72,9 +74,12 @@ class LimitError(yaml.MarkedYAMLError):
 
 def load_yaml(raw: str) -> tuple[Any, dict[str, int]]:
     """The data of YAML front matter and the 0-based line of each top-level key."""
+    _check_length(raw)
     lines = _Lines(raw)
-    _check_printable(raw, lines)
-    loader = Loader(raw)
+    try:
+        loader = Loader(raw)
+    except yaml.reader.ReaderError as exc:  # the whole text is checked before parsing
+        raise Refused(_unprintable(exc.character), lines.at(exc.position)) from None
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -84,18 +89,24 @@ def load_yaml(raw: str) -> tuple[Any, dict[str, int]]:
     return data, {key: lines.of(mark) for key, mark in loader.key_marks.items()}
 
 
-def _check_printable(raw: str, lines: _Lines) -> None:
-    """Refuse the characters YAML does not allow in a stream, naming the first one's line
-    (PyYAML's own message takes two lines and gives a character offset)."""
-    match = yaml.reader.Reader.NON_PRINTABLE.search(raw)
-    if match:
-        code = ord(match.group())
-        shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _check_length(raw: str) -> None:
+    if len(raw) > MAX_CHARS:
         message = (
-            f"front matter holds the character U+{code:04X}, which YAML does not allow; "
-            f'delete it (inside double quotes, write it as "{shown}")'
+            f"front matter is {len(raw):,} characters long; masthead reads at most "
+            f"{MAX_CHARS:,}: move long text into the body"
         )
-        raise Refused(message, lines.at(match.start()))
+        raise Refused(message, 0)
+
+
+def _unprintable(character: str | int) -> str:
+    """The message for a character YAML does not allow in a stream (PyYAML's own takes two
+    lines and gives a character offset)."""
+    code = character if isinstance(character, int) else ord(character)
+    shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return (
+        f"front matter holds the character U+{code:04X}, which YAML does not allow; "
+        f'delete it (inside double quotes, write it as "{shown}")'
+    )
 
 
 class _Lines:
@@ -145,7 +156,7 @@ class Loader(yaml.SafeLoader):
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self.depth = 0
+        self.depth = 0  # collections being composed, one inside the other
         self.has_aliases = False
         self.budget = len(stream) + MAX_EXPANSION
         self.anchor_names: dict[int, str] = {}
@@ -169,19 +180,25 @@ class Loader(yaml.SafeLoader):
         self.get_event()  # document start
         node = self.compose_node(None, None)
         self.get_event()  # document end
+        # Without anchors there are no aliases, and nothing to expand.
+        self.has_aliases = bool(self.anchors)
         self.anchor_names = {id(n): name for name, n in self.anchors.items()}
         self.anchors = {}
         return node
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        if self.check_event(yaml.AliasEvent):
-            self.has_aliases = True
-            return super().compose_node(parent, index)
+    # Depth is counted on collections only: scalars are most nodes, and the cheapest to skip.
+    def compose_sequence_node(self, anchor: str | None) -> Node:
+        return self._nested(super().compose_sequence_node, anchor)
+
+    def compose_mapping_node(self, anchor: str | None) -> Node:
+        return self._nested(super().compose_mapping_node, anchor)
+
+    def _nested(self, compose: Any, anchor: str | None) -> Node:
         if self.depth >= MAX_DEPTH:
             raise LimitError(_too_deep(), self.peek_event().start_mark)
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return compose(anchor)
         finally:
             self.depth -= 1
 
@@ -234,8 +251,11 @@ def _check_expansion(root: Node, budget: int, names: dict[int, str]) -> None:
         if closing:
             open_nodes.discard(key)
             sizes = [done[id(child)] for child in _children(node)]
-            weight = 1 + sum(w for w, _ in sizes) + (len(node.value) if _is_scalar(node) else 0)
-            depth = 1 + max((d for _, d in sizes), default=0)
+            if isinstance(node, ScalarNode):
+                weight, depth = 1 + len(node.value), 0
+            else:
+                weight = 1 + sum(w for w, _ in sizes)
+                depth = 1 + max((d for _, d in sizes), default=0)
             if depth > MAX_DEPTH:
                 raise LimitError(_too_deep(), node.start_mark)
             if weight > budget:
@@ -254,10 +274,6 @@ def _check_expansion(root: Node, budget: int, names: dict[int, str]) -> None:
             open_nodes.add(key)
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node) if id(child) not in done)
-
-
-def _is_scalar(node: Node) -> bool:
-    return isinstance(node, ScalarNode)
 
 
 def _short_tag(tag: str) -> str:
@@ -369,6 +385,7 @@ for _tag in ("omap", "pairs"):
 
 def load_toml(raw: str) -> tuple[Any, dict[str, int]]:
     """The data of TOML front matter and the 0-based line of each top-level key."""
+    _check_length(raw)
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:

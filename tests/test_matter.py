@@ -176,7 +176,7 @@ def test_a_control_character_after_an_odd_line_break_still_gets_its_line():
     [
         "x: " + "[" * 5000 + "]" * 5000,
         "x: " + "{a: " * 3000 + "1" + "}" * 3000,
-        "x:\n" + "".join(" " * i + "- \n" for i in range(1, 2000)),
+        "x:\n" + "".join(" " * i + "- \n" for i in range(1, 1000)),
     ],
     ids=["flow-lists", "flow-mappings", "block-lists"],
 )
@@ -272,3 +272,16 @@ def test_toml_syntax_errors_keep_their_line():
     message, line = refused('\ntitle = "T"\ncategory = World\n', load_toml)
     assert line == 2
     assert message.startswith("front matter is not valid TOML: Invalid value")
+
+
+@pytest.mark.parametrize("load", [load_yaml, load_toml], ids=["yaml", "toml"])
+def test_front_matter_over_a_million_characters_is_refused_at_once(load):
+    raw = "title: T\n" if load is load_yaml else 'title = "T"\n'
+    start = time.perf_counter()
+    assert refused(raw + "#" * matter.MAX_CHARS, load) == (
+        "front matter is 1,000,009 characters long; masthead reads at most 1,000,000: move long text into the body"
+        if load is load_yaml
+        else "front matter is 1,000,012 characters long; masthead reads at most 1,000,000: move long text into the body",
+        0,
+    )
+    assert time.perf_counter() - start < 0.5
