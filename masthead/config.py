@@ -10,18 +10,24 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import urls
 from .model import WARNING, Problem, ProblemsError
 
 CONFIG_FILE = "pyproject.toml"
-PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+PERMALINK_FIELDS = urls.PERMALINK_FIELDS
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+"""The years a date may have, in any time zone: inside them, shifting a date by a time zone
+or by a year (the news sitemap's window) never leaves what Python's datetime can hold."""
+MAX_NEWS_WINDOW_DAYS = 365
 DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # forbidden in XML 1.0
+_CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -49,6 +55,10 @@ class SiteConfig:
     """Pinned reference time (ISO 8601) for future-dated articles and the news sitemap."""
     canonical_to_source: bool = False
     publisher_logo: str | None = None
+    slug_length: int = urls.DEFAULT_SLUG_LENGTH
+    """Slugs made from titles and term names are cut at a word boundary to this many characters."""
+    max_article_bytes: int = 10_000_000
+    """A source file larger than this is an error, not read."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,9 +83,14 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[SiteConfig, list[P
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProblemsError([Problem(path, _toml_error_line(exc), f"invalid TOML: {exc}")]) from exc
-    table = document.get("tool", {}).get("masthead", {})
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        message = f"tool must be a table, not {_type_name(tool)}; masthead's settings go under [tool.masthead]"
+        raise ProblemsError([Problem(path, None, message)])
+    table = tool.get("masthead", {})
     if not isinstance(table, dict):
-        raise ProblemsError([Problem(path, None, "[tool.masthead] must be a table")])
+        message = f"[tool.masthead] must be a table, not {_type_name(table)}; write a line [tool.masthead] and the settings below it"
+        raise ProblemsError([Problem(path, None, message)])
     return config_from_table(table, path)
 
 
@@ -145,17 +160,28 @@ def _check_text(value: Any) -> tuple[Any, str | None]:
 
 def _check_positive_int(value: Any) -> tuple[Any, str | None]:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None, f"must be a whole number of at least 1, not {value!r}"
+        return None, f"must be a whole number of at least 1, not {_shown(value)}"
     return value, None
+
+
+def _check_int_up_to(highest: int) -> Any:
+    def check(value: Any) -> tuple[Any, str | None]:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
+            return None, f"must be a whole number from 1 to {highest}, not {_shown(value)}"
+        return value, None
+
+    return check
 
 
 def _check_base_url(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, f"must be text, not {_type_name(value)}"
+    problem = urls.http_url_problem(value)
+    if problem:
+        example = ' (e.g. "https://example.org/news/")' if "absolute" in problem else ""
+        return None, f'"{value}" {problem}{example}'
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None, f'"{value}" is not an absolute http(s) URL (e.g. "https://example.org/news/")'
-    if parts.query or parts.fragment:
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
         return None, f'"{value}" must not have a query or fragment'
     return value if value.endswith("/") else value + "/", None
 
@@ -165,14 +191,14 @@ def _check_timezone(value: Any) -> tuple[Any, str | None]:
         return None, f"must be text, not {_type_name(value)}"
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None, f'"{value}" is not an IANA time zone name (e.g. "Europe/London", "UTC")'
     return value, None
 
 
 def _check_language(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str) or not LANG_PATTERN.match(value):
-        return None, f'{value!r} is not a BCP 47 language tag (e.g. "en", "en-GB", "ur")'
+        return None, f'{_shown(value)} is not a BCP 47 language tag (e.g. "en", "en-GB", "ur")'
     return value, None
 
 
@@ -180,23 +206,14 @@ def _check_permalink(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, f"must be text, not {_type_name(value)}"
     pattern = value.lstrip("/")
-    names = re.findall(r"{(\w*)}", pattern)
-    unknown = [n for n in names if n not in PERMALINK_FIELDS]
-    if unknown:
-        return None, (
-            f"unknown placeholder {{{unknown[0]}}}; use {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)}"
-        )
-    if "slug" not in names:
-        return None, f'"{value}" must contain {{slug}} so that every article gets its own URL'
-    if not (pattern.endswith("/") or pattern.endswith(".html")):
-        return None, f'"{value}" must end with "/" (pretty URLs) or ".html"'
-    if ".." in pattern.split("/") or "\\" in pattern:
-        return None, f'"{value}" must not contain ".." or backslashes'
+    problem = urls.permalink_problem(pattern)
+    if problem:
+        return None, f'"{value}" {problem}'
     return pattern, None
 
 
 def _check_extensions(value: Any) -> tuple[Any, str | None]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         return None, 'must be a list of Python-Markdown extension names, e.g. ["extra", "toc"]'
     return tuple(value), None
 
@@ -209,22 +226,30 @@ def _check_choices(value: Any, allowed: tuple[str, ...]) -> tuple[Any, str | Non
 
 def _check_flag(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, bool):
-        return None, f"must be true or false, not {value!r}"
+        return None, f"must be true or false, not {_shown(value)}"
     return value, None
 
 
 def _check_time(value: Any) -> tuple[Any, str | None]:
     text = value.isoformat() if isinstance(value, datetime) else value
+    if isinstance(text, str) and parse_instant(text) is None and _instant(text) is not None:
+        return None, f'"{text}" is outside the years {FIRST_YEAR} to {LAST_YEAR}'
     if not isinstance(text, str) or parse_instant(text) is None:
         return (
             None,
-            f'{value!r} is not an ISO 8601 date-time with an offset, e.g. "2017-09-25T12:00:00+00:00"',
+            f'{_shown(value)} is not an ISO 8601 date-time with an offset, e.g. "2017-09-25T12:00:00+00:00"',
         )
     return text, None
 
 
 def parse_instant(text: str) -> datetime | None:
-    """An aware datetime from ISO 8601 text with an offset (``--now``, ``now``), or None."""
+    """An aware datetime from ISO 8601 text with an offset (``--now``, ``now``), or None;
+    None too outside the years FIRST_YEAR to LAST_YEAR."""
+    when = _instant(text)
+    return when if when is not None and in_year_range(when) else None
+
+
+def _instant(text: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -232,9 +257,16 @@ def parse_instant(text: str) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
+def in_year_range(when: datetime) -> bool:
+    """True when ``when`` lies in the years FIRST_YEAR to LAST_YEAR."""
+    return FIRST_YEAR <= when.year <= LAST_YEAR
+
+
 def _check_folder(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str) or not value.strip():
         return None, "must be a folder name relative to the site"
+    if _CONTROL_OR_NUL.search(value):
+        return None, "must not contain control characters"
     return value, None
 
 
@@ -248,7 +280,9 @@ _CHECKERS = {
     "permalink": _check_permalink,
     "markdown_extensions": _check_extensions,
     "feed_items": _check_positive_int,
-    "news_window_days": _check_positive_int,
+    "news_window_days": _check_int_up_to(MAX_NEWS_WINDOW_DAYS),
+    "slug_length": _check_int_up_to(urls.MAX_SLUG_BYTES),
+    "max_article_bytes": _check_int_up_to(1_000_000_000),
     "feed_taxonomies": lambda value: _check_choices(value, ("category", "tag", "source", "author")),
     "now": lambda value: _check_time(value),
     "canonical_to_source": lambda value: _check_flag(value),
@@ -258,6 +292,13 @@ _CHECKERS = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A value as written in a message: short text and numbers as themselves, else its kind."""
+    if isinstance(value, str | int | float) and len(repr(value)) <= 40:
+        return repr(value)
+    return _type_name(value)
+
+
 def _type_name(value: Any) -> str:
     return {
         bool: "true/false",
@@ -265,6 +306,10 @@ def _type_name(value: Any) -> str:
         float: "a number",
         list: "a list",
         dict: "a table",
+        str: "long text",
+        datetime: "a date-time",
+        date: "a date",
+        time: "a time",
     }.get(type(value), type(value).__name__)
 
 

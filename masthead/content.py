@@ -10,20 +10,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
-from dataclasses import dataclass, replace
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 import markdown
-import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
-from . import markup, urls
+from . import markup, matter, urls
 from .config import SiteConfig
 from .fields import FieldChecker, describe, without_control_characters
-from .model import Article, Problem
+from .model import WARNING, Article, Problem
 
 SOURCE_SUFFIXES = (".md", ".markdown")
 KNOWN_FIELDS = (
@@ -35,32 +34,14 @@ RTL_LANGUAGES = frozenset(
 )
 RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"})
 _EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
-
-
-class _TextDatesLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):
-    """Safe YAML loader that leaves dates as text, so that masthead parses and reports them."""
-
-
-def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
-    """Build a mapping, refusing a key written twice (YAML would silently keep the last)."""
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if isinstance(key, str) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"'{key}' is written twice; keep one", key_node.start_mark
-            )
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
-
-
-_TextDatesLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: _construct_unique_mapping(loader, node, deep=True),
-)
-_TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+_SURROGATES = re.compile("[\ud800-\udfff]")  # undecodable bytes of a file name
+DEFAULT_MAX_BYTES = SiteConfig.max_article_bytes
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
 }
 
 
@@ -71,10 +52,17 @@ class _TomlHandler(BaseHandler):
     START_DELIMITER = END_DELIMITER = "+++"
 
     def load(self, fm: str, **kwargs: object) -> Any:
-        return tomllib.loads(fm)
+        return matter.load_toml(fm)[0]
 
 
-_HANDLERS = (YAMLHandler(), _TomlHandler())
+class _YamlHandler(YAMLHandler):
+    """YAML front matter between ``---`` lines, read with masthead's one YAML loader."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return matter.load_yaml(fm)[0]
+
+
+_HANDLERS = (_YamlHandler(), _TomlHandler())
 
 
 @dataclass(frozen=True)
@@ -95,6 +83,10 @@ class FrontMatter:
     raw: str
     first_line: int
     body: str
+    body_line: int = 0
+    """The file line on which the body starts."""
+    key_lines: dict[str, int] = field(default_factory=dict)
+    """The file line of each top-level key."""
 
 
 def is_source_name(name: str) -> bool:
@@ -103,24 +95,72 @@ def is_source_name(name: str) -> bool:
 
 
 def discover_sources(content_path: Path) -> tuple[str, ...]:
-    """Every Markdown source below the content folder, as sorted POSIX relative paths."""
+    """Every Markdown source below the content folder, as sorted POSIX relative paths.
+
+    Folders whose name starts with ``.`` or ``_`` are skipped, and links to folders are not
+    followed. An entry with a source name is listed whatever it is (a FIFO, a device, a link
+    to a folder or to nothing): ``read_source`` says what is wrong with it. A folder that
+    cannot be listed is returned as its path with a final ``/`` (``./`` for the content
+    folder itself), so that the load stage reports it instead of silently missing articles.
+    """
     found: list[str] = []
-    for folder, dirs, files in os.walk(content_path):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
-        rel_folder = Path(folder).relative_to(content_path).as_posix()
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        found.extend(prefix + name for name in files if is_source_name(name))
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        try:
+            with os.scandir(os.path.join(content_path, prefix)) as entries:
+                for entry in entries:
+                    if _is_folder(entry):
+                        if not entry.name.startswith((".", "_")):
+                            pending.append(prefix + entry.name + "/")
+                    elif is_source_name(entry.name):
+                        found.append(prefix + entry.name)
+        except OSError:
+            found.append(prefix or "./")
     return tuple(sorted(found))
 
 
-def read_source(content_path: Path, rel: str, shown_as: str) -> SourceText:
-    """Read and decode one source; ``shown_as`` is the path used in messages."""
+def _is_folder(entry: os.DirEntry) -> bool:
     try:
-        data = (content_path / rel).read_bytes()
-    except OSError as exc:
-        return SourceText(
-            rel, None, "", Problem(shown_as, None, f"cannot read file: {exc.strerror}")
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def is_unlisted_folder(rel: str) -> bool:
+    """True for what ``discover_sources`` returns for a folder it could not list."""
+    return rel.endswith("/")
+
+
+def read_source(
+    content_path: Path, rel: str, shown_as: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> SourceText:
+    """Read and decode one source; ``shown_as`` is the path used in messages.
+
+    Only regular files are read (anything else is skipped with a warning), and never more
+    than ``max_bytes`` + 1 bytes: a larger file is an error naming the setting."""
+    if _SURROGATES.search(rel):
+        message = (
+            "file name is not valid UTF-8; rename the file (URLs and messages need UTF-8 names)"
         )
+        return SourceText(rel, None, "", Problem(shown_as, None, message))
+    path = os.path.join(content_path, rel)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return SourceText(rel, None, "", _unreadable(shown_as, exc))
+    if not stat.S_ISREG(info.st_mode):
+        return SourceText(rel, None, "", not_a_file(shown_as, path))
+    if info.st_size > max_bytes:
+        return SourceText(rel, None, "", too_large(shown_as, max_bytes, info.st_size))
+    try:
+        data = _read_regular_file(path, max_bytes)
+    except OSError as exc:
+        return SourceText(rel, None, "", _unreadable(shown_as, exc))
+    if data is None:
+        return SourceText(rel, None, "", not_a_file(shown_as, path))
+    if len(data) > max_bytes:  # it grew since the stat, or the file system does not know
+        return SourceText(rel, None, "", too_large(shown_as, max_bytes))
     digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8")
@@ -129,6 +169,55 @@ def read_source(content_path: Path, rel: str, shown_as: str) -> SourceText:
         message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         return SourceText(rel, None, digest, Problem(shown_as, line, message))
     return SourceText(rel, text.removeprefix("\ufeff"), digest)
+
+
+def _read_regular_file(path: str, max_bytes: int) -> bytes | None:
+    """At most ``max_bytes`` + 1 bytes of a regular file; None when ``path`` turns out to be
+    something else. Opened non-blocking, so that a FIFO put there after the check cannot
+    hang the build."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _unreadable(shown_as: str, exc: OSError) -> Problem:
+    return Problem(shown_as, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def not_a_file(shown_as: str, path: str) -> Problem:
+    """The warning for a source name that is not a regular file (it is skipped)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    if os.path.islink(path):
+        kind = f"a link to {kind.removeprefix('not ')}"
+    message = f"is {kind}, not a regular file: skipped (replace it with a file, or move it out of the content folder)"
+    return Problem(shown_as, None, message, WARNING)
+
+
+def too_large(shown_as: str, max_bytes: int, size: int | None = None) -> Problem:
+    """The error for a source larger than the max_article_bytes setting."""
+    size_text = f"{size:,} bytes, over" if size is not None else "over"
+    message = (
+        f"is {size_text} max_article_bytes ({max_bytes:,}); split the article, "
+        "or raise max_article_bytes in [tool.masthead] of pyproject.toml"
+    )
+    return Problem(shown_as, None, message)
 
 
 def split_front_matter(text: str) -> FrontMatter | str:
@@ -144,38 +233,24 @@ def split_front_matter(text: str) -> FrontMatter | str:
         )
     opening = handler.FM_BOUNDARY.match(text)
     assert opening is not None  # detect_format matched it
-    return FrontMatter(None, raw, text[: opening.end()].count("\n") + 1, body)
+    first_line = text.count("\n", 0, opening.end()) + 1
+    return FrontMatter(None, raw, first_line, body, text.count("\n", 0, len(text) - len(body)) + 1)
 
 
 def load_front_matter(text: str, shown_as: str) -> tuple[FrontMatter | None, Problem | None]:
-    """Split and parse front matter, turning syntax errors into a Problem on the right line."""
+    """Split and parse front matter, turning every reason it cannot be read into one Problem
+    on the right line."""
     split = split_front_matter(text)
     if isinstance(split, str):
         return None, Problem(shown_as, 1, split)
+    load = matter.load_toml if text.startswith("+") else matter.load_yaml
     try:
-        if text.startswith("+"):
-            data = tomllib.loads(split.raw)
-        else:
-            data = yaml.load(split.raw, Loader=_TextDatesLoader)
-    except yaml.YAMLError as exc:
-        # An unclosed bracket or quote is noticed lines later; point at where it opened.
-        context = getattr(exc, "context_mark", None)
-        opened = (
-            context
-            if context and getattr(exc, "context", "").startswith("while parsing a flow")
-            else None
-        )
-        mark = opened or getattr(exc, "problem_mark", None)
-        line = split.first_line + mark.line if mark else split.first_line
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, Problem(shown_as, line, f"front matter is not valid YAML: {reason}")
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = split.first_line + int(match.group(1)) - 1 if match else split.first_line
-        return None, Problem(shown_as, line, f"front matter is not valid TOML: {exc}")
-    if data is None:
-        data = {}
-    return FrontMatter(data, split.raw, split.first_line, split.body), None
+        data, key_lines = load(split.raw)
+    except matter.Refused as exc:
+        return None, Problem(shown_as, split.first_line + exc.line, exc.message)
+    lines = {key: split.first_line + line for key, line in key_lines.items()}
+    data = {} if data is None else data
+    return replace(split, data=data, key_lines=lines), None
 
 
 def parse_article(
@@ -197,14 +272,27 @@ def parse_article(
         kind = "text" if isinstance(front.data, str) else describe(front.data)
         message = f"front matter must be a mapping of fields (title: ..., date: ...), not {kind}"
         return None, [Problem(shown_as, front.first_line, message)]
-    checker = FieldChecker(front, config.tz)
+    checker = FieldChecker(front, config.tz, config.slug_length)
     fields = checker.check_all()
     warnings = checker.misspelt(KNOWN_FIELDS, shown_as)
     if checker.errors:
         return None, checker.problems(shown_as) + warnings
     converter = converter or markup.make_converter(config.markdown_extensions)
-    article = _make_article(rel, fields, front, config, converter, digest)
+    try:
+        body_html = markup.to_html(converter, without_control_characters(front.body))
+    except RecursionError:  # Python-Markdown recurses once per level of nested lists
+        return None, [_nested_too_deeply(shown_as, front), *warnings]
+    article = _make_article(rel, fields, front, config, body_html, digest)
     return replace(article, field_lines=checker.field_lines(KNOWN_FIELDS)), warnings
+
+
+def _nested_too_deeply(shown_as: str, front: FrontMatter) -> Problem:
+    """The error for a body whose lists or quotes nest too deeply for Markdown, on the line
+    indented deepest."""
+    lines = front.body.split("\n")
+    depths = [len(line) - len(line.lstrip(" \t>")) + line[:200].count("\t") * 3 for line in lines]
+    message = "the body nests lists or block quotes too deeply for Markdown; flatten them"
+    return Problem(shown_as, front.body_line + depths.index(max(depths)), message)
 
 
 def rtl_direction(lang: str | None) -> str:
@@ -222,10 +310,9 @@ def _make_article(
     fields: dict[str, Any],
     front: FrontMatter,
     config: SiteConfig,
-    converter: markdown.Markdown,
+    body_html: str,
     digest: str,
 ) -> Article:
-    body_html = markup.to_html(converter, without_control_characters(front.body))
     summary = fields["summary"] or markup.truncate_words(
         markup.first_paragraph(body_html), config.summary_length
     )

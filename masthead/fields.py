@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import urls
-from .config import LANG_PATTERN
+from .config import FIRST_YEAR, LANG_PATTERN, LAST_YEAR, in_year_range
 from .model import WARNING, Link, Problem
 
 if TYPE_CHECKING:
@@ -29,10 +28,13 @@ _CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
 class FieldChecker:
     """Checks every field of one front matter mapping, collecting (field, message) errors."""
 
-    def __init__(self, front: FrontMatter, tz: ZoneInfo):
+    def __init__(
+        self, front: FrontMatter, tz: ZoneInfo, slug_length: int = urls.DEFAULT_SLUG_LENGTH
+    ):
         self.front = front
         self.data: dict[Any, Any] = front.data
         self.tz = tz
+        self.slug_length = slug_length
         self.errors: list[tuple[str, str]] = []
 
     def check_all(self) -> dict[str, Any]:
@@ -86,10 +88,7 @@ class FieldChecker:
         return tuple((name, self._line_of(name)) for name in known if name in self.data)
 
     def _line_of(self, name: str) -> int:
-        match = re.search(rf"^[\"']?{re.escape(name)}[\"']?\s*[:=]", self.front.raw, re.MULTILINE)
-        if not match:
-            return self.front.first_line
-        return self.front.first_line + self.front.raw[: match.start()].count("\n")
+        return self.front.key_lines.get(name, self.front.first_line)
 
     def _text(self, name: str, required: bool) -> str | None:
         value = self.data.get(name)
@@ -118,16 +117,20 @@ class FieldChecker:
             return None
         when = parse_when(value, self.tz)
         if when is None:
-            shown = f'"{value}"' if isinstance(value, str) else describe(value)
-            self.errors.append((name, f"{shown} is not a date (use YYYY-MM-DD or ISO 8601)"))
+            shown = _quoted(value) if isinstance(value, str) else describe(value)
+            if _unchecked_when(value) is None:
+                message = f"{shown} is not a date (use YYYY-MM-DD or ISO 8601)"
+            else:
+                message = f"{shown} is outside the years {FIRST_YEAR} to {LAST_YEAR} that masthead accepts"
+            self.errors.append((name, message))
         return when
 
     def _url(self, name: str) -> str | None:
         value = self._text(name, required=False)
         if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                self.errors.append((name, f'"{value}" is not an absolute http(s) URL'))
+            problem = urls.http_url_problem(value)
+            if problem:
+                self.errors.append((name, f"{_quoted(value)} {problem}"))
                 return None
         return value
 
@@ -136,14 +139,15 @@ class FieldChecker:
         if value is None:
             return None
         if not isinstance(value, str) or not LANG_PATTERN.match(value):
-            self.errors.append(
-                ("lang", f"{value!r} is not a BCP 47 language tag (e.g. en, ur, ar)")
-            )
+            shown = repr(value) if isinstance(value, str) and len(value) <= 40 else describe(value)
+            self.errors.append(("lang", f"{shown} is not a BCP 47 language tag (e.g. en, ur, ar)"))
             return None
         return value
 
     def _flag(self, name: str) -> bool:
-        value = self.data.get(name, False)
+        value = self.data.get(name)
+        if value is None:
+            return False
         if not isinstance(value, bool):
             self.errors.append((name, f"must be true or false, not {describe(value)}"))
             return False
@@ -174,10 +178,10 @@ class FieldChecker:
     def _link(self, name: str | None, kind: str, field: str | None = None) -> Link | None:
         if name is None:
             return None
-        slug = urls.slugify(name)
+        slug = urls.slugify(name, self.slug_length)
         if not slug:
             self.errors.append(
-                (field or kind, f'"{name}" has no letters or digits to make a URL from')
+                (field or kind, f"{_quoted(name)} has no letters or digits to make a URL from")
             )
             return None
         return Link(name, urls.term_url(kind, slug))
@@ -195,7 +199,7 @@ class FieldChecker:
     def _slug(self, title: str | None) -> str:
         value = self.data.get("slug")
         if value is None:
-            return urls.slugify(title or "") or "untitled"
+            return urls.slugify(title or "", self.slug_length) or "untitled"
         if not isinstance(value, str):
             self.errors.append(("slug", f"must be text, not {describe(value)}"))
             return ""
@@ -212,35 +216,60 @@ def without_control_characters(text: str) -> str:
 
 
 def parse_when(value: Any, tz: ZoneInfo) -> datetime | None:
-    """A date or ISO 8601 datetime as an aware datetime in ``tz``; naive values are in ``tz``."""
-    if isinstance(value, datetime):
-        when = value
-    elif isinstance(value, date):
-        when = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - made aware below
-    elif isinstance(value, str):
-        try:
-            when = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    else:
+    """A date or ISO 8601 datetime as an aware datetime in ``tz``; naive values are in ``tz``.
+
+    None for anything else, and for dates outside the years FIRST_YEAR to LAST_YEAR (before
+    and after converting to ``tz``), so that no later shift by a time zone or a few days can
+    leave the range Python's datetime holds."""
+    when = _unchecked_when(value)
+    if when is None or not in_year_range(when):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when.astimezone(tz)
+    when = when.astimezone(tz)
+    return when if in_year_range(when) else None
 
 
-def _quoted(text: str) -> str:
-    """Text in double quotes with control characters shown as escapes, safe for a terminal."""
+def _unchecked_when(value: Any) -> datetime | None:
+    """The datetime a front matter value names, naive or aware, in any year."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)  # noqa: DTZ001 - made aware later
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """Text in double quotes, cut to ``limit`` characters, with control characters shown as
+    escapes: safe and short enough for a one-line message."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     return '"' + _CONTROL_OR_NUL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + '"'
 
 
 def describe(value: Any) -> str:
+    """What a front matter value is, in words, for a message saying what to write instead."""
     if isinstance(value, bool):
         return f"{str(value).lower()} (true/false)"
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return "a number of more than 40 digits"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return repr(value)
+    if isinstance(value, datetime):
+        return f"the date-time {value.isoformat()}"
+    if isinstance(value, date | time):
+        return f"the {type(value).__name__} {value.isoformat()}"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:79] + "…")
+    if value is None:
+        return "an empty value"
+    return type(value).__name__

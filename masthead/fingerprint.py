@@ -30,9 +30,9 @@ def digest(*parts: str) -> str:
 
 
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
-# misspelt fields; 3: the line of each field), so that outcomes cached by an earlier
-# masthead are parsed again.
-PARSE_REVISION = "3"
+# misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits),
+# so that outcomes cached by an earlier masthead are parsed again.
+PARSE_REVISION = "4"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -46,6 +46,7 @@ def parse_fingerprint(config: SiteConfig) -> str:
         config.permalink,
         config.language,
         str(config.summary_length),
+        str(config.slug_length),
         repr(config.markdown_extensions),
     )
 

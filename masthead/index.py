@@ -196,6 +196,12 @@ def _canonical_names(
                     f'{kind} "{name}" and {kind} "{chosen}" (in {other}) both map to /{url}; '
                     f"rename one of them so that they differ in letters or digits"
                 )
+                if urls.slug_words(name) != urls.slug_words(chosen):  # they differ past the cut
+                    message = message.replace(
+                        "rename one of them so that they differ in letters or digits",
+                        "a URL keeps only the first slug_length characters of a name: rename "
+                        "one of them so that they differ there",
+                    )
                 problems.append(Problem(where, line, message))
     return canonical, problems
 

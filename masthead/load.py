@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,18 +52,24 @@ def load_sources(
         return Loaded((), (problem,), 0, 0)
     if found is None:
         found = {rel: _stamp(content_path / rel) for rel in content.discover_sources(content_path)}
-    rels = tuple(found)
+    problems = [
+        _unlisted(content_path, prefix, rel) for rel in found if content.is_unlisted_folder(rel)
+    ]
+    rels = tuple(rel for rel in found if not content.is_unlisted_folder(rel))
     cache.forget_except(set(rels))
     started_ns = time.time_ns()
     reuse: list[str] = []
     todo: list[ParseItem] = []
-    problems: list[Problem] = []
+    limit = config.max_article_bytes
     for rel in rels:
         stamp = found[rel]
+        if stamp and stamp.size > limit:  # before the cache: the limit may have been lowered
+            problems.append(content.too_large(prefix + rel, limit, stamp.size))
+            continue
         if stamp and cache.fresh_by_stamp(rel, stamp):
             reuse.append(rel)
             continue
-        source = content.read_source(content_path, rel, prefix + rel)
+        source = content.read_source(content_path, rel, prefix + rel, limit)
         if source.problem or source.text is None or stamp is None:
             problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
         elif cache.fresh_by_digest(rel, source.digest):
@@ -80,7 +87,9 @@ def load_sources(
         loaded = {parsed.rel for parsed in outcomes}
         for rel in reuse:
             if rel not in loaded:
-                _read_again(content_path, rel, prefix, found[rel], started_ns, todo, problems)
+                _read_again(
+                    content_path, rel, prefix, found[rel], started_ns, limit, todo, problems
+                )
         reuse = [rel for rel in reuse if rel in loaded]
     stamps = {item.rel: item.stamp for item in todo}
     for parsed, body in parse_items(todo, config, jobs, progress):
@@ -96,16 +105,32 @@ def _read_again(
     prefix: str,
     stamp: Stamp | None,
     started_ns: int,
+    limit: int,
     todo: list[ParseItem],
     problems: list[Problem],
 ) -> None:
-    source = content.read_source(content_path, rel, prefix + rel)
+    source = content.read_source(content_path, rel, prefix + rel, limit)
     if source.problem or source.text is None or stamp is None:
         problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
     else:
         todo.append(
             ParseItem(rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns))
         )
+
+
+def _unlisted(content_path: Path, prefix: str, rel: str) -> Problem:
+    """The error for a folder below the content folder that could not be listed."""
+    folder = content_path if rel == "./" else content_path / rel
+    try:
+        os.scandir(folder).close()
+        reason = "it vanished or changed while being read"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    shown = prefix if rel == "./" else prefix + rel
+    message = (
+        f"cannot read folder: {reason}; fix its permissions, or move it out of the content folder"
+    )
+    return Problem(shown, None, message)
 
 
 def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reused: int) -> Loaded:

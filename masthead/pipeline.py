@@ -506,9 +506,10 @@ def _render(
     problems: dict[Problem, None] = {}
     failures: list[str] = []
     for result in render_tasks(tasks, setup, jobs, progress):
-        if result.error is not None:
-            raise result.error  # staging failed (disk full, read-only ...): the build stops
-        if result.problem:
+        if result.error is not None:  # staging failed in the worker (disk full, read-only ...)
+            rel = result.task.slot.rel if result.task.slot else "a page"
+            failures.append(os_error_message(result.error, rel))
+        elif result.problem:
             problems.setdefault(result.problem)
         elif result.staged and result.staged.error:
             failures.append(result.staged.error)

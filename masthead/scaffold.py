@@ -1,26 +1,33 @@
-"""New sites and new articles: ``masthead init`` and ``masthead new``."""
+"""New sites and new articles: ``masthead init`` and ``masthead new``.
+
+Both refuse, with one ProblemsError line naming the path and the fix, rather than overwrite a
+file or leave half a site behind: everything is checked before the first file is written.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
-import frontmatter
+import yaml
 
-from . import urls
+from . import matter, urls
 from .config import CONFIG_FILE, SiteConfig
 from .model import Problem, ProblemsError
 
 SITE_PYPROJECT = """\
 [project]
-name = "{name}"
+name = {name}
 version = "0.1.0"
 description = "A news archive built with masthead"
 requires-python = ">=3.11"
 dependencies = ["masthead"]
 
 [tool.masthead]
-title = "{title}"
+title = {title}
 description = "News archive"
 base_url = "https://example.org/"
 language = "en"
@@ -31,33 +38,38 @@ per_page = 20
 SITE_GITIGNORE = "output/\n.masthead-cache/\n"
 
 OPTIONAL_FIELDS_HELP = """\
-# Optional fields: summary, slug, updated, lang, location, source_url, image, aliases.
+# Optional fields: summary, updated, lang, location, source_url, image, aliases.
+# The slug is the last part of the URL: keep it when you edit the title, so links keep working.
 # See the front matter reference in masthead's README.
 """
+
+_PROJECT_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_UNDECODABLE = re.compile("[\ud800-\udfff]")  # bytes of the command line that are not UTF-8
 
 
 def init_site(site_path: Path, now: datetime) -> list[Path]:
     """Create a new archive site that builds at once; refuse to touch an existing one."""
-    if (site_path / CONFIG_FILE).exists() or (site_path / "content").exists():
-        raise ProblemsError(
-            [
-                Problem(
-                    str(site_path),
-                    None,
-                    "already holds a site (pyproject.toml or content/); choose an empty folder",
-                )
-            ]
-        )
-    site_path.mkdir(parents=True, exist_ok=True)
-    name = urls.slugify(site_path.resolve().name) or "news-archive"
-    created = [
-        _write_new(
-            site_path / CONFIG_FILE,
-            SITE_PYPROJECT.format(name=name, title=site_path.resolve().name or "News Archive"),
-        ),
-        _write_new(site_path / ".gitignore", SITE_GITIGNORE),
-    ]
-    (site_path / "templates").mkdir(exist_ok=True)
+    if site_path.exists() and not site_path.is_dir():
+        _refuse(site_path, "is a file, not a folder; choose a new or empty folder for the site")
+    for name in (CONFIG_FILE, "content"):
+        if (site_path / name).exists() or (site_path / name).is_symlink():
+            _refuse(site_path, f"already holds a site ({name}); choose an empty folder")
+    templates = site_path / "templates"
+    if templates.exists() and not templates.is_dir():
+        _refuse(templates, "is a file; masthead needs a templates folder there")
+    # Undecodable bytes of a folder name become U+FFFD: the name goes into a UTF-8 file.
+    folder_name = (
+        site_path.resolve().name.encode("utf-8", "surrogateescape").decode(errors="replace")
+    )
+    name = _PROJECT_NAME.sub("-", urls.slugify(folder_name)).strip("-.") or "news-archive"
+    pyproject = SITE_PYPROJECT.format(
+        name=_toml_string(name), title=_toml_string(folder_name or "News Archive")
+    )
+    _make_folder(site_path)
+    created = [_write_new(site_path / CONFIG_FILE, pyproject)]
+    if not (site_path / ".gitignore").exists():  # a repository's own one stays as it is
+        created.append(_write_new(site_path / ".gitignore", SITE_GITIGNORE))
+    _make_folder(templates)
     created.append(
         new_article(
             site_path,
@@ -84,33 +96,97 @@ def new_article(
     tags: tuple[str, ...] = (),
     body: str = "Write the article here.\n",
 ) -> Path:
-    """Create ``content/YYYY/MM/slug.md`` with complete front matter; never overwrite."""
-    slug = urls.slugify(title)
-    if not slug or not title.strip():
-        raise ProblemsError([Problem("title", None, "needs letters or digits to make a slug from")])
+    """Create ``content/YYYY/MM/slug.md`` with complete front matter, the slug written out
+    so that editing the title later never moves the page; never overwrite."""
+    _check_names(title, category, source, authors, tags)
+    slug = urls.slugify(title, config.slug_length)
     when = now.astimezone(config.tz).replace(microsecond=0)
-    path = site_path / config.content_dir / f"{when.year:04d}" / f"{when.month:02d}" / f"{slug}.md"
-    if path.exists():
-        raise ProblemsError(
-            [Problem(str(path), None, "already exists; choose another title or edit that file")]
-        )
-    post = frontmatter.Post(
-        body,
-        title=title.strip(),
-        date=when.isoformat(),
-        category=category,
-        source=source,
-        authors=list(authors),
-        tags=list(tags),
-        draft=False,
+    folder = site_path / config.content_dir / f"{when.year:04d}" / f"{when.month:02d}"
+    path = folder / f"{slug}.md"
+    if path.exists() or path.is_symlink():
+        _refuse(path, "already exists; choose another title or edit that file")
+    fields = {
+        "title": " ".join(title.split()),
+        "slug": slug,
+        "date": when.isoformat(),
+        "category": category,
+        "source": source,
+        "authors": list(authors),
+        "tags": list(tags),
+        "draft": False,
+    }
+    _make_folder(folder)
+    return _write_new(path, f"---\n{_yaml(fields)}{OPTIONAL_FIELDS_HELP}---\n\n{body}")
+
+
+def _check_names(
+    title: str, category: str, source: str, authors: tuple[str, ...], tags: tuple[str, ...]
+) -> None:
+    """Every name must make a URL, or the new article would fail the next build."""
+    named = [("title", title), ("--category", category), ("--source", source)]
+    named += [("--author", name) for name in authors] + [("--tag", name) for name in tags]
+    problems = []
+    for what, name in named:
+        shown = json.dumps(name if len(name) <= 60 else name[:59] + "…")
+        if _UNDECODABLE.search(name):
+            problems.append(Problem(what, None, f"{shown} is not valid UTF-8; retype it"))
+        elif not urls.slugify(name):
+            problems.append(
+                Problem(what, None, f"{shown} needs letters or digits to make a URL from")
+            )
+    if problems:
+        raise ProblemsError(problems)
+
+
+def _yaml(fields: dict) -> str:
+    """Front matter text that masthead's own loader reads back as ``fields``."""
+    text = yaml.dump(
+        fields,
+        Dumper=yaml.SafeDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
     )
-    text = frontmatter.dumps(post, sort_keys=False)
-    head, _, rest = text.partition("\n---\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return _write_new(path, f"{head}\n{OPTIONAL_FIELDS_HELP}---\n{rest}\n")
+    try:
+        same = matter.load_yaml(text)[0] == fields
+    except matter.Refused:
+        same = False
+    if not same:
+        raise ProblemsError([Problem("title", None, "cannot be written as front matter")])
+    return text
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = (
+        "\\" + ch if ch in '"\\' else ch if ch >= " " and ch != "\x7f" else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+    return '"' + "".join(escaped) + '"'
+
+
+def _make_folder(path: Path) -> None:
+    """Create ``path`` and its parents; refuse, naming it, a file that stands in the way."""
+    blocking = next((p for p in (path, *path.parents) if p.exists() or p.is_symlink()), None)
+    if blocking is not None and not blocking.is_dir():
+        _refuse(blocking, "is a file, not a folder; rename or move that file")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _refuse(path, f"cannot create the folder: {exc.strerror or exc}")
 
 
 def _write_new(path: Path, text: str) -> Path:
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        _refuse(path, "already exists; masthead never overwrites a file")
+    except OSError as exc:
+        _refuse(path, f"cannot write the file: {exc.strerror or exc}")
     return path
+
+
+def _refuse(path: Path, message: str) -> NoReturn:
+    raise ProblemsError([Problem(str(path), None, message)])

@@ -8,9 +8,10 @@ page, ``"2017/09/"`` a month archive. ``href`` turns one into a link that honour
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 TAXONOMIES = ("category", "tag", "source", "author")
 TAXONOMY_PLURALS = {
@@ -22,11 +23,19 @@ TAXONOMY_PLURALS = {
 ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
+MAX_SEGMENT_BYTES = 255
+"""The longest file or folder name, in UTF-8 bytes, that an output path may have."""
+MAX_SLUG_BYTES = MAX_SEGMENT_BYTES - len(".html")
+"""The longest slug, in UTF-8 bytes: it must fit one segment with an ``.html`` suffix."""
+DEFAULT_SLUG_LENGTH = 80
+PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 
 MAX_SEGMENT_BYTES = 255
 """The longest file or folder name, in UTF-8 bytes, that common file systems allow."""
 _SLUG_PUNCTUATION = frozenset("-_.~")
 _HYPHENS = re.compile(r"-{2,}")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
 
 
 def _is_word_character(char: str) -> bool:
@@ -34,11 +43,40 @@ def _is_word_character(char: str) -> bool:
     return unicodedata.category(char)[0] in "LMN"
 
 
-def slugify(text: str) -> str:
-    """Lower-case URL slug: words joined by hyphens; non-Latin letters are kept as they are."""
+def slugify(text: str, max_length: int = DEFAULT_SLUG_LENGTH) -> str:
+    """Lower-case URL slug: words joined by hyphens; non-Latin letters are kept as they are.
+
+    A slug longer than ``max_length`` characters, or than ``MAX_SLUG_BYTES`` in UTF-8, is cut
+    at the last hyphen that fits (within one long word, between two characters)."""
+    return cut_slug(slug_words(text), max_length)
+
+
+def slug_words(text: str) -> str:
+    """The slug of ``text`` before any cut: every word, lower-case, joined by hyphens."""
     normal = unicodedata.normalize("NFKC", text).casefold()
     chars = "".join(c if _is_word_character(c) else "-" for c in normal)
     return _HYPHENS.sub("-", chars).strip("-")
+
+
+def cut_slug(slug: str, max_length: int) -> str:
+    """``slug`` cut to ``max_length`` characters and ``MAX_SLUG_BYTES`` bytes at a word
+    boundary; never between a letter and its combining marks."""
+    if len(slug) <= max_length and len(slug.encode("utf-8", "surrogatepass")) <= MAX_SLUG_BYTES:
+        return slug
+    end, size = 0, 0
+    while end < min(len(slug), max_length):
+        size += len(slug[end].encode("utf-8", "surrogatepass"))
+        if size > MAX_SLUG_BYTES:
+            break
+        end += 1
+    if slug[end] != "-":
+        boundary = slug.rfind("-", 0, end)
+        if boundary > 0:
+            end = boundary
+        else:
+            while end > 1 and unicodedata.category(slug[end])[0] == "M":
+                end -= 1
+    return slug[:end].strip("-")
 
 
 def slug_problem(slug: str) -> str | None:
@@ -54,6 +92,12 @@ def slug_problem(slug: str) -> str | None:
         return (
             "may hold only letters, digits, '-', '_', '.' and '~', starting with a letter or digit"
         )
+    size = len(slug.encode("utf-8", "surrogatepass"))
+    if size > MAX_SLUG_BYTES:
+        return (
+            f"is {size} bytes long in UTF-8; a slug may have at most {MAX_SLUG_BYTES} bytes, "
+            f"so that it fits in a file name: shorten it"
+        )
     return None
 
 
@@ -61,6 +105,8 @@ def alias_problem(alias: str) -> str | None:
     """Why an old URL cannot be redirected safely inside the output, or None when it can."""
     if "\x00" in alias:
         return "must not contain a NUL character"
+    if _CONTROL.search(alias):
+        return "must not contain control characters (tabs, line breaks...)"
     if "?" in alias or "#" in alias:
         return "must be a path without '?' or '#': a static host serves files, not queries"
     if "\\" in alias or "://" in alias or alias.startswith("//"):
@@ -70,6 +116,68 @@ def alias_problem(alias: str) -> str | None:
         return "must not contain empty, '.' or '..' segments"
     if any(s.startswith(".") for s in segments):
         return "must not have a segment starting with '.' (hidden files belong to masthead and the host)"
+    longest = max(len(s.encode("utf-8", "surrogatepass")) for s in segments)
+    if longest > MAX_SEGMENT_BYTES:
+        return (
+            f"has a segment of {longest} bytes in UTF-8; a file or folder name may have at most "
+            f"{MAX_SEGMENT_BYTES} bytes: shorten it"
+        )
+    return None
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL that every tool can parse, or None."""
+    if _SPACE_OR_CONTROL.search(url):
+        return "must not contain spaces or control characters (write a space as %20)"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parsed on demand; raises for a port that is not a number 0-65535
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an absolute http(s) URL"
+    if port == 0:
+        return "has port 0, which no server listens on"
+    return None
+
+
+def permalink_problem(pattern: str) -> str | None:
+    """Why a permalink pattern cannot make safe article URLs, or None when it can.
+
+    Only the plain placeholders of ``PERMALINK_FIELDS`` are accepted: no format specs,
+    conversions, attribute or index access, and no braces outside placeholders."""
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError:
+        return "has an unmatched '{' or '}'; placeholders are written {year}, {slug}..."
+    known = ", ".join("{" + name + "}" for name in PERMALINK_FIELDS)
+    names = []
+    for literal, name, spec, conversion in parsed:
+        if "{" in literal or "}" in literal:
+            return "must not contain '{{' or '}}'; braces are only for placeholders"
+        if name is None:
+            continue
+        if name not in PERMALINK_FIELDS:
+            return f"has an unknown placeholder {{{name}}}; use only {known}"
+        if spec or conversion:
+            written = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            return f"has the placeholder {written}; write placeholders plainly: {known}"
+        names.append(name)
+    if "slug" not in names:
+        return "must contain {slug} so that every article gets its own URL"
+    if not pattern.endswith(("/", ".html")):
+        return 'must end with "/" (pretty URLs) or ".html"'
+    segments = pattern.split("/")[:-1] if pattern.endswith("/") else pattern.split("/")
+    if any(s in ("", ".", "..") or s.startswith(".") for s in segments):
+        return "must not have empty segments, '.' or '..', or segments starting with '.'"
+    if _CONTROL.search(pattern) or any(c in pattern for c in "\\?#%"):
+        return "must not contain control characters, backslashes, '?', '#' or '%'"
     return None
 
 

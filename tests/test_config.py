@@ -167,7 +167,7 @@ INVALID_VALUES = [
     ),
     (
         'permalink = "{year}/{title}/"',
-        "pyproject.toml: error: [tool.masthead] permalink: unknown placeholder {title}; use {year}, {month}, {day}, {slug}, {category}",
+        'pyproject.toml: error: [tool.masthead] permalink: "{year}/{title}/" has an unknown placeholder {title}; use only {year}, {month}, {day}, {slug}, {category}',
     ),
     (
         'permalink = "{year}/{month}/"',
@@ -179,7 +179,7 @@ INVALID_VALUES = [
     ),
     (
         'permalink = "../{slug}/"',
-        'pyproject.toml: error: [tool.masthead] permalink: "../{slug}/" must not contain ".." or backslashes',
+        "pyproject.toml: error: [tool.masthead] permalink: \"../{slug}/\" must not have empty segments, '.' or '..', or segments starting with '.'",
     ),
     (
         'markdown_extensions = "extra"',
@@ -203,7 +203,7 @@ INVALID_VALUES = [
     ),
     (
         'news_window_days = "2"',
-        "pyproject.toml: error: [tool.masthead] news_window_days: must be a whole number of at least 1, not '2'",
+        "pyproject.toml: error: [tool.masthead] news_window_days: must be a whole number from 1 to 365, not '2'",
     ),
     (
         'feed_taxonomies = ["category", "section"]',
@@ -216,6 +216,14 @@ INVALID_VALUES = [
     (
         'canonical_to_source = "yes"',
         "pyproject.toml: error: [tool.masthead] canonical_to_source: must be true or false, not 'yes'",
+    ),
+    (
+        "slug_length = 0",
+        "pyproject.toml: error: [tool.masthead] slug_length: must be a whole number from 1 to 250, not 0",
+    ),
+    (
+        "max_article_bytes = 1e9",
+        "pyproject.toml: error: [tool.masthead] max_article_bytes: must be a whole number from 1 to 1000000000, not 1000000000.0",
     ),
     (
         "publisher_logo = 5",
@@ -290,7 +298,7 @@ def test_table_that_is_not_a_table():
     with pytest.raises(ProblemsError) as caught:
         parse_config("[tool]\nmasthead = 5\n")
     assert [str(p) for p in caught.value.problems] == [
-        "pyproject.toml: error: [tool.masthead] must be a table"
+        "pyproject.toml: error: [tool.masthead] must be a table, not a number; write a line [tool.masthead] and the settings below it"
     ]
 
 
@@ -308,3 +316,117 @@ def test_config_is_frozen_and_hashable():
     with pytest.raises(AttributeError):
         config.title = "x"  # type: ignore[misc]
     assert hash(config) == hash(SiteConfig())
+
+
+# -- no traceback for any wrong type ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tool = 5\n", "tool must be a table, not a number; masthead's settings go under [tool.masthead]"),
+        ('tool = "x"\n', "tool must be a table, not long text; masthead's settings go under [tool.masthead]"),
+        ("tool = [1]\n", "tool must be a table, not a list; masthead's settings go under [tool.masthead]"),
+        ('[tool]\nmasthead = "x"\n', "[tool.masthead] must be a table, not long text; write a line [tool.masthead] and the settings below it"),
+        ("[[tool.masthead]]\n", "[tool.masthead] must be a table, not a list; write a line [tool.masthead] and the settings below it"),
+    ],
+)  # fmt: skip
+def test_tool_or_masthead_of_the_wrong_type_is_one_line(text, message):
+    with pytest.raises(ProblemsError) as caught:
+        parse_config(text)
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"http://[::1"', '"http://[::1" is not a valid URL (Invalid IPv6 URL)'),
+        ('"http://[::1/news/"', '"http://[::1/news/" is not a valid URL (Invalid IPv6 URL)'),
+        ('"http://x:99999/"', '"http://x:99999/" is not a valid URL (Port out of range 0-65535)'),
+        ('"http://x:abc/"', "\"http://x:abc/\" is not a valid URL (Port could not be cast to integer value as 'abc')"),
+        ('"https://example.org/ news/"', '"https://example.org/ news/" must not contain spaces or control characters (write a space as %20)'),
+        ('"https://example.org/?"', '"https://example.org/?" must not have a query or fragment'),
+    ],
+)  # fmt: skip
+def test_base_urls_urlsplit_cannot_read_are_one_line(value, message):
+    assert errors_of(table(f"base_url = {value}")) == [
+        f"pyproject.toml: error: [tool.masthead] base_url: {message}"
+    ]
+
+
+def test_base_url_override_with_a_bad_port_is_a_problem():
+    with pytest.raises(ProblemsError) as caught:
+        with_base_url(SiteConfig(), "http://x:99999/")
+    assert [str(p) for p in caught.value.problems] == [
+        '--base-url: error: "http://x:99999/" is not a valid URL (Port out of range 0-65535)'
+    ]
+
+
+WRONG_TYPES = ["5", "1.5", "true", '"text"', "[1, 2]", "{a = 1}", "2017-09-02", "2017-09-02T10:00:00", "10:00:00", "nan", "inf"]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", KNOWN_KEYS)
+def test_every_key_takes_every_toml_type_without_a_traceback(key):
+    for value in WRONG_TYPES:
+        try:
+            config, _ = parse_config(table(f"{key} = {value}"))
+        except ProblemsError as exc:
+            assert all(len(str(p).splitlines()) == 1 for p in exc.problems)
+        else:
+            assert isinstance(config, SiteConfig)
+
+
+def test_every_wrong_value_is_reported_at_once():
+    text = table(
+        'title = ["x"]\nper_page = {n = 1}\nslug_length = 251\nnow = 0001-01-01T00:00:00Z\ntimezone = 5'
+    )
+    assert errors_of(text) == [
+        "pyproject.toml: error: [tool.masthead] title: must be text, not a list",
+        "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not a table",
+        "pyproject.toml: error: [tool.masthead] slug_length: must be a whole number from 1 to 250, not 251",
+        'pyproject.toml: error: [tool.masthead] now: "0001-01-01T00:00:00+00:00" is outside the years 1000 to 9998',
+        "pyproject.toml: error: [tool.masthead] timezone: must be text, not a number",
+    ]
+
+
+def test_the_new_settings_have_defaults_and_are_taken():
+    assert SiteConfig().slug_length == 80
+    assert SiteConfig().max_article_bytes == 10_000_000
+    config, _ = parse_config(table("slug_length = 40\nmax_article_bytes = 1_000"))
+    assert (config.slug_length, config.max_article_bytes) == (40, 1000)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"{year:.0}/{slug}/"',
+        '"{year!r}/{slug}/"',
+        '"{year.__class__}/{slug}/"',
+        '"{{year}}/{slug}/"',
+        '"}{slug}/"',
+    ],
+)
+def test_permalink_placeholders_must_be_plain(value):
+    [line] = errors_of(table(f"permalink = {value}"))
+    assert line.startswith(f"pyproject.toml: error: [tool.masthead] permalink: {value} ")
+
+
+def test_folders_with_control_characters_are_refused():
+    assert errors_of(table('content_dir = "con\\u0000tent"')) == [
+        "pyproject.toml: error: [tool.masthead] content_dir: must not contain control characters"
+    ]
+
+
+def test_a_long_wrong_value_is_not_repeated_in_full():
+    [line] = errors_of(table('per_page = "' + "9" * 5000 + '"'))
+    assert (
+        line
+        == "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not long text"
+    )
+
+
+def test_news_window_and_now_are_bounded_so_that_no_date_can_overflow():
+    [line] = errors_of(table("news_window_days = 366"))
+    assert line.endswith("news_window_days: must be a whole number from 1 to 365, not 366")
+    [line] = errors_of(table('now = "9999-12-31T00:00:00+00:00"'))
+    assert line.endswith('now: "9999-12-31T00:00:00+00:00" is outside the years 1000 to 9998')

@@ -621,3 +621,282 @@ def test_a_misspelt_required_field_gets_the_hint_beside_the_error(md):
         'content/2017/09/a.md:5: warning: unknown field "categroy" is kept as extra data; '
         'did you mean "category"?'
     )
+
+
+# -- hostile input: one line each, never a traceback ------------------------------------------
+
+
+def test_every_field_line_comes_from_the_yaml_nodes(md):
+    text = "---\n{title: T, date: 2017-13-01,\n category: W, source: S}\n---\n"
+    assert errors(text) == [
+        'content/2017/09/a.md:2: error: date: "2017-13-01" is not a date (use YYYY-MM-DD or ISO 8601)'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"0999-12-31"', '"0999-12-31" is outside the years 1000 to 9998 that masthead accepts'),
+        ('"9999-01-01"', '"9999-01-01" is outside the years 1000 to 9998 that masthead accepts'),
+        # In range as written, out of range in the site's time zone (and for astimezone).
+        ('"1000-01-01T00:00:00+05:00"', '"1000-01-01T00:00:00+05:00" is outside the years 1000 to 9998 that masthead accepts'),
+        ('"9998-12-31T23:00:00-05:00"', '"9998-12-31T23:00:00-05:00" is outside the years 1000 to 9998 that masthead accepts'),
+        ('"10000-01-01"', '"10000-01-01" is not a date (use YYYY-MM-DD or ISO 8601)'),
+        ('"2017-09-23T10:00:00+24:00"', '"2017-09-23T10:00:00+24:00" is not a date (use YYYY-MM-DD or ISO 8601)'),
+        (".inf", "the number inf is not a date (use YYYY-MM-DD or ISO 8601)"),
+        ("[2017, 9, 23]", "a list is not a date (use YYYY-MM-DD or ISO 8601)"),
+    ],
+)  # fmt: skip
+def test_extreme_dates_are_an_error_stating_the_range(md, value, message):
+    assert errors(md(date=value)) == [f"content/2017/09/a.md:3: error: date: {message}"]
+
+
+@pytest.mark.parametrize("value", ["1000-01-01", "9998-12-31T23:59:59", "1850-06-01T10:00:00"])
+def test_dates_at_the_ends_of_the_range_are_kept(md, value):
+    article = ok(md(date=value))
+    assert article.date.year in (1000, 9998, 1850)
+
+
+def test_parse_when_never_raises_on_extreme_values():
+    from datetime import date, timedelta, timezone
+
+    karachi = ZoneInfo("Asia/Karachi")
+    plus14 = timezone(timedelta(hours=14))
+    for value in (
+        datetime(1, 1, 1, tzinfo=plus14),
+        datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-23))),
+        date(1, 1, 1),
+        date.max,
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59.999999-23:59",
+    ):
+        assert parse_when(value, karachi) is None
+
+
+def test_a_toml_date_time_at_year_one_with_an_offset_is_an_error_not_an_overflow():
+    text = '+++\ntitle = "T"\ndate = 0001-01-01T00:00:00+05:00\ncategory = "W"\nsource = "S"\n+++\n'
+    assert errors(text) == [
+        "content/2017/09/a.md:3: error: date: the date-time 0001-01-01T00:00:00+05:00 is outside the years 1000 to 9998 that masthead accepts"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://[::1", '"http://[::1" is not a valid URL (Invalid IPv6 URL)'),
+        ("http://x:99999/", '"http://x:99999/" is not a valid URL (Port out of range 0-65535)'),
+        ("http://x:port/", '"http://x:port/" is not a valid URL (Port could not be cast to integer value as \'port\')'),
+        ('"http://exa mple.org/"', '"http://exa mple.org/" must not contain spaces or control characters (write a space as %20)'),
+        ("http://:80/", '"http://:80/" is not an absolute http(s) URL'),
+    ],
+)  # fmt: skip
+def test_a_source_url_urlsplit_cannot_read_is_an_error_on_its_line(md, value, message):
+    assert errors(md(source_url=value)) == [f"content/2017/09/a.md:6: error: source_url: {message}"]
+
+
+def test_a_long_title_makes_a_slug_cut_at_a_word(md):
+    title = "Talks between the two governments over the disputed border crossings resume again in Geneva"
+    article = ok(md(title=f'"{title}"'))
+    assert (
+        article.slug
+        == "talks-between-the-two-governments-over-the-disputed-border-crossings-resume"
+    )
+    assert len(article.slug) <= 80
+
+
+def test_slug_length_is_a_setting(md):
+    article = ok(md(title='"Talks between the two governments"'), SiteConfig(slug_length=20))
+    assert article.slug == "talks-between-the"
+
+
+def test_urdu_titles_are_cut_at_the_byte_limit_first(md):
+    title = " ".join(["پاکستان"] * 30)  # 239 characters, 449 bytes
+    article = ok(md(title=f'"{title}"'), SiteConfig(slug_length=250))
+    assert len(article.slug.encode()) <= 250
+    assert article.slug.endswith("پاکستان")
+
+
+def test_term_slugs_are_cut_like_title_slugs(md):
+    name = "A very long tag about the negotiations between the two governments over the border crossings"
+    article = ok(md(tags=f'["{name}"]', category='"' + "پاکستان " * 40 + '"'))
+    tag_slug = article.tags[0].url.split("/")[1]
+    assert tag_slug == "a-very-long-tag-about-the-negotiations-between-the-two-governments-over-the"
+    assert article.tags[0].name == name
+    assert len(article.category.url.split("/")[1]) <= 80
+
+
+def test_an_explicit_slug_too_long_for_a_file_name_is_an_error_on_its_line(md):
+    [line] = errors(md(slug="پاکستان-" * 18 + "news"))
+    assert line.startswith('content/2017/09/a.md:6: error: slug: "پاکستان-پاکستان')
+    assert line.endswith(
+        "is 274 bytes long in UTF-8; a slug may have at most 250 bytes, so that it fits in a file name: shorten it"
+    )
+
+
+def test_an_alias_segment_too_long_is_an_error_on_the_aliases_line(md):
+    text = md(aliases="\n  - /fine/\n  - /old/" + "x" * 256 + ".html")
+    [line] = errors(text)
+    assert line.startswith('content/2017/09/a.md:6: error: aliases: "/old/xxx')
+    assert line.endswith(
+        "has a segment of 261 bytes in UTF-8; a file or folder name may have at most 255 bytes: shorten it"
+    )
+
+
+def test_draft_left_empty_is_false(md):
+    assert ok(md(draft="")).draft is False
+
+
+def test_long_values_are_cut_in_messages(md):
+    lines = errors(md(lang='"' + "x" * 5000 + '"', draft='"' + "y" * 5000 + '"', slug="z" * 5000))
+    assert len(lines) == 3
+    assert all(len(line) < 300 for line in lines), lines
+
+
+def test_a_body_nesting_lists_too_deeply_is_an_error_on_the_deepest_line(md):
+    body = "\nIntro.\n\n" + "".join("    " * i + "- item\n" for i in range(400))
+    article, problems = parse(md(body=body))
+    assert article is None
+    assert [str(p) for p in problems] == [
+        "content/2017/09/a.md:409: error: the body nests lists or block quotes too deeply for Markdown; flatten them"
+    ]
+
+
+def test_a_front_matter_value_that_is_a_huge_alias_bomb_fails_fast(md):
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [
+        f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]"
+        for i in range(1, 9)
+    ]
+    text = md(**{"x": "1\n" + "\n".join(levels)})
+    [line] = errors(text)
+    assert line.startswith("content/2017/09/a.md:12: error: front matter aliases (*name) expand")
+
+
+# -- special files and sizes ---------------------------------------------------------------
+
+
+def test_a_fifo_is_skipped_with_a_warning_and_never_opened(tmp_path, md):
+    os.mkfifo(tmp_path / "pipe.md")
+    source = read_source(tmp_path, "pipe.md", "content/pipe.md")  # would block if opened
+    assert source.text is None
+    assert str(source.problem) == (
+        "content/pipe.md: warning: is a named pipe (FIFO), not a regular file: skipped "
+        "(replace it with a file, or move it out of the content folder)"
+    )
+
+
+def test_a_fifo_swapped_in_after_the_stat_is_not_waited_for(tmp_path, monkeypatch):
+    import masthead.content as content_module
+
+    os.mkfifo(tmp_path / "pipe.md")
+    real_stat = os.stat
+    regular = real_stat(__file__)
+
+    def stat_saying_regular(path, *args, **kwargs):
+        return regular if str(path).endswith("pipe.md") else real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(content_module.os, "stat", stat_saying_regular)
+    source = read_source(tmp_path, "pipe.md", "content/pipe.md", max_bytes=10**9)
+    assert source.text is None
+    assert source.problem.severity == "warning"
+
+
+@pytest.mark.parametrize(
+    ("target", "kind"),
+    [("/dev/zero", "a link to a device"), (".", "a link to a folder")],
+)
+def test_links_to_devices_and_folders_are_skipped_with_a_warning(tmp_path, target, kind):
+    os.symlink(target, tmp_path / "odd.md")
+    assert "odd.md" in discover_sources(tmp_path)
+    source = read_source(tmp_path, "odd.md", "content/odd.md")
+    assert source.problem.severity == "warning"
+    assert source.problem.message.startswith(f"is {kind}, not a regular file: skipped")
+
+
+def test_a_socket_is_skipped_with_a_warning(tmp_path):
+    import socket
+
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "s.md"))
+        source = read_source(tmp_path, "s.md", "content/s.md")
+    finally:
+        server.close()
+    assert source.problem.message.startswith("is a socket, not a regular file")
+
+
+def test_a_link_in_a_loop_is_an_error(tmp_path):
+    os.symlink("loop.md", tmp_path / "loop.md")
+    assert discover_sources(tmp_path) == ("loop.md",)
+    source = read_source(tmp_path, "loop.md", "content/loop.md")
+    assert (
+        str(source.problem)
+        == "content/loop.md: error: cannot read file: Too many levels of symbolic links"
+    )
+
+
+def test_an_article_over_the_size_limit_is_an_error_naming_the_setting(tmp_path, md):
+    (tmp_path / "a.md").write_text(md(body="x" * 500), encoding="utf-8")
+    source = read_source(tmp_path, "a.md", "content/a.md", max_bytes=100)
+    assert source.text is None
+    size = (tmp_path / "a.md").stat().st_size
+    assert str(source.problem) == (
+        f"content/a.md: error: is {size} bytes, over max_article_bytes (100); split the article, "
+        "or raise max_article_bytes in [tool.masthead] of pyproject.toml"
+    )
+
+
+def test_at_most_the_limit_plus_one_byte_is_read(tmp_path):
+    from masthead.content import _read_regular_file
+
+    (tmp_path / "big.md").write_bytes(b"x" * 5_000_000)
+    assert len(_read_regular_file(str(tmp_path / "big.md"), 1000)) == 1001
+
+
+def test_a_file_whose_size_the_stat_does_not_tell_is_still_capped(tmp_path, monkeypatch):
+    import masthead.content as content_module
+
+    (tmp_path / "a.md").write_bytes(b"x" * 5000)
+    real_stat = os.stat
+
+    class Zero:
+        def __init__(self, info):
+            self.st_mode, self.st_size = info.st_mode, 0  # like /proc files
+
+    monkeypatch.setattr(content_module.os, "stat", lambda p, *a, **k: Zero(real_stat(p, *a, **k)))
+    source = read_source(tmp_path, "a.md", "content/a.md", max_bytes=100)
+    assert source.problem.message.startswith("is over max_article_bytes (100)")
+
+
+def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
+    os.close(os.open(os.fsencode(tmp_path) + b"/caf\xe9.md", os.O_CREAT | os.O_WRONLY))
+    [rel] = discover_sources(tmp_path)
+    source = read_source(tmp_path, rel, "content/" + rel)
+    assert str(source.problem) == (
+        "content/caf\\udce9.md: error: file name is not valid UTF-8; rename the file "
+        "(URLs and messages need UTF-8 names)"
+    )
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
+    import masthead.content as content_module
+
+    (tmp_path / "2017" / "secret").mkdir(parents=True)
+    (tmp_path / "2017" / "a.md").write_text("x", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).rstrip("/").endswith("secret"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(content_module.os, "scandir", scandir)
+    assert discover_sources(tmp_path) == ("2017/a.md", "2017/secret/")
+
+
+def test_discovery_does_not_follow_links_to_folders(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.md").write_text("x", encoding="utf-8")
+    os.symlink("real", tmp_path / "linked")
+    os.symlink("..", tmp_path / "real" / "up")
+    assert discover_sources(tmp_path) == ("real/a.md",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -222,3 +223,145 @@ def test_absolute():
     assert (
         urls.absolute("https://example.org/", "tag/café/") == "https://example.org/tag/caf%C3%A9/"
     )
+
+
+# -- segment lengths ------------------------------------------------------------------------
+
+
+def test_max_segment_bytes():
+    assert urls.MAX_SEGMENT_BYTES == 255
+    assert 255 - len(".html") == urls.MAX_SLUG_BYTES
+
+
+@pytest.mark.parametrize(
+    ("text", "length", "slug"),
+    [
+        ("one two three four", 80, "one-two-three-four"),
+        ("one two three four", 13, "one-two-three"),  # the cut falls on a hyphen
+        ("one two three four", 11, "one-two"),  # inside "three": back to the hyphen before
+        ("supercalifragilistic", 5, "super"),  # one long word: cut between characters
+        ("a " + "b" * 300, 80, "a"),
+        ("x" * 300, 300, "x" * 250),  # never past MAX_SLUG_BYTES
+    ],
+)
+def test_slugs_are_cut_at_a_word_boundary(text, length, slug):
+    assert urls.slugify(text, length) == slug
+
+
+def test_slugify_cuts_at_80_characters_by_default():
+    slug = urls.slugify("word " * 100)
+    assert len(slug) <= 80 and slug.endswith("word") and not slug.endswith("-")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["پاکستان " * 60, "東京の天気と交通情報 " * 40, "हिन्दी समाचार " * 50, "𐌰" * 100, "ä" * 300],
+    ids=["urdu", "chinese", "hindi", "gothic-4-bytes", "latin-accents"],
+)
+def test_cut_slugs_fit_a_file_name_in_bytes_whatever_the_script(text):
+    slug = urls.slugify(text, 250)
+    assert slug
+    assert len((slug + ".html").encode()) <= urls.MAX_SEGMENT_BYTES
+    assert urls.slug_problem(slug) is None
+
+
+def test_a_cut_never_separates_a_letter_from_its_combining_marks():
+    word = "क्षि" * 200  # every other character is a vowel sign or virama
+    slug = urls.slugify(word, 81)
+    assert not unicodedata.category(urls.slugify(word[len(slug) :], 10)[:1] or "x").startswith("M")
+
+
+def test_slug_words_is_the_slug_before_any_cut():
+    assert urls.slug_words("Talks " * 50) == "-".join(["talks"] * 50)
+
+
+def test_an_explicit_slug_over_250_bytes_is_refused():
+    assert urls.slug_problem("a" * 250) is None
+    assert urls.slug_problem("a" * 251) == (
+        "is 251 bytes long in UTF-8; a slug may have at most 250 bytes, so that it fits in a file name: shorten it"
+    )
+    assert urls.slug_problem("ب" * 126).startswith("is 252 bytes long in UTF-8")
+
+
+def test_an_alias_segment_over_255_bytes_is_refused():
+    assert urls.alias_problem("/old/" + "a" * 255) is None
+    assert urls.alias_problem("/old/" + "ب" * 128 + ".html") == (
+        "has a segment of 261 bytes in UTF-8; a file or folder name may have at most 255 bytes: shorten it"
+    )
+
+
+@pytest.mark.parametrize("alias", ["/old/a\tb.html", "/old/a\nb", "/old/\x1b[31m"])
+def test_an_alias_with_control_characters_is_refused(alias):
+    assert urls.alias_problem(alias) == "must not contain control characters (tabs, line breaks...)"
+
+
+# -- permalinks and absolute URLs --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{year}/{month}/{day}/{slug}/",
+        "{category}/{year}/{slug}.html",
+        "news/{slug}/",
+        "{slug}.html",
+        "نیوز/{year}-{month}/{slug}/",
+    ],
+)
+def test_permalink_problem_accepts_plain_placeholders(pattern):
+    assert urls.permalink_problem(pattern) is None
+
+
+KNOWN = "{year}, {month}, {day}, {slug}, {category}"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("{year:.0}/{slug}/", f"has the placeholder {{year:.0}}; write placeholders plainly: {KNOWN}"),
+        ("{year!r}/{slug}/", f"has the placeholder {{year!r}}; write placeholders plainly: {KNOWN}"),
+        ("{year!s:>10}/{slug}/", f"has the placeholder {{year!s:>10}}; write placeholders plainly: {KNOWN}"),
+        ("{year.__class__}/{slug}/", f"has an unknown placeholder {{year.__class__}}; use only {KNOWN}"),
+        ("{slug[0]}/{slug}/", f"has an unknown placeholder {{slug[0]}}; use only {KNOWN}"),
+        ("{}/{slug}/", f"has an unknown placeholder {{}}; use only {KNOWN}"),
+        ("{0}/{slug}/", f"has an unknown placeholder {{0}}; use only {KNOWN}"),
+        ("{year:{slug}}/{slug}/", f"has the placeholder {{year:{{slug}}}}; write placeholders plainly: {KNOWN}"),
+        ("{{year}}/{slug}/", "must not contain '{{' or '}}'; braces are only for placeholders"),
+        ("{year/{slug}/", "has an unmatched '{' or '}'; placeholders are written {year}, {slug}..."),
+        ("year}/{slug}/", "has an unmatched '{' or '}'; placeholders are written {year}, {slug}..."),
+        ("{year}/{month}/", "must contain {slug} so that every article gets its own URL"),
+        ("{slug}", 'must end with "/" (pretty URLs) or ".html"'),
+        ("a//{slug}/", "must not have empty segments, '.' or '..', or segments starting with '.'"),
+        ("../{slug}/", "must not have empty segments, '.' or '..', or segments starting with '.'"),
+        (".hidden/{slug}/", "must not have empty segments, '.' or '..', or segments starting with '.'"),
+        ("a\\b/{slug}/", "must not contain control characters, backslashes, '?', '#' or '%'"),
+        ("a?b/{slug}/", "must not contain control characters, backslashes, '?', '#' or '%'"),
+        ("a\x00/{slug}/", "must not contain control characters, backslashes, '?', '#' or '%'"),
+    ],
+)  # fmt: skip
+def test_permalink_problem_refuses_anything_but_plain_placeholders(pattern, problem):
+    assert urls.permalink_problem(pattern) == problem
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://example.org/news/", None),
+        ("http://[::1]:8000/", None),
+        ("http://[::1/", "is not a valid URL (Invalid IPv6 URL)"),
+        ("http://x:99999/", "is not a valid URL (Port out of range 0-65535)"),
+        ("http://x:0/", "has port 0, which no server listens on"),
+        ("http://:80/", "is not an absolute http(s) URL"),
+        ("ftp://example.org/", "is not an absolute http(s) URL"),
+        (
+            "https://exa mple.org/",
+            "must not contain spaces or control characters (write a space as %20)",
+        ),
+        (
+            "https://example.org/\n",
+            "must not contain spaces or control characters (write a space as %20)",
+        ),
+    ],
+)
+def test_http_url_problem(url, problem):
+    assert urls.http_url_problem(url) == problem

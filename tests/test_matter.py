@@ -1,0 +1,287 @@
+"""Front matter loaders: one pure-Python YAML loader with masthead's rules and limits, and
+TOML under the same nesting limit. Lines in Refused are 0-based within the front matter."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from masthead import matter
+from masthead.matter import MAX_DEPTH, Refused, load_toml, load_yaml
+
+
+def refused(raw: str, load=load_yaml) -> tuple[str, int]:
+    with pytest.raises(Refused) as caught:
+        load(raw)
+    assert "\n" not in caught.value.message
+    return caught.value.message, caught.value.line
+
+
+def bomb(levels: int) -> str:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        name, previous = chr(97 + i), chr(96 + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+# -- one loader, the same everywhere ---------------------------------------------------------
+
+
+def test_the_loader_is_pure_python_whatever_pyyaml_was_built_with():
+    assert issubclass(matter.Loader, yaml.SafeLoader)
+    assert not any("CParser" in cls.__name__ for cls in matter.Loader.__mro__)
+    if yaml.__with_libyaml__:
+        assert not issubclass(matter.Loader, yaml.CSafeLoader)
+
+
+def test_a_tab_before_a_list_item_fails_the_same_way_everywhere():
+    # libyaml accepted this; the pure-Python loader does not. One loader: it always fails.
+    message, line = refused("title: T\ntags:\n\t- a\n")
+    assert line == 2
+    assert message.endswith("(indent with spaces, not tabs)")
+
+
+def test_dates_stay_text_and_an_explicit_timestamp_too():
+    data, _ = load_yaml("date: 2017-09-23\nupdated: !!timestamp 2017-13-45 10:00\n")
+    assert data == {"date": "2017-09-23", "updated": "2017-13-45 10:00"}
+
+
+def test_key_lines_are_the_lines_of_the_top_level_keys():
+    _data, lines = load_yaml('\ntitle: T\n"draft": no\ntags:\n  - a\nnested: {title: x}\n')
+    assert lines == {"title": 1, "draft": 2, "tags": 3, "nested": 5}
+
+
+def test_line_numbers_count_only_newlines():
+    # YAML also breaks lines at U+2028 and NEL; editors (and our messages) do not.
+    raw = 'summary: "one\u2028two"\nx: \x85\ntitle: [\n'
+    with pytest.raises(Refused):
+        load_yaml(raw)
+    _, lines = load_yaml('summary: "one\u2028two"\ntitle: T\n')
+    assert lines["title"] == 1
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "message", "line"),
+    [
+        ("title: a\ntitle: b\n", "front matter is not valid YAML: 'title' is written twice; keep one", 1),
+        ("x: {1: a, 1: b}\n", "front matter is not valid YAML: '1' is written twice; keep one", 0),
+        ("? [a, b]\n: c\n", "front matter key is a list or mapping; a key must be a plain name", 0),
+        ("x:\n  {a: 1}: b\n", "front matter key is a list or mapping; a key must be a plain name", 1),
+        ("title: T\n5: five\n", 'front matter field name 5 is not text; put it in quotes ("5": ...)', 1),
+        ("~: x\n", 'front matter field name ~ is not text; put it in quotes ("~": ...)', 0),
+        ("<<: {5: T}\n", "front matter merges (<<) a mapping whose keys are not all text; field names are text", 0),
+    ],
+)  # fmt: skip
+def test_keys_are_plain_names_written_once(raw, message, line):
+    assert refused(raw) == (message, line)
+
+
+def test_nested_keys_may_be_numbers_and_merges_still_work():
+    data, _ = load_yaml("base: &b {a: 1}\nx:\n  <<: *b\n  2: two\n")
+    assert data["x"] == {"a": 1, 2: "two"}
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("x: !!binary aGVsbG8=\n", "front matter uses !!binary, which masthead does not read; put the text in quotes instead"),
+        ("x: !!set {a, b}\n", "front matter uses !!set, which masthead does not read; write a list instead: [a, b]"),
+        ("x: !!omap [a: 1]\n", "front matter uses !!omap, which masthead does not read; write a mapping instead: {a: 1, b: 2}"),
+        ("x: !!pairs [a: 1]\n", "front matter uses !!pairs, which masthead does not read; write a mapping instead: {a: 1, b: 2}"),
+        ("x: !!int twelve\n", 'front matter is not valid YAML: "twelve" is not a whole number (!!int); put it in quotes to keep it as text'),
+        ("x: !!int ''\n", 'front matter is not valid YAML: "" is not a whole number (!!int); put it in quotes to keep it as text'),
+        ("x: 0x_\n", 'front matter is not valid YAML: "0x_" is not a whole number (!!int); put it in quotes to keep it as text'),
+        ("x: 0b_\n", 'front matter is not valid YAML: "0b_" is not a whole number (!!int); put it in quotes to keep it as text'),
+        ("x: !!float abc\n", 'front matter is not valid YAML: "abc" is not a number (!!float); put it in quotes to keep it as text'),
+        ("x: !!bool maybe\n", 'front matter is not valid YAML: "maybe" is not true or false (!!bool); put it in quotes to keep it as text'),
+        ("x: !!map scalar\n", "front matter is not valid YAML: expected a mapping, but found a scalar (the tag !!map says mapping)"),
+        ('x: "\\U00110000"\n', "front matter is not valid YAML: found an escape for a character beyond U+10FFFF"),
+        ('x: "\\ud800"\n', "front matter text holds the escape \\ud800, half of a UTF-16 pair and not a character; write the character itself"),
+        ("x: !foo 1\n", "front matter is not valid YAML: could not determine a constructor for the tag '!foo'"),
+        ("x: !!python/object:os.system x\n", "front matter is not valid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'"),
+    ],
+)  # fmt: skip
+def test_values_outside_the_data_model_are_refused_on_their_line(raw, message):
+    assert refused("title: T\n" + raw) == (message, 1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["x: " + "9" * 150, "x: 1" + ":59" * 3000, "x: " + "1" * 99 + ".5", "x: !!int " + "7" * 101],
+    ids=["decimal", "sexagesimal", "float", "tagged"],
+)
+def test_numbers_longer_than_100_characters_are_refused_quickly(raw):
+    start = time.perf_counter()
+    message, _line = refused(raw + "\n")
+    assert time.perf_counter() - start < 1
+    assert message.endswith("is longer than 100 characters; put it in quotes to keep it as text")
+
+
+def test_nan_and_infinity_are_numbers():
+    data, _ = load_yaml("a: .nan\nb: -.inf\n")
+    assert data["a"] != data["a"] and data["b"] == float("-inf")
+
+
+def test_a_huge_yaml_version_is_refused():
+    message, _ = refused("%YAML " + "1" * 5000 + ".1\n---\nx: 1\n")
+    assert message == "front matter is not valid YAML: found a version number with too many digits"
+
+
+def test_a_duplicate_anchor_names_both_lines():
+    message, line = refused("x: &a 1\ny: &a 2\n")
+    assert (message, line) == (
+        "front matter is not valid YAML: found duplicate anchor 'a' (first on line 1); give each anchor its own name",
+        1,
+    )
+
+
+def test_an_unquoted_colon_gets_a_hint():
+    message, line = refused("title: Breaking: talks collapse\n")
+    assert line == 0
+    assert message.endswith("(put text that holds ': ' in quotes)")
+
+
+def test_an_unclosed_bracket_points_at_the_line_that_opened_it():
+    assert refused("title: T\ntags: [a, b\ndate: 2017-09-01\n")[1] == 1
+
+
+# -- control characters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x9f", "\ufffe"])
+def test_a_raw_control_character_is_one_line_on_its_own_line(char):
+    message, line = refused(f"title: T\ndate: 2017\nlocation: MOS{char}COW\n")
+    assert line == 2
+    assert message.startswith(f"front matter holds the character U+{ord(char):04X}, which YAML")
+
+
+def test_a_control_character_after_an_odd_line_break_still_gets_its_line():
+    assert refused('a: "x\u2028y"\nb: \x01\n')[1] == 1
+
+
+# -- nesting and aliases ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "x: " + "[" * 5000 + "]" * 5000,
+        "x: " + "{a: " * 3000 + "1" + "}" * 3000,
+        "x:\n" + "".join(" " * i + "- \n" for i in range(1, 1000)),
+    ],
+    ids=["flow-lists", "flow-mappings", "block-lists"],
+)
+def test_deep_nesting_is_refused_at_the_limit_not_a_recursion_error(raw):
+    message, _line = refused("title: T\n" + raw + "\n")
+    assert (
+        message
+        == f"front matter nests lists and mappings more than {MAX_DEPTH} levels deep; flatten it"
+    )
+
+
+def test_nesting_up_to_the_limit_is_read():
+    data, _ = load_yaml("x: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n")
+    assert isinstance(data["x"], list)
+
+
+def test_nesting_made_by_aliases_counts_too():
+    lines = ["a: &a " + "[" * 40 + "]" * 40, "b: &b " + "[" * 30 + "*a" + "]" * 30]
+    message, _line = refused("\n".join(lines) + "\n")
+    assert "more than 50 levels deep" in message
+
+
+def test_an_alias_bomb_is_refused_in_milliseconds_on_the_line_past_the_limit():
+    start = time.perf_counter()
+    message, line = refused(bomb(9))
+    assert time.perf_counter() - start < 0.5
+    assert message.startswith(
+        "front matter aliases (*name) expand this value to more than 1,000,000"
+    )
+    assert line == 5  # f: 9**6 * ~4 characters is the first level past a million
+
+
+def test_a_few_aliases_are_fine():
+    data, _ = load_yaml("authors: &who [Amina Rao, Omar Sheikh]\nreviewers: *who\n")
+    assert data["reviewers"] == ["Amina Rao", "Omar Sheikh"]
+    data, _ = load_yaml(bomb(3))
+    assert len(data["c"]) == 9
+
+
+@pytest.mark.parametrize("raw", ["x: &a [*a]\n", "x: &a {b: *a}\n", "x: &a [1, [2, *a]]\n"])
+def test_a_value_that_contains_itself_is_refused(raw):
+    assert refused(raw) == (
+        "front matter value holds *a to itself; a value cannot contain itself: remove the alias",
+        0,
+    )
+
+
+def test_the_expansion_check_is_linear():
+    # Many aliases to one large value: counted once per use, walked once.
+    raw = "big: &big [" + ", ".join(["word"] * 20_000) + "]\n"
+    raw += "uses: [" + ", ".join(["*big"] * 8) + "]\n"
+    start = time.perf_counter()
+    data, _ = load_yaml(raw)
+    assert len(data["uses"]) == 8
+    assert time.perf_counter() - start < 2
+
+
+# -- TOML -----------------------------------------------------------------------------------
+
+
+def test_toml_is_read_with_key_lines():
+    data, lines = load_toml('\ntitle = "T"\n"draft" = true\ntags = ["a"]\n[extra]\ntitle = "x"\n')
+    assert data["draft"] is True
+    assert lines == {"title": 1, "draft": 2, "tags": 3}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "x = " + "[" * 3000 + "]" * 3000,
+        "x = " + "{a=" * 2000 + "1" + "}" * 2000,
+        "a." * 200 + "b = 1",
+    ],
+    ids=["arrays", "inline-tables", "dotted-keys"],
+)
+def test_deep_toml_is_refused_not_a_recursion_error(raw):
+    message, line = refused('\ntitle = "T"\n' + raw + "\n", load_toml)
+    assert (
+        message
+        == f"front matter nests lists and mappings more than {MAX_DEPTH} levels deep; flatten it"
+    )
+    assert line == 2
+
+
+def test_a_toml_number_past_pythons_digit_limit_is_refused():
+    assert refused('title = "T"\nx = ' + "9" * 5000 + "\n", load_toml) == (
+        "front matter number has more than 4,300 digits; put it in quotes to keep it as text",
+        1,
+    )
+
+
+def test_toml_syntax_errors_keep_their_line():
+    message, line = refused('\ntitle = "T"\ncategory = World\n', load_toml)
+    assert line == 2
+    assert message.startswith("front matter is not valid TOML: Invalid value")
+
+
+@pytest.mark.parametrize("load", [load_yaml, load_toml], ids=["yaml", "toml"])
+def test_front_matter_over_a_million_characters_is_refused_at_once(load):
+    raw = "title: T\n" if load is load_yaml else 'title = "T"\n'
+    start = time.perf_counter()
+    assert refused(raw + "#" * matter.MAX_CHARS, load) == (
+        "front matter is 1,000,009 characters long; masthead reads at most 1,000,000: move long text into the body"
+        if load is load_yaml
+        else "front matter is 1,000,012 characters long; masthead reads at most 1,000,000: move long text into the body",
+        0,
+    )
+    assert time.perf_counter() - start < 0.5
