@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
-from .config import load_config, parse_instant
+from .config import FIRST_YEAR, LAST_YEAR, load_config, parse_instant
 from .lock import OutputBusy
 from .model import BuildOptions, BuildReport, Problem, ProblemsError, printable
 from .pipeline import build, clean
@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in masthead: one line, unless asked for the details
         if getattr(args, "debug", False):
             traceback.print_exc()
+            if getattr(exc, "details", ""):  # a worker's own traceback
+                print(exc.details, file=sys.stderr)
         else:
             detail = printable(f"{type(exc).__name__}: {exc}")
             print(
@@ -258,7 +260,10 @@ def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
 def _instant(text: str) -> datetime:
     when = parse_instant(text)
     if when is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time with an offset")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date-time with an offset between the years "
+            f"{FIRST_YEAR} and {LAST_YEAR}, e.g. 2017-09-25T12:00:00+00:00"
+        )
     return when
 
 
@@ -324,14 +329,14 @@ def _new(args: argparse.Namespace) -> int:
         authors=tuple(args.author),
         tags=tuple(args.tag),
     )
-    print(f"created {path}")
+    print(printable(f"created {path}"))
     return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:
     site_path = Path(args.directory)
     for path in init_site(site_path, datetime.now(UTC)):
-        print(f"created {path}")
+        print(printable(f"created {path}"))
     print(f"next: cd {site_path} && masthead build")
     return EXIT_OK
 

@@ -41,7 +41,7 @@ from typing import TextIO
 from urllib.parse import parse_qs, unquote
 
 from .model import Problem, printable
-from .urls import NOT_FOUND_FILE
+from .urls import MAX_SEGMENT_BYTES, NOT_FOUND_FILE
 from .watch import Preview, Snapshot
 
 WAIT_PATH = "/__masthead/wait"
@@ -52,7 +52,6 @@ is closed then). Only reading counts: the long poll's 25 s wait happens between 
 reading and answering."""
 MAX_TARGET_BYTES = 8192
 """Longer request targets get 414: no file of the preview has such a path."""
-MAX_SEGMENT_BYTES = 255
 """The longest file name the preview can hold: a longer segment is a 404 without a look."""
 ALLOWED_METHODS = "GET, HEAD"
 _GENERATION = re.compile(r"[0-9]{1,18}")

@@ -511,8 +511,6 @@ def _render(
             failures.append(os_error_message(result.error, rel))
         elif result.problem:
             problems.setdefault(result.problem)
-        elif result.staged and result.staged.error:
-            failures.append(result.staged.error)
         elif writer and result.task.slot and result.staged:
             writer.accept(result.task.slot, result.staged, result.task.fingerprint)
     return _collapse_template_problems(list(problems)), failures

@@ -53,6 +53,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument(
         "--site", default=".", metavar="DIR", help="site folder (default: current folder)"
     )
+    command.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an internal error",
+    )
     command.add_argument("--drafts", action="store_true", help="include articles marked draft")
     command.add_argument(
         "--future", action="store_true", help="include articles dated in the future"

@@ -29,9 +29,6 @@ MAX_SLUG_BYTES = MAX_SEGMENT_BYTES - len(".html")
 """The longest slug, in UTF-8 bytes: it must fit one segment with an ``.html`` suffix."""
 DEFAULT_SLUG_LENGTH = 80
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
-
-MAX_SEGMENT_BYTES = 255
-"""The longest file or folder name, in UTF-8 bytes, that common file systems allow."""
 _SLUG_PUNCTUATION = frozenset("-_.~")
 _HYPHENS = re.compile(r"-{2,}")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

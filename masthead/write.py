@@ -111,19 +111,18 @@ class Slot:
 
 @dataclass(frozen=True)
 class Staged:
-    """What staging one file did: its hash, whether bytes were written to the slot, the
-    destination's (size, mtime) when it was left as it was, or why staging failed."""
+    """What staging one file did: its hash, whether bytes were written to the slot, and the
+    destination's (size, mtime) when it was left as it was."""
 
     digest: str
     written: bool
     kept_stat: tuple[int, int] | None
-    error: str | None = None
 
 
 def stage_bytes(slot: Slot, data: bytes) -> Staged:
     """Write ``data`` to the slot's staging file, unless the destination already holds these
     very bytes. Safe to call in worker processes: it touches only the slot's own file. An
-    I/O failure (a full disk) comes back as ``Staged.error``, never as an exception."""
+    I/O failure (a full disk) raises OSError, and leaves no partial file behind."""
     digest = hashlib.sha256(data).hexdigest()
     kept = _unchanged_stat(slot, digest, data)
     if kept:
@@ -131,10 +130,10 @@ def stage_bytes(slot: Slot, data: bytes) -> Staged:
     try:
         with open(slot.temp, "wb") as handle:
             handle.write(data)
-    except OSError as exc:
+    except OSError:
         with contextlib.suppress(OSError):
             os.unlink(slot.temp)
-        return Staged(digest, False, None, os_error_message(exc, slot.rel))
+        raise
     return Staged(digest, True, None)
 
 
@@ -219,9 +218,7 @@ class OutputWriter:
         )
 
     def accept(self, slot: Slot, staged: Staged, fingerprint: str = "") -> None:
-        """Record what ``stage_bytes`` did for a slot (an error has been reported by then)."""
-        if staged.error:
-            return
+        """Record what ``stage_bytes`` did for a slot."""
         if staged.written:
             self.staged.append((slot.rel, Path(slot.temp)))
             self.current[slot.rel] = Entry(staged.digest, -1, -1, fingerprint)
@@ -234,9 +231,10 @@ class OutputWriter:
         """Offer one output file; it is staged only if its bytes differ from what is there.
         Raises OutputError when it cannot be staged."""
         slot = self.slot(rel)
-        staged = stage_bytes(slot, data)
-        if staged.error:
-            raise OutputError(staged.error)
+        try:
+            staged = stage_bytes(slot, data)
+        except OSError as exc:
+            raise OutputError(os_error_message(exc, rel)) from exc
         self.accept(slot, staged, fingerprint)
 
     def keep_if_intact(self, rel: str, fingerprint: str) -> bool:
