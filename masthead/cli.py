@@ -285,8 +285,8 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 
-def _waiting(holder: str) -> None:
-    print(f"masthead: waiting for {holder}, which is writing the output folder", file=sys.stderr)
+def _waiting(what: str) -> None:
+    print(f"masthead: waiting for {what}", file=sys.stderr)
 
 
 def _clean(args: argparse.Namespace) -> int:

@@ -92,7 +92,7 @@ def build(
 
     A ``session`` carries results from one build to the next in a long-running process
     (the preview server); without one, the build starts from what is on disk. ``on_wait``
-    is told, once, whom the build waits for when another one is writing its output."""
+    is told once, in words, what the build waits for when another one writes its output."""
     options = options or BuildOptions()
     session = session or Session()
     try:
@@ -121,7 +121,12 @@ def _locked_build(
 ) -> BuildReport:
     """The build, holding the output folder's lock: one writer per output folder."""
     try:
-        with output_lock(output_path, options.wait, on_wait):
+        told = (
+            (lambda holder: on_wait(f"{holder} to finish writing {_shown(output_path, site_path)}"))
+            if on_wait
+            else None
+        )
+        with output_lock(output_path, options.wait, told):
             clear_staging(output_path)
             name_holder(output_path)
             try:
