@@ -26,7 +26,8 @@ import live  # noqa: E402  (the bench folder is not a package)
 from run import python_loop_seconds  # noqa: E402
 
 from masthead.config import load_config  # noqa: E402
-from masthead.content import discover_sources, parse_article  # noqa: E402
+from masthead.article import parse_article  # noqa: E402
+from masthead.sources import discover_sources  # noqa: E402
 from masthead.render import theme_path  # noqa: E402
 
 

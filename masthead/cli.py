@@ -1,9 +1,9 @@
 """The ``masthead`` command.
 
-Exit codes: 0 ok; 1 content or template problems; 2 usage or configuration problems;
-70 internal error (a bug: one line, and the traceback with ``--debug``); 74 the output or
-the cache could not be written; 75 another build holds the output folder (``--no-wait``);
-130 interrupted."""
+Exit codes are status.py's: 0 ok; 1 content or template problems; 2 usage or
+configuration problems; 70 internal error (a bug: one line, and the traceback with
+``--debug``); 74 the output or the cache could not be written; 75 another build holds the
+output folder (``--no-wait``); 130 interrupted."""
 
 from __future__ import annotations
 
@@ -15,18 +15,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, status
+from .clean import clean
 from .config import FIRST_YEAR, LAST_YEAR, load_config, parse_instant
+from .incremental import cache_folder
 from .lock import OutputBusy
-from .model import BuildOptions, BuildReport, Problem, ProblemsError, printable
-from .pipeline import build, clean
+from .model import BuildOptions, BuildReport, Problem, ProblemsError
+from .pipeline import build
+from .preview.serve import add_serve_command, remove_preview
 from .progress import ProgressBar
 from .scaffold import init_site, new_article
-from .serve import add_serve_command
+from .text import printable
 from .write import OutputError
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-EXIT_INTERNAL, EXIT_OUTPUT, EXIT_BUSY, EXIT_INTERRUPTED = 70, 74, 75, 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,25 +35,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
-        return EXIT_USAGE
+        return status.USAGE
     try:
         return args.handler(args)
     except ProblemsError as exc:
         _print_problems(exc.problems, quiet=False)
-        return EXIT_USAGE
+        return status.USAGE
     except OutputBusy as exc:
         print(
             f"masthead: the output folder is being written by {exc.holder}; try again when "
             "it is done, or leave out --no-wait to wait for it",
             file=sys.stderr,
         )
-        return EXIT_BUSY
+        return status.BUSY
     except KeyboardInterrupt:
         print("masthead: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return status.INTERRUPTED
     except BrokenPipeError:  # the reader of our output went away (| head)
         _silence_stdout()
-        return EXIT_OK
+        return status.OK
     except Exception as exc:  # a bug in masthead: one line, unless asked for the details
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"masthead: internal error: {detail}; rerun with --debug for details",
                 file=sys.stderr,
             )
-        return EXIT_INTERNAL
+        return status.INTERNAL
 
 
 def _silence_stdout() -> None:
@@ -281,8 +281,8 @@ def _build(args: argparse.Namespace) -> int:
         for name, seconds in report.timings:
             print(f"  {name:<8} {seconds:7.3f} s")
     if report.output_failed:
-        return EXIT_OUTPUT
-    return EXIT_PROBLEMS if report.errors else EXIT_OK
+        return status.OUTPUT
+    return status.PROBLEMS if report.errors else status.OK
 
 
 def _waiting(what: str) -> None:
@@ -294,14 +294,15 @@ def _clean(args: argparse.Namespace) -> int:
     config, _ = load_config(site_path)
     options = BuildOptions(output=args.output, cache_dir=args.cache_dir, wait=args.wait)
     try:
+        remove_preview(cache_folder(site_path, args.cache_dir))
         removed = clean(site_path, config, options)
     except (OutputError, OSError) as exc:
         print(f"masthead clean: {printable(str(exc))}", file=sys.stderr)
-        return EXIT_OUTPUT
+        return status.OUTPUT
     print(
         f"masthead clean: removed {removed.files} output files and {'the cache' if removed.cache else 'no cache'}"
     )
-    return EXIT_OK
+    return status.OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -312,7 +313,7 @@ def _check(args: argparse.Namespace) -> int:
         print(
             f"masthead check: {_count(report.articles, 'article')}, {_count(report.pages, 'page')}, {verdict}"
         )
-    return EXIT_PROBLEMS if report.errors else EXIT_OK
+    return status.PROBLEMS if report.errors else status.OK
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -330,7 +331,7 @@ def _new(args: argparse.Namespace) -> int:
         tags=tuple(args.tag),
     )
     print(printable(f"created {path}"))
-    return EXIT_OK
+    return status.OK
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -338,7 +339,7 @@ def _init(args: argparse.Namespace) -> int:
     for path in init_site(site_path, datetime.now(UTC)):
         print(printable(f"created {path}"))
     print(f"next: cd {site_path} && masthead build")
-    return EXIT_OK
+    return status.OK
 
 
 def _summary(report: BuildReport, wrote: bool) -> str:

@@ -10,7 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import urls
 from .model import WARNING, Problem, ProblemsError
+from .taxonomy import DEFAULT_FEEDS, KINDS
+from .text import CONTROL, describe, toml_error_line, without_forbidden
 
 CONFIG_FILE = "pyproject.toml"
 PERMALINK_FIELDS = urls.PERMALINK_FIELDS
@@ -26,8 +28,6 @@ FIRST_YEAR, LAST_YEAR = 1000, 9998
 or by a year (the news sitemap's window) never leaves what Python's datetime can hold."""
 MAX_NEWS_WINDOW_DAYS = 365
 DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # forbidden in XML 1.0
-_CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -49,7 +49,7 @@ class SiteConfig:
     related_count: int = 5
     markdown_extensions: tuple[str, ...] = DEFAULT_MARKDOWN_EXTENSIONS
     feed_items: int = 50
-    feed_taxonomies: tuple[str, ...] = ("category", "source", "author")
+    feed_taxonomies: tuple[str, ...] = DEFAULT_FEEDS
     news_window_days: int = 2
     now: str | None = None
     """Pinned reference time (ISO 8601) for future-dated articles and the news sitemap."""
@@ -70,6 +70,11 @@ class SiteConfig:
         """The path part of ``base_url``: ``/`` or a sub-path such as ``/news/``."""
         return urlsplit(self.base_url).path or "/"
 
+    @property
+    def content_prefix(self) -> str:
+        """How messages name a source: its path below the content folder after this."""
+        return self.content_dir.rstrip("/") + "/"
+
 
 KNOWN_KEYS = tuple(f.name for f in fields(SiteConfig))
 
@@ -82,7 +87,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[SiteConfig, list[P
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProblemsError([Problem(path, _toml_error_line(exc), f"invalid TOML: {exc}")]) from exc
+        raise ProblemsError([Problem(path, toml_error_line(exc), f"invalid TOML: {exc}")]) from exc
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
         message = f"tool must be a table, not {_type_name(tool)}; masthead's settings go under [tool.masthead]"
@@ -155,7 +160,7 @@ def _check_value(key: str, value: Any) -> tuple[Any, str | None]:
 def _check_text(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, f"must be text, not {_type_name(value)}"
-    return _CONTROL.sub("", value), None
+    return without_forbidden(value), None
 
 
 def _check_positive_int(value: Any) -> tuple[Any, str | None]:
@@ -265,7 +270,7 @@ def in_year_range(when: datetime) -> bool:
 def _check_folder(value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str) or not value.strip():
         return None, "must be a folder name relative to the site"
-    if _CONTROL_OR_NUL.search(value):
+    if CONTROL.search(value):
         return None, "must not contain control characters"
     return value, None
 
@@ -283,7 +288,7 @@ _CHECKERS = {
     "news_window_days": _check_int_up_to(MAX_NEWS_WINDOW_DAYS),
     "slug_length": _check_int_up_to(urls.MAX_SLUG_BYTES),
     "max_article_bytes": _check_int_up_to(1_000_000_000),
-    "feed_taxonomies": lambda value: _check_choices(value, ("category", "tag", "source", "author")),
+    "feed_taxonomies": lambda value: _check_choices(value, KINDS),
     "now": lambda value: _check_time(value),
     "canonical_to_source": lambda value: _check_flag(value),
     "content_dir": _check_folder,
@@ -300,19 +305,4 @@ def _shown(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "a table",
-        str: "long text",
-        datetime: "a date-time",
-        date: "a date",
-        time: "a time",
-    }.get(type(value), type(value).__name__)
-
-
-def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
-    match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
+    return describe(value, mapping="a table")

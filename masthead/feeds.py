@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from . import urls
 from .config import SiteConfig
-from .model import Archive, Page
-from .session import Session
+from .model import DIRECT, Archive, Memoizer, Page
 
 SITEMAP_MAX_URLS = 50_000
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 SITEMAP_ENTRY_OVERHEAD = 120  # bytes of markup around each <loc>, with a lastmod
 NEWS_MAX_ARTICLES = 1_000
-ATOM_FILE = "feed.xml"
+ATOM_FILE = urls.ATOM_FILE
 RSS_FILE = "rss.xml"
 SITEMAP_FILE = "sitemap.xml"
 NEWS_SITEMAP_FILE = "news-sitemap.xml"
@@ -33,11 +33,6 @@ class SitemapEntry(NamedTuple):
     lastmod: datetime | None
 
 
-def feed_url(base: str) -> str:
-    """The Atom feed of a listing at ``base`` ("" for the whole site)."""
-    return base + ATOM_FILE
-
-
 def plan_feeds(archive: Archive, config: SiteConfig) -> list[Page]:
     """The site's Atom and RSS feeds and an Atom feed per term of the configured taxonomies."""
     latest = tuple(range(min(config.feed_items, len(archive.articles))))
@@ -48,7 +43,7 @@ def plan_feeds(archive: Archive, config: SiteConfig) -> list[Page]:
     for kind in config.feed_taxonomies:
         for entry in archive.terms[kind]:
             title = f"{config.title}: {entry.link.name}"
-            url = feed_url(entry.link.url)
+            url = urls.feed_url(entry.link.url)
             shown = entry.articles[: config.feed_items]
             pages.append(_feed(archive, config, url, "atom.xml", title, entry.link.url, shown))
     return pages
@@ -59,16 +54,12 @@ def plan_sitemaps(
     archive: Archive,
     config: SiteConfig,
     now: datetime,
-    session: Session | None = None,
+    memo: Memoizer = DIRECT,
 ) -> list[Page]:
     """sitemap.xml (an index of numbered parts past the protocol's limits), the news sitemap
     and robots.txt naming them."""
     lastmods = tuple(article.last_modified for article in archive.articles)
-    parts = (session or Session()).value(
-        "sitemap parts",
-        (pages, lastmods, config.base_url),
-        lambda: _split(_sitemap_entries(pages, lastmods), config.base_url),
-    )
+    parts = memo.call(sitemap_parts, pages, lastmods, config.base_url)
     planned: list[Page] = []
     if len(parts) == 1:
         planned.append(
@@ -137,6 +128,13 @@ def _xml(config: SiteConfig, url: str, template: str, kind: str, values: dict) -
     return Page(
         url=url, template=template, kind=kind, title=url, lang=config.language, values=values
     )
+
+
+def sitemap_parts(
+    pages: tuple[Page, ...], lastmods: tuple[datetime, ...], base_url: str
+) -> list[list[SitemapEntry]]:
+    """The sitemap's entries, in parts small enough for the protocol."""
+    return _split(_sitemap_entries(pages, lastmods), base_url)
 
 
 def _sitemap_entries(pages: tuple[Page, ...], lastmods: tuple[datetime, ...]) -> list[SitemapEntry]:

@@ -8,29 +8,31 @@ field, so that one run reports them all.
 from __future__ import annotations
 
 import difflib
-import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import urls
 from .config import FIRST_YEAR, LANG_PATTERN, LAST_YEAR, in_year_range
 from .model import WARNING, Link, Problem
+from .taxonomy import TAXONOMIES, Taxonomy
+from .text import describe, quoted, without_forbidden
 
 if TYPE_CHECKING:
-    from .content import FrontMatter
+    from .readers import Document
 
-REQUIRED_TEXT_FIELDS = ("title", "category", "source")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_CONTROL_OR_NUL = re.compile("[\x00-\x1f\x7f]")
+KNOWN_FIELDS = (
+    "title", "date", "category", "source", "authors", "tags", "summary", "slug", "updated",
+    "draft", "lang", "location", "source_url", "image", "aliases",
+)  # fmt: skip
+"""Every front-matter field masthead reads; any other key is kept in ``Article.extra``."""
+assert all(t.field in KNOWN_FIELDS for t in TAXONOMIES)
 
 
 class FieldChecker:
     """Checks every field of one front matter mapping, collecting (field, message) errors."""
 
-    def __init__(
-        self, front: FrontMatter, tz: ZoneInfo, slug_length: int = urls.DEFAULT_SLUG_LENGTH
-    ):
+    def __init__(self, front: Document, tz: ZoneInfo, slug_length: int = urls.DEFAULT_SLUG_LENGTH):
         self.front = front
         self.data: dict[Any, Any] = front.data
         self.tz = tz
@@ -38,10 +40,12 @@ class FieldChecker:
         self.errors: list[tuple[str, str]] = []
 
     def check_all(self) -> dict[str, Any]:
-        """Return the validated, normalised fields (missing optional ones as defaults)."""
-        fields: dict[str, Any] = {
-            name: self._text(name, required=True) for name in REQUIRED_TEXT_FIELDS
-        }
+        """Return the validated, normalised fields (missing optional ones as defaults);
+        ``category_slug`` is the slug the category's URL was made from."""
+        fields: dict[str, Any] = {"title": self._text("title", required=True)}
+        for taxonomy in TAXONOMIES:
+            if taxonomy.required:
+                fields[taxonomy.field] = self._terms(taxonomy)
         fields["date"] = self._when("date", required=True)
         fields["updated"] = self._when("updated", required=False)
         if fields["date"] and fields["updated"] and fields["updated"] < fields["date"]:
@@ -56,11 +60,12 @@ class FieldChecker:
         fields["source_url"] = self._url("source_url")
         fields["lang"] = self._lang()
         fields["draft"] = self._flag("draft")
-        fields["authors"] = self._links("authors", "author")
-        fields["tags"] = self._links("tags", "tag")
+        for taxonomy in TAXONOMIES:
+            if not taxonomy.required:
+                fields[taxonomy.field] = self._terms(taxonomy)
         fields["aliases"] = self._aliases()
-        fields["category"] = self._link(fields["category"], "category")
-        fields["source"] = self._link(fields["source"], "source")
+        category = fields["category"]
+        fields["category_slug"] = category.url.split("/")[1] if category else ""
         fields["slug"] = self._slug(fields["title"])
         return fields
 
@@ -104,7 +109,7 @@ class FieldChecker:
         if required and not value.strip():
             self.errors.append((name, "must not be empty"))
             return None
-        value = without_control_characters(value)
+        value = without_forbidden(value)
         return " ".join(value.split()) if name != "summary" else value.strip()
 
     def _when(self, name: str, required: bool) -> datetime | None:
@@ -117,7 +122,7 @@ class FieldChecker:
             return None
         when = parse_when(value, self.tz)
         if when is None:
-            shown = _quoted(value) if isinstance(value, str) else describe(value)
+            shown = quoted(value) if isinstance(value, str) else describe(value)
             if _unchecked_when(value) is None:
                 message = f"{shown} is not a date (use YYYY-MM-DD or ISO 8601)"
             else:
@@ -130,7 +135,7 @@ class FieldChecker:
         if value is not None:
             problem = urls.http_url_problem(value)
             if problem:
-                self.errors.append((name, f"{_quoted(value)} {problem}"))
+                self.errors.append((name, f"{quoted(value)} {problem}"))
                 return None
         return value
 
@@ -168,30 +173,32 @@ class FieldChecker:
                 (name, f"every item must be a name; found {shown} (put it in quotes)")
             )
             return ()
-        tidy = without_control_characters if clean else str
+        tidy = without_forbidden if clean else str
         return tuple(dict.fromkeys(" ".join(tidy(v).split()) for v in items))
 
-    def _links(self, name: str, kind: str) -> tuple[Link, ...]:
-        links = (self._link(n, kind, name) for n in self._names(name))
-        return tuple(link for link in links if link is not None)
+    def _terms(self, taxonomy: Taxonomy) -> Link | tuple[Link, ...] | None:
+        """The links of one taxonomy's field: a tuple for a list field, else one link."""
+        if taxonomy.many:
+            links = (self._link(n, taxonomy) for n in self._names(taxonomy.field))
+            return tuple(link for link in links if link is not None)
+        name = self._text(taxonomy.field, required=taxonomy.required)
+        return self._link(name, taxonomy) if name is not None else None
 
-    def _link(self, name: str | None, kind: str, field: str | None = None) -> Link | None:
-        if name is None:
-            return None
+    def _link(self, name: str, taxonomy: Taxonomy) -> Link | None:
         slug = urls.slugify(name, self.slug_length)
         if not slug:
             self.errors.append(
-                (field or kind, f"{_quoted(name)} has no letters or digits to make a URL from")
+                (taxonomy.field, f"{quoted(name)} has no letters or digits to make a URL from")
             )
             return None
-        return Link(name, urls.term_url(kind, slug))
+        return Link(name, urls.term_url(taxonomy.kind, slug))
 
     def _aliases(self) -> tuple[str, ...]:
         aliases = []
         for alias in self._names("aliases", clean=False):
             problem = urls.alias_problem(alias)
             if problem:
-                self.errors.append(("aliases", f"{_quoted(alias)} {problem}"))
+                self.errors.append(("aliases", f"{quoted(alias)} {problem}"))
             else:
                 aliases.append(urls.normalise_alias(alias))
         return tuple(aliases)
@@ -205,14 +212,8 @@ class FieldChecker:
             return ""
         problem = urls.slug_problem(value)
         if problem:
-            self.errors.append(("slug", f"{_quoted(value)} {problem}"))
+            self.errors.append(("slug", f"{quoted(value)} {problem}"))
         return value
-
-
-def without_control_characters(text: str) -> str:
-    """Text without the control characters that XML 1.0 and HTML forbid (tabs and newlines
-    stay), so titles and bodies come out valid in every format."""
-    return _CONTROL.sub("", text)
 
 
 def parse_when(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -242,34 +243,3 @@ def _unchecked_when(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
-
-
-def _quoted(text: str, limit: int = 80) -> str:
-    """Text in double quotes, cut to ``limit`` characters, with control characters shown as
-    escapes: safe and short enough for a one-line message."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return '"' + _CONTROL_OR_NUL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) + '"'
-
-
-def describe(value: Any) -> str:
-    """What a front matter value is, in words, for a message saying what to write instead."""
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, int) and abs(value) >= 10**40:
-        return "a number of more than 40 digits"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, datetime):
-        return f"the date-time {value.isoformat()}"
-    if isinstance(value, date | time):
-        return f"the {type(value).__name__} {value.isoformat()}"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 80 else value[:79] + "…")
-    if value is None:
-        return "an empty value"
-    return type(value).__name__

@@ -13,15 +13,35 @@ from datetime import datetime
 from typing import NamedTuple
 
 from . import urls
-from .model import WARNING, Archive, Article, Link, Period, Problem, TermEntry
-from .session import Session
+from .model import DIRECT, WARNING, Archive, Article, Link, Memoizer, Period, Problem, TermEntry
+from .taxonomy import BY_KIND, TAXONOMIES
 
-TERM_FIELDS = {"category": "category", "tag": "tags", "source": "source", "author": "authors"}
-"""The front-matter field each taxonomy's names come from."""
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+
+
+def published(
+    articles: Iterable[Article], drafts: bool, future: bool, now: datetime
+) -> tuple[list[Article], int, int]:
+    """The articles a build shows: drafts and future-dated ones left out unless asked for;
+    with how many of each were left out."""
+    articles = list(articles)
+    left_drafts = {a.rel for a in articles if a.draft and not drafts}
+    left_future = {
+        a.rel for a in articles if a.date > now and not future and a.rel not in left_drafts
+    }
+    kept = [a for a in articles if a.rel not in left_drafts and a.rel not in left_future]
+    return kept, len(left_drafts), len(left_future)
+
+
+def without_sources(
+    articles: list[Article], problems: list[Problem], content_prefix: str
+) -> list[Article]:
+    """The articles whose source no problem names."""
+    bad = {p.path for p in problems}
+    return [a for a in articles if content_prefix + a.rel not in bad]
 
 
 def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
@@ -82,7 +102,7 @@ class Outline(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Shape:
+class IndexShape:
     """The index computed from the outlines of the ordered articles."""
 
     canonical: dict[tuple[str, str], str]
@@ -94,33 +114,24 @@ class _Shape:
 
 
 def build_archive(
-    articles: Iterable[Article], content_prefix: str = "", session: Session | None = None
+    articles: Iterable[Article], content_prefix: str = "", memo: Memoizer = DIRECT
 ) -> tuple[Archive, list[Problem]]:
     """Index valid articles; problems are term-name warnings and term URL clashes.
 
     The index depends only on the articles' outlines, so when an edit leaves every outline
-    as it was, a ``session`` gives back the last build's index."""
-    session = session or Session()
+    as it was, a reusing ``memo`` gives back the last build's index."""
     ordered = order_articles(articles)
     outline = tuple(
         Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags, a.field_lines)
         for a in ordered
     )
-    shape = session.value(
-        "archive", (outline, content_prefix), lambda: _shape(outline, content_prefix)
+    shape = memo.call(index_shape, outline, content_prefix)
+    canonical = tuple(
+        memo.each(with_canonical_names, article.rel, article, shape.canonical)
+        for article in ordered
     )
-    named = session.table("canonical names")
-    canonical = []
-    for article in ordered:
-        canonical.append(
-            named.get(
-                article.rel,
-                (article, shape.canonical),
-                lambda article=article: _with_canonical_names(article, shape.canonical),
-            )
-        )
     archive = Archive(
-        articles=tuple(canonical),
+        articles=canonical,
         terms=shape.terms,
         years=shape.years,
         months=shape.months,
@@ -129,12 +140,13 @@ def build_archive(
     return archive, list(shape.problems)
 
 
-def _shape(outline: tuple[Outline, ...], content_prefix: str) -> _Shape:
+def index_shape(outline: tuple[Outline, ...], content_prefix: str) -> IndexShape:
+    """The index of the articles, in order, from their outlines alone."""
     canonical, problems = _canonical_names(outline, content_prefix)
-    return _Shape(
+    return IndexShape(
         canonical=canonical,
         problems=tuple(problems),
-        terms={kind: _term_entries(outline, kind, canonical) for kind in urls.TAXONOMIES},
+        terms={t.kind: _term_entries(outline, t.kind, canonical) for t in TAXONOMIES},
         years=_periods(outline, 1),
         months=_periods(outline, 2),
         days=_periods(outline, 3),
@@ -143,11 +155,7 @@ def _shape(outline: tuple[Outline, ...], content_prefix: str) -> _Shape:
 
 def article_links(article: Article | Outline, kind: str) -> tuple[Link, ...]:
     """The article's links of one taxonomy."""
-    if kind == "category":
-        return (article.category,)
-    if kind == "source":
-        return (article.source,)
-    return article.authors if kind == "author" else article.tags
+    return BY_KIND[kind].links(article)
 
 
 def period_name(key: tuple[int, ...]) -> str:
@@ -171,9 +179,9 @@ def _canonical_names(
     first_use: dict[tuple[str, str, str], tuple[str, int | None]] = {}
     for article in reversed(articles):  # oldest first, so "first use" reads naturally
         lines = dict(article.field_lines)
-        for kind in urls.TAXONOMIES:
-            line = lines.get(TERM_FIELDS[kind])
-            for link in article_links(article, kind):
+        for taxonomy in TAXONOMIES:
+            kind, line = taxonomy.kind, lines.get(taxonomy.field)
+            for link in taxonomy.links(article):
                 variants[(kind, link.url)][link.name] += 1
                 first_use.setdefault((kind, link.url, link.name), (article.rel, line))
     canonical: dict[tuple[str, str], str] = {}
@@ -206,28 +214,22 @@ def _canonical_names(
     return canonical, problems
 
 
-def _with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]) -> Article:
+def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]) -> Article:
     """The article with every term link named canonically (the same object if none differ)."""
 
     def fix(kind: str, link: Link) -> Link:
         name = canonical[(kind, link.url)]
         return link if name == link.name else link._replace(name=name)
 
-    links = (
-        ("category", (article.category,)),
-        ("source", (article.source,)),
-        ("author", article.authors),
-        ("tag", article.tags),
-    )
-    if all(canonical[(kind, link.url)] == link.name for kind, group in links for link in group):
+    if all(
+        canonical[(t.kind, link.url)] == link.name for t in TAXONOMIES for link in t.links(article)
+    ):
         return article
-    return replace(
-        article,
-        category=fix("category", article.category),
-        source=fix("source", article.source),
-        authors=tuple(fix("author", link) for link in article.authors),
-        tags=tuple(fix("tag", link) for link in article.tags),
-    )
+    changes = {}
+    for taxonomy in TAXONOMIES:
+        fixed = tuple(fix(taxonomy.kind, link) for link in taxonomy.links(article))
+        changes[taxonomy.field] = fixed if taxonomy.many else fixed[0]
+    return replace(article, **changes)
 
 
 def _term_entries(

@@ -1,11 +1,18 @@
-"""Markdown -> HTML with one configured converter per process; summaries and word counts."""
+"""Markdown -> HTML with one configured engine per process; summaries and word counts.
+
+Engines are registered by name in ``ENGINES``; each is made once per process and reused,
+since building a converter costs more than converting an article."""
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING, Protocol
 
 import markdown
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
 
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|"
@@ -17,15 +24,34 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
 
-def make_converter(extensions: tuple[str, ...]) -> markdown.Markdown:
-    """A reusable converter with the site's extensions (raises on an unknown extension)."""
-    return markdown.Markdown(extensions=list(extensions), output_format="html")
+class PythonMarkdown:
+    """Python-Markdown with the site's ``markdown_extensions``."""
+
+    def __init__(self, extensions: tuple[str, ...]):
+        """Raises ImportError, AttributeError, TypeError or ValueError for an extension that
+        cannot be loaded."""
+        self.markdown = markdown.Markdown(extensions=list(extensions), output_format="html")
+
+    def convert(self, text: str) -> str:
+        """One body as HTML; the converter is reset, so that nothing leaks between bodies."""
+        self.markdown.reset()
+        return self.markdown.convert(text)
 
 
-def to_html(converter: markdown.Markdown, text: str) -> str:
-    """Convert one Markdown body; the converter is reset so it can be reused."""
-    converter.reset()
-    return converter.convert(text)
+class Converter(Protocol):
+    """A Markdown engine, made once per process."""
+
+    def convert(self, text: str) -> str:
+        """One body as HTML."""
+        ...
+
+
+ENGINES = {"markdown": PythonMarkdown}
+
+
+def make_converter(config: SiteConfig) -> Converter:
+    """The site's Markdown engine (raises as PythonMarkdown does on a bad extension)."""
+    return ENGINES["markdown"](config.markdown_extensions)
 
 
 def plain_text(fragment: str) -> str:

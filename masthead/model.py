@@ -8,28 +8,16 @@ object reference.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from .text import printable
 
 ERROR = "error"
 WARNING = "warning"
-
-# C0 and C1 controls, DEL, lone surrogates (undecodable file names) and the bidirectional
-# overrides: anything that could break a one-line message or repaint a terminal.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` safe to print on one terminal line: control characters, escape sequences
-    and undecodable bytes shown as ``\\xNN`` / ``\\uNNNN`` escapes."""
-    return _UNPRINTABLE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -111,6 +99,16 @@ class Article:
     def last_modified(self) -> datetime:
         """The latest of ``date`` and ``updated``."""
         return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of parsing one source: an article without its body, or problems."""
+
+    rel: str
+    digest: str
+    article: Article | None
+    problems: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)
@@ -202,6 +200,21 @@ class Page:
     with_bodies: bool = False
     """True when the template shows the bodies of every article it lists (feeds)."""
 
+    def body_positions(self) -> tuple[int, ...]:
+        """Archive positions whose bodies the page shows: its article, or every entry."""
+        own = self.refs.get("article")
+        if self.kind == "article" and isinstance(own, int):
+            return (own,)
+        if not self.with_bodies:
+            return ()
+        found: list[int] = []
+        for ref in self.refs.values():
+            if isinstance(ref, int):
+                found.append(ref)
+            elif ref is not None:
+                found.extend(ref)
+        return tuple(found)
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -247,3 +260,32 @@ class BuildReport:
     def errors(self) -> tuple[Problem, ...]:
         """The problems that fail the build."""
         return tuple(p for p in self.problems if p.is_error)
+
+
+class Memoizer(Protocol):
+    """How a stage runs its pure steps: ``call(step, *args)`` is ``step(*args)``, or an equal
+    earlier result. The key is the step and its arguments themselves, so a step can only
+    depend on what it is given. Stages take one (``DIRECT`` by default) and never know
+    whether anything is reused; the incremental layer's Session is the other one."""
+
+    def call(self, step: Callable[..., T], *args: Any) -> T:
+        """``step(*args)``, or its last result for equal arguments."""
+        ...
+
+    def each(self, step: Callable[..., T], key: Hashable, *args: Any) -> T:
+        """``step(*args)`` for one of many items (``key``: a source path, a URL), or its last
+        result for that key and equal arguments."""
+        ...
+
+
+class _Direct:
+    """The Memoizer that reuses nothing."""
+
+    def call(self, step: Callable[..., T], *args: Any) -> T:
+        return step(*args)
+
+    def each(self, step: Callable[..., T], key: Hashable, *args: Any) -> T:
+        return step(*args)
+
+
+DIRECT: Memoizer = _Direct()

@@ -6,205 +6,72 @@ in the archive, so its inputs can be fingerprinted without rendering it.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
 
 from . import urls
 from .config import SiteConfig
-from .feeds import feed_url
 from .index import MONTH_NAMES, period_name
 from .model import (
-    WARNING,
+    DIRECT,
     Archive,
     Article,
     Link,
+    Memoizer,
     Page,
     PageLink,
     Pagination,
     Period,
     PeriodNav,
-    Problem,
+    TermEntry,
     YearEntry,
 )
-from .session import Session
+from .taxonomy import BY_KIND, TAXONOMIES
 
 PAGINATION_WINDOW = 2
 HOME = Link("Home", "")
-KIND_HEADINGS = {"category": "Category", "tag": "Tag", "source": "Source", "author": "Author"}
-LISTING_HEADINGS = {
-    "category": "Categories",
-    "tag": "Tags",
-    "source": "Sources",
-    "author": "Authors",
-}
 
 
-def plan_pages(
-    archive: Archive, config: SiteConfig, session: Session | None = None
-) -> tuple[Page, ...]:
+def plan_pages(archive: Archive, config: SiteConfig, memo: Memoizer = DIRECT) -> tuple[Page, ...]:
     """Every page of the site, in a deterministic order.
 
-    With a ``session``, an article's pages are planned again only when the article, its
+    With a reusing ``memo``, an article's pages are planned again only when the article, its
     place or its neighbours changed, and the index pages only when the index did."""
-    session = session or Session()
-    per_article = _per_article_pages(archive, config, session)
-    index_inputs = (
-        archive.terms, archive.years, archive.months, archive.days, len(archive.articles), config
-    )  # fmt: skip
-    index_pages = session.value("index pages", index_inputs, lambda: _index_pages(archive, config))
+    per_article = _per_article_pages(archive, config, memo)
+    listings = memo.call(
+        index_pages,
+        archive.terms,
+        archive.years,
+        archive.months,
+        archive.days,
+        len(archive.articles),
+        config,
+    )
     pages = [article_page for article_page, _ in per_article]
-    pages.extend(index_pages)
+    pages.extend(listings)
     for _, aliases in per_article:
         pages.extend(aliases)
     return tuple(pages)
 
 
-def _index_pages(archive: Archive, config: SiteConfig) -> tuple[Page, ...]:
+def index_pages(
+    terms: dict[str, tuple[TermEntry, ...]],
+    years: tuple[Period, ...],
+    months: tuple[Period, ...],
+    days: tuple[Period, ...],
+    count: int,
+    config: SiteConfig,
+) -> tuple[Page, ...]:
     """The home page, term and period listings, the archive overview and the 404 page."""
     pages: list[Page] = []
-    everything = tuple(range(len(archive.articles)))
-    pages.extend(_listing(config, "", "home", config.title, everything, (HOME,), feed=feed_url("")))
-    for kind in urls.TAXONOMIES:
-        pages.extend(_term_pages(archive, config, kind))
-    pages.extend(_period_pages(archive, config))
-    pages.append(_archive_overview(archive, config))
+    everything = tuple(range(count))
+    home_feed = urls.feed_url("")
+    pages.extend(_listing(config, "", "home", config.title, everything, (HOME,), feed=home_feed))
+    for taxonomy in TAXONOMIES:
+        pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind))
+    pages.extend(_period_pages(years, months, days, config))
+    pages.append(_archive_overview(years, months, config))
     pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", "Page not found"))
     return tuple(pages)
-
-
-LineOf = Callable[[str, str], "int | None"]
-"""(source rel, front-matter field) -> the field's line, for messages."""
-
-
-@dataclass(frozen=True)
-class OutputCheck:
-    """What planning found wrong with the files a build would write, and which to leave
-    out so that the rest can still be built (``--keep-going``)."""
-
-    problems: tuple[Problem, ...]
-    refused: frozenset[str]
-
-
-def check_output_paths(
-    pages: tuple[Page, ...],
-    static: dict[str, str],
-    content_prefix: str,
-    line_of: LineOf = lambda rel, field: None,
-) -> OutputCheck:
-    """Every output file the pages and static files (output rel -> source shown) would
-    write, checked before anything is written: names too long for a file system, two
-    writers of one file, a file where another needs a folder. Files that differ only in
-    letter case get a warning (they are one file on macOS and Windows)."""
-    claims: dict[str, list[Page | str]] = defaultdict(list)
-    for page in pages:
-        claims[urls.output_rel(page.url)].append(page)
-    for rel, shown in static.items():
-        claims[rel].append(shown)
-    problems: list[Problem] = []
-    refused: set[str] = set()
-    describe = partial(_describe_claim, content_prefix=content_prefix, line_of=line_of)
-    for rel, owners in claims.items():
-        why = urls.output_path_problem(rel)
-        if why:
-            message = f"the output file {_shortened(rel)} {why}; {_fix(owners)}"
-            problems.extend(_blame(owners, message, content_prefix, line_of))
-            refused.add(rel)
-        elif len(owners) > 1:
-            names = " and ".join(map(describe, owners))
-            message = f"{names} would all be written to {rel}; change a slug or the permalink"
-            problems.extend(_blame(owners, message, content_prefix, line_of))
-            refused.add(rel)
-    for rel in claims:
-        for folder in _parents(rel):
-            if folder in claims and folder not in refused:
-                message = (
-                    f"{describe(claims[folder][0])} writes the file {folder}, where "
-                    f"{describe(claims[rel][0])} needs a folder; change a slug or an alias"
-                )
-                problems.extend(
-                    _blame([claims[folder][0], claims[rel][0]], message, content_prefix, line_of)
-                )
-                refused.update((folder, rel))
-    problems.extend(_case_clashes(claims, describe))
-    return OutputCheck(tuple(dict.fromkeys(problems)), frozenset(refused))
-
-
-def _case_clashes(claims: dict[str, list], describe: Callable) -> list[Problem]:
-    folded: dict[str, list[str]] = defaultdict(list)
-    for rel in claims:
-        folded[unicodedata.normalize("NFC", rel).casefold()].append(rel)
-    problems = []
-    for rels in folded.values():
-        if len(rels) > 1:
-            rels.sort()
-            names = " and ".join(f"{describe(claims[r][0])} ({r})" for r in rels)
-            message = f"{names} differ only in letter case: on macOS and Windows they are one file; change a slug"
-            problems.append(Problem(_where(claims[rels[0]][0]), None, message, WARNING))
-    return problems
-
-
-def _shortened(rel: str, longest: int = 60) -> str:
-    """``rel`` with very long names cut in the middle, for a message that fits a line."""
-    return "/".join(
-        part if len(part) <= longest else f"{part[:40]}…{part[-12:]}" for part in rel.split("/")
-    )
-
-
-def _parents(rel: str) -> list[str]:
-    parts = rel.split("/")[:-1]
-    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-
-
-def _blame(owners: list, message: str, content_prefix: str, line_of: LineOf) -> list[Problem]:
-    """The problem once per source file responsible; an index page is blamed (by its
-    output file) only when no source file is."""
-    found = []
-    responsible = [o for o in owners if isinstance(o, str) or o.sources] or owners
-    for owner in responsible:
-        if isinstance(owner, str):
-            found.append(Problem(owner, None, message))
-        elif owner.sources:
-            for rel in owner.sources:
-                found.append(Problem(content_prefix + rel, line_of(rel, _field(owner)), message))
-        else:
-            found.append(Problem(urls.output_rel(owner.url), None, message))
-    return found
-
-
-def _where(owner: Page | str) -> str:
-    if isinstance(owner, str):
-        return owner
-    return owner.sources[0] if owner.sources else urls.output_rel(owner.url)
-
-
-def _field(page: Page) -> str:
-    return "aliases" if page.kind == "alias" else "slug"
-
-
-def _fix(owners: list) -> str:
-    if any(isinstance(o, Page) and o.kind == "alias" for o in owners):
-        return "shorten the alias"
-    if any(isinstance(o, Page) and o.kind == "article" for o in owners):
-        return "give the article a shorter slug, or a permalink with fewer names in one segment"
-    if any(isinstance(o, str) for o in owners):
-        return "rename the file"
-    return "shorten the name it is made from"
-
-
-def _describe_claim(owner: Page | str, content_prefix: str, line_of: LineOf) -> str:
-    if isinstance(owner, str):
-        return f"the static file {owner}"
-    if owner.sources:
-        field = _field(owner)
-        where = []
-        for rel in owner.sources:
-            line = line_of(rel, field)
-            where.append(f"{content_prefix}{rel}:{line}" if line else content_prefix + rel)
-        return f"the {owner.kind} page from {', '.join(where)}"
-    return f"the {owner.kind} page /{owner.url}"
 
 
 def navigation(archive: Archive) -> tuple[Link, ...]:
@@ -215,7 +82,7 @@ def navigation(archive: Archive) -> tuple[Link, ...]:
 
 def sections() -> tuple[Link, ...]:
     """Links to the listing pages and the archive overview."""
-    listing = tuple(Link(LISTING_HEADINGS[k], urls.listing_url(k)) for k in urls.TAXONOMIES)
+    listing = tuple(Link(t.plural, urls.listing_url(t.kind)) for t in TAXONOMIES)
     return (*listing, Link("Archive", urls.ARCHIVE_URL))
 
 
@@ -224,32 +91,20 @@ def _page(config: SiteConfig, url: str, template: str, kind: str, title: str, **
 
 
 def _per_article_pages(
-    archive: Archive, config: SiteConfig, session: Session
+    archive: Archive, config: SiteConfig, memo: Memoizer
 ) -> list[tuple[Page, tuple[Page, ...]]]:
     """Each article's page and its alias pages, newest article first."""
-    related = session.value(
-        "related",
-        (archive.terms["category"], len(archive.articles), config.related_count),
-        lambda: _related_positions(archive, config.related_count),
+    related = memo.call(
+        related_positions, archive.terms["category"], len(archive.articles), config.related_count
     )
     last = len(archive.articles) - 1
-    table = session.table("article pages")
-    planned = []
-    for position, article in enumerate(archive.articles):
-        inputs = (article, position, last, related[position], config)
-        planned.append(
-            table.get(
-                article.rel,
-                inputs,
-                lambda article=article, position=position: _article_pages(
-                    article, position, last, related[position], config
-                ),
-            )
-        )
-    return planned
+    return [
+        memo.each(article_pages, article.rel, article, position, last, related[position], config)
+        for position, article in enumerate(archive.articles)
+    ]
 
 
-def _article_pages(
+def article_pages(
     article: Article, position: int, last: int, related: tuple[int, ...], config: SiteConfig
 ) -> tuple[Page, tuple[Page, ...]]:
     """One article's page and the pages that redirect its aliases to it."""
@@ -288,20 +143,23 @@ def _article_pages(
     return page, aliases
 
 
-def _related_positions(archive: Archive, count: int) -> list[tuple[int, ...]]:
-    """For each article, the nearest articles in date of the same category, newest first.
+def related_positions(
+    categories: tuple[TermEntry, ...], count: int, limit: int
+) -> list[tuple[int, ...]]:
+    """For each of ``count`` articles, up to ``limit`` nearest articles in date of the same
+    category, newest first.
 
     Nearest rather than newest, so that a new article changes only its neighbours' pages."""
-    related: list[tuple[int, ...]] = [()] * len(archive.articles)
-    for entry in archive.terms["category"]:
+    related: list[tuple[int, ...]] = [()] * count
+    for entry in categories:
         members = entry.articles
         for index, position in enumerate(members):
             chosen = []
             for step in range(1, len(members)):
                 for neighbour in (index - step, index + step):
-                    if 0 <= neighbour < len(members) and len(chosen) < count:
+                    if 0 <= neighbour < len(members) and len(chosen) < limit:
                         chosen.append(members[neighbour])
-                if len(chosen) >= count or step > count:
+                if len(chosen) >= limit or step > limit:
                     break
             related[position] = tuple(sorted(chosen))
     return related
@@ -362,44 +220,40 @@ def _pagination(base: str, number: int, total: int) -> Pagination:
     )
 
 
-def _term_pages(archive: Archive, config: SiteConfig, kind: str) -> list[Page]:
-    entries = archive.terms[kind]
+def _term_pages(entries: tuple[TermEntry, ...], config: SiteConfig, kind: str) -> list[Page]:
+    taxonomy = BY_KIND[kind]
+    listing = Link(taxonomy.plural, urls.listing_url(kind))
     pages = []
     for entry in entries:
-        heading = f"{KIND_HEADINGS[kind]}: {entry.link.name}"
-        trail = (HOME, Link(LISTING_HEADINGS[kind], urls.listing_url(kind)), _plain(entry.link))
-        feed = feed_url(entry.link.url) if kind in config.feed_taxonomies else None
+        heading = f"{taxonomy.singular}: {entry.link.name}"
+        trail = (HOME, listing, _plain(entry.link))
+        feed = urls.feed_url(entry.link.url) if kind in config.feed_taxonomies else None
         pages.extend(
             _listing(config, entry.link.url, kind, heading, entry.articles, trail, feed=feed)
         )
-    listing = Link(LISTING_HEADINGS[kind], urls.listing_url(kind))
     values = {
         "heading": listing.name,
         "terms": tuple(e.link for e in entries),
         "trail": (HOME, listing),
     }
-    pages.append(
-        _page(
-            config,
-            urls.listing_url(kind),
-            "terms.html",
-            "terms",
-            LISTING_HEADINGS[kind],
-            values=values,
-        )
-    )
+    pages.append(_page(config, listing.url, "terms.html", "terms", listing.name, values=values))
     return pages
 
 
-def _period_pages(archive: Archive, config: SiteConfig) -> list[Page]:
+def _period_pages(
+    years: tuple[Period, ...],
+    months: tuple[Period, ...],
+    days: tuple[Period, ...],
+    config: SiteConfig,
+) -> list[Page]:
     overview = Link("Archive", urls.ARCHIVE_URL)
-    years = {p.key: p.link for p in archive.years}
-    months = {p.key: p.link for p in archive.months}
+    year_links = {p.key: p.link for p in years}
+    month_links = {p.key: p.link for p in months}
     pages = []
     for kind, periods, parent in (
-        ("year", archive.years, lambda key: overview),
-        ("month", archive.months, lambda key: years[key[:1]]),
-        ("day", archive.days, lambda key: months[key[:2]]),
+        ("year", years, lambda key: overview),
+        ("month", months, lambda key: year_links[key[:1]]),
+        ("day", days, lambda key: month_links[key[:2]]),
     ):
         for index, period in enumerate(periods):
             nav = PeriodNav(
@@ -434,11 +288,13 @@ def _plain(link: Link) -> Link:
     return Link(link.name, link.url)
 
 
-def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
+def _archive_overview(
+    years: tuple[Period, ...], months: tuple[Period, ...], config: SiteConfig
+) -> Page:
     months_of: dict[int, list[Period]] = defaultdict(list)
-    for month in archive.months:
+    for month in months:
         months_of[month.key[0]].append(month)
-    years = tuple(
+    entries = tuple(
         YearEntry(
             link=year.link,
             months=tuple(
@@ -446,7 +302,7 @@ def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
                 for m in sorted(months_of[year.key[0]], key=lambda m: m.key)
             ),
         )
-        for year in archive.years
+        for year in years
     )
     return _page(
         config,
@@ -456,7 +312,7 @@ def _archive_overview(archive: Archive, config: SiteConfig) -> Page:
         "Archive",
         values={
             "heading": "Archive",
-            "years": years,
+            "years": entries,
             "trail": (HOME, Link("Archive", urls.ARCHIVE_URL)),
         },
     )

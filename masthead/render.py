@@ -19,6 +19,9 @@ from .index import MONTH_NAMES
 from .model import Archive, Article, Link, Page, Problem
 
 STATIC_FOLDER = "static"
+PAGE_ERROR = "template error: "
+"""How a problem raised while rendering one page begins (the caller names the pages); a
+syntax error or a missing template is the template's alone."""
 
 
 @dataclass(frozen=True)
@@ -167,22 +170,6 @@ def page_context(page: Page, archive: Archive, bodies: dict[int, str] | None = N
     return context
 
 
-def bodies_needed(page: Page) -> tuple[int, ...]:
-    """Archive positions whose bodies the page shows: its article, or every feed entry."""
-    own = page.refs.get("article")
-    if page.kind == "article" and isinstance(own, int):
-        return (own,)
-    if not page.with_bodies:
-        return ()
-    found: list[int] = []
-    for ref in page.refs.values():
-        if isinstance(ref, int):
-            found.append(ref)
-        elif ref is not None:
-            found.extend(ref)
-    return tuple(found)
-
-
 def render_page(
     env: jinja2.Environment, page: Page, archive: Archive, bodies: dict[int, str] | None = None
 ) -> bytes:
@@ -192,7 +179,8 @@ def render_page(
 
 
 def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:
-    """Turn an exception raised while rendering into a Problem naming template and line."""
+    """Turn an exception raised while rendering into a Problem naming template and line
+    (not the page: one mistake fails many pages, and the caller says which)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path = _shown_path(exc.filename or exc.name or page.template, site_path)
         return Problem(path, exc.lineno, f"template syntax error: {exc.message}")
@@ -201,9 +189,7 @@ def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:
     frame = _innermost_template_frame(exc)
     path, line = frame if frame else (page.template, None)
     message = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
-    return Problem(
-        _shown_path(path, site_path), line, f"template error: {message} (rendering /{page.url})"
-    )
+    return Problem(_shown_path(path, site_path), line, f"{PAGE_ERROR}{message}")
 
 
 def _innermost_template_frame(exc: Exception) -> tuple[str, int] | None:
@@ -234,3 +220,14 @@ def static_files(paths: tuple[Path, ...]) -> dict[str, Path]:
             if file_path.is_file() and not file_path.name.startswith("."):
                 found[urls.STATIC_PREFIX + file_path.relative_to(folder).as_posix()] = file_path
     return dict(sorted(found.items()))
+
+
+def shown_static(static: dict[str, Path], site_path: Path) -> dict[str, str]:
+    """How messages name each static file: by its path in the site, or as the theme's."""
+    found = {}
+    for rel, path in static.items():
+        try:
+            found[rel] = path.resolve().relative_to(site_path.resolve()).as_posix()
+        except ValueError:
+            found[rel] = f"the theme's {rel}"
+    return found

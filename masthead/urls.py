@@ -13,16 +13,15 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-TAXONOMIES = ("category", "tag", "source", "author")
-TAXONOMY_PLURALS = {
-    "category": "categories",
-    "tag": "tags",
-    "source": "sources",
-    "author": "authors",
-}
+from .taxonomy import BY_KIND
+from .text import CONTROL
+
 ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
+ATOM_FILE = "feed.xml"
+RESERVED_PREFIX = ".masthead"
+"""Names in the output folder that belong to masthead itself (its manifest, its staging)."""
 MAX_SEGMENT_BYTES = 255
 """The longest file or folder name, in UTF-8 bytes, that an output path may have."""
 MAX_SLUG_BYTES = MAX_SEGMENT_BYTES - len(".html")
@@ -31,7 +30,6 @@ DEFAULT_SLUG_LENGTH = 80
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 _SLUG_PUNCTUATION = frozenset("-_.~")
 _HYPHENS = re.compile(r"-{2,}")
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
 
 
@@ -102,7 +100,7 @@ def alias_problem(alias: str) -> str | None:
     """Why an old URL cannot be redirected safely inside the output, or None when it can."""
     if "\x00" in alias:
         return "must not contain a NUL character"
-    if _CONTROL.search(alias):
+    if CONTROL.search(alias):
         return "must not contain control characters (tabs, line breaks...)"
     if "?" in alias or "#" in alias:
         return "must be a path without '?' or '#': a static host serves files, not queries"
@@ -173,7 +171,7 @@ def permalink_problem(pattern: str) -> str | None:
     segments = pattern.split("/")[:-1] if pattern.endswith("/") else pattern.split("/")
     if any(s in ("", ".", "..") or s.startswith(".") for s in segments):
         return "must not have empty segments, '.' or '..', or segments starting with '.'"
-    if _CONTROL.search(pattern) or any(c in pattern for c in "\\?#%"):
+    if CONTROL.search(pattern) or any(c in pattern for c in "\\?#%"):
         return "must not contain control characters, backslashes, '?', '#' or '%'"
     return None
 
@@ -206,13 +204,23 @@ def article_url(pattern: str, date: datetime, slug: str, category_slug: str) -> 
 
 
 def term_url(kind: str, slug: str) -> str:
-    """URL of one category, tag, source or author."""
+    """URL of one category, tag, source or author: ``category/<slug>/``."""
     return f"{kind}/{slug}/"
 
 
 def listing_url(kind: str) -> str:
-    """URL of the page listing every term of one taxonomy."""
-    return f"{TAXONOMY_PLURALS[kind]}/"
+    """URL of the page listing every term of one taxonomy: ``categories/``."""
+    return f"{BY_KIND[kind].plural.lower()}/"
+
+
+def feed_url(base: str) -> str:
+    """The Atom feed of a listing at ``base`` ("" for the whole site)."""
+    return base + ATOM_FILE
+
+
+def is_reserved(rel: str) -> bool:
+    """True for paths in the output folder that belong to masthead itself."""
+    return any(part.startswith(RESERVED_PREFIX) for part in rel.split("/"))
 
 
 def period_url(key: tuple[int, ...]) -> str:
@@ -248,7 +256,7 @@ def output_path_problem(rel: str) -> str | None:
         return f"has a name of {size} bytes, over the {MAX_SEGMENT_BYTES} a file system allows"
     if len(rel.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
         return f"is longer than the {MAX_PATH_BYTES} bytes a file path may have"
-    if rel.split("/", 1)[0].startswith(".masthead"):
+    if is_reserved(rel):
         return "would overwrite one of masthead's own files"
     return None
 

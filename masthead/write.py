@@ -17,45 +17,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
 import os
 import secrets
 import shutil
 import stat
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
-from .session import Session
+from .manifest import Entry, Manifest, is_safe_rel, manifest_path, read_manifest, write_manifest
 
-MANIFEST_NAME = ".masthead-manifest.json"
 STAGING_NAME = ".masthead-staging"
-RESERVED_PREFIX = ".masthead"
-"""Names inside the output folder that belong to masthead (manifest, staging, lock)."""
-MANIFEST_VERSION = 2
-
-
-class Entry(NamedTuple):
-    """What the manifest knows of one output file. ``size`` and ``mtime_ns`` are -1 while
-    unknown (a file recorded just before it lands): such a file is always checked again."""
-
-    digest: str
-    size: int
-    mtime_ns: int
-    fingerprint: str = ""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The files the last build wrote, the folders masthead created, and its memo."""
-
-    files: dict[str, Entry]
-    folders: frozenset[str]
-    memo: dict | None = None
-
-
-EMPTY_MANIFEST = Manifest({}, frozenset(), None)
 
 
 class OutputError(Exception):
@@ -69,33 +40,6 @@ class WriteResult:
     written: int
     unchanged: int
     removed: int
-
-
-def output_folder_problem(
-    site_path: Path, output_path: Path, protected: tuple[Path, ...]
-) -> str | None:
-    """Why writing the build into ``output_path`` could destroy someone's work, or None."""
-    output = output_path.resolve()
-    site = site_path.resolve()
-    if output == Path(output.anchor) or output == Path.home().resolve():
-        return (
-            f"refusing to write the site into {output}: choose a dedicated folder such as output/"
-        )
-    if output == site or site.is_relative_to(output):
-        return f"refusing to write the site into {output}: it holds the site itself; use a subfolder such as output/"
-    for folder in protected:
-        folder = folder.resolve()
-        if output == folder or output.is_relative_to(folder) or folder.is_relative_to(output):
-            return f"refusing to write the site into {output}: it overlaps {folder}"
-    if output.exists() and not output.is_dir():
-        shown = output.relative_to(site) if output.is_relative_to(site) else output
-        return f"{shown} is a file, not a folder: remove it or choose another output folder"
-    if (output / MANIFEST_NAME).is_file():
-        return None  # masthead's own output: a page may well live at /content/ or /templates/
-    for name in ("content", "templates", "pyproject.toml"):
-        if (output / name).exists():
-            return f"refusing to write the site into {output}: it holds {name}, which looks like a site's source"
-    return None
 
 
 @dataclass(frozen=True)
@@ -182,14 +126,13 @@ class OutputWriter:
     Use it while holding the output folder's lock (``lock.output_lock``), after
     ``clear_staging`` removed what killed builds left."""
 
-    def __init__(
-        self, output_path: Path, previous: Manifest | None = None, session: Session | None = None
-    ):
+    def __init__(self, output_path: Path, previous: Manifest | None = None):
         """``previous``: the manifest as the build read it (read again when not given)."""
         self.output_path = output_path
         self.root = str(output_path)
-        self.session = session
-        self.previous = previous if previous is not None else read_manifest(output_path, session)
+        self.previous = previous if previous is not None else read_manifest(output_path)
+        self.written: Manifest | None = None
+        """The manifest the commit wrote (None until then)."""
         self.folders = set(self.previous.folders)
         self.created_output = not output_path.exists()
         self.current: dict[str, Entry] = {}
@@ -292,7 +235,7 @@ class OutputWriter:
         except OSError as exc:
             self._record_what_is_there(set())
             raise OutputError(os_error_message(exc, "the output folder")) from exc
-        (self.output_path / MANIFEST_NAME).unlink(missing_ok=True)
+        manifest_path(self.output_path).unlink(missing_ok=True)
         self._remove_staging()
         return removed
 
@@ -414,18 +357,15 @@ class OutputWriter:
             if stat.S_ISREG(found.st_mode):
                 files[rel] = entry
         with contextlib.suppress(OSError):
-            _write_manifest(self.output_path / MANIFEST_NAME, files, None, self.folders)
+            write_manifest(manifest_path(self.output_path), files, None, self.folders)
 
     def _write_or_fail(self, files: dict[str, Entry], memo: dict | None, what: str) -> None:
-        path = self.output_path / MANIFEST_NAME
         try:
-            _write_manifest(path, files, memo, self.folders)
+            write_manifest(manifest_path(self.output_path), files, memo, self.folders)
         except OSError as exc:
             self._remove_staging()
             raise OutputError(os_error_message(exc, what)) from exc
-        if self.session:
-            manifest = Manifest(files, frozenset(self.folders), memo)
-            self.session.table("manifest").put(str(path), _file_key(path), manifest)
+        self.written = Manifest(files, frozenset(self.folders), memo)
 
     def _remove_staging(self) -> None:
         shutil.rmtree(self.staging_path, ignore_errors=True)
@@ -444,182 +384,3 @@ def _partial(exc: OSError, moved: int, total: int) -> str:
     if moved == 0:
         return f"{message}; the previous output is intact"
     return f"{message}; {moved} of {total} new files are in place, the rest keep their previous version: build again to finish"
-
-
-def output_conflicts(
-    output_path: Path, rels: Iterable[str], previous: Manifest, overwrite: bool
-) -> list[tuple[str, str]]:
-    """(path, why) for every output path a build would write that holds something masthead
-    did not write, or lies below a link. With ``overwrite``, files that are not masthead's
-    are taken over; links and folders in the way are still refused."""
-    try:
-        if not output_path.is_dir() or not any(
-            not name.startswith(RESERVED_PREFIX) for name in os.listdir(output_path)
-        ):
-            return []
-    except OSError:
-        return []
-    root = str(output_path)
-    folders: dict[str, str | None] = {}
-    found: list[tuple[str, str]] = []
-    for rel in rels:
-        parent = rel.rpartition("/")[0]
-        problem = _folder_problem(root, parent, previous, folders) if parent else None
-        if problem:
-            if problem != "reported":
-                found.append(problem)
-            continue
-        why = _file_problem(root, rel, previous, overwrite)
-        if why:
-            found.append((rel, why))
-    return found
-
-
-def _folder_problem(
-    root: str, rel: str, previous: Manifest, seen: dict[str, str | None]
-) -> tuple[str, str] | str | None:
-    """Why ``rel`` cannot be used as a folder (once per folder; "reported" after that)."""
-    if rel in seen:
-        return "reported" if seen[rel] else None
-    parent = rel.rpartition("/")[0]
-    if parent:
-        above = _folder_problem(root, parent, previous, seen)
-        if above:
-            seen[rel] = "reported"
-            return above
-    why = None
-    try:
-        found = os.lstat(os.path.join(root, rel))
-    except FileNotFoundError:
-        found = None
-    except OSError as exc:
-        why = f"cannot be checked: {exc.strerror}"
-        found = None
-    if found is not None:
-        if stat.S_ISLNK(found.st_mode):
-            why = "is a symbolic link; masthead never writes through links: replace it with a real folder or remove it"
-        elif not stat.S_ISDIR(found.st_mode) and rel not in previous.files:
-            why = "is a file masthead did not write, where the build needs a folder: move it away"
-    seen[rel] = why
-    return (rel + "/", why) if why else None
-
-
-def _file_problem(root: str, rel: str, previous: Manifest, overwrite: bool) -> str | None:
-    try:
-        found = os.lstat(os.path.join(root, rel))
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        return f"cannot be checked: {exc.strerror}"
-    if stat.S_ISLNK(found.st_mode) and rel not in previous.files:
-        return "is a symbolic link masthead did not make; remove it or build with --overwrite to replace the link (never its target)"
-    if stat.S_ISDIR(found.st_mode):
-        if rel in previous.files:
-            return None
-        return "is a folder masthead did not create, where the build writes a file: move it away"
-    if rel in previous.files or overwrite:
-        return None
-    return "exists but was not written by masthead; move it away, or build with --overwrite to let masthead replace it"
-
-
-def intact_outputs(files: dict[str, Entry], output_path: Path) -> bool:
-    """True when every file of a manifest is still as the build that wrote it left it."""
-    root = str(output_path)
-    for rel, entry in files.items():
-        try:
-            found = os.lstat(os.path.join(root, rel))
-        except OSError:
-            return False
-        if entry.size != found.st_size or entry.mtime_ns != found.st_mtime_ns:
-            return False
-    return bool(files)
-
-
-def read_manifest(output_path: Path, session: Session | None = None) -> Manifest:
-    """What the last build wrote: files (hash, size, mtime, fingerprint), the folders it
-    created, and the memo of its inputs. A ``session`` remembers the manifest it last read
-    or wrote, by the file's stat. Callers must not modify what they get."""
-    path = output_path / MANIFEST_NAME
-    if session is None:
-        return _read_manifest(path)
-    key = _file_key(path)
-    if key is None:
-        return EMPTY_MANIFEST
-    return session.table("manifest").get(str(path), key, lambda: _read_manifest(path))
-
-
-def _read_manifest(path: Path) -> Manifest:
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
-        return EMPTY_MANIFEST
-    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        return EMPTY_MANIFEST
-    files = {rel: entry for rel, raw in data["files"].items() if (entry := _entry(rel, raw))}
-    memo = data.get("memo")
-    raw_folders = data.get("folders")
-    if isinstance(raw_folders, list):
-        folders = frozenset(f for f in raw_folders if isinstance(f, str) and is_safe_rel(f))
-    else:  # written before masthead recorded its folders: the folders of its files
-        folders = frozenset(p for rel in files for p in _parents(rel))
-    return Manifest(files, folders, memo if isinstance(memo, dict) else None)
-
-
-def _entry(rel: object, raw: object) -> Entry | None:
-    """A manifest row, if it is well formed and stays inside the output folder."""
-    if not isinstance(rel, str) or not is_safe_rel(rel) or not isinstance(raw, list):
-        return None
-    if len(raw) < 3 or not isinstance(raw[0], str):
-        return None
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in raw[1:3]):
-        return None
-    fingerprint = raw[3] if len(raw) > 3 and isinstance(raw[3], str) else ""
-    return Entry(raw[0], raw[1], raw[2], fingerprint)
-
-
-def _parents(rel: str) -> Iterable[str]:
-    parts = rel.split("/")[:-1]
-    return ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
-
-
-def _file_key(path: Path) -> tuple[int, int, int] | None:
-    """What tells that a file was replaced or modified: inode, size and mtime."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_ino, found.st_size, found.st_mtime_ns)
-
-
-def _write_manifest(
-    path: Path, files: dict[str, Entry], memo: dict | None, folders: Iterable[str]
-) -> None:
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    document: dict = {
-        "version": MANIFEST_VERSION,
-        "files": {rel: list(entry) for rel, entry in sorted(files.items())},
-        "folders": sorted(folders),
-    }
-    if memo is not None:
-        document["memo"] = memo
-    try:
-        temp.write_text(json.dumps(document), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-
-
-def is_safe_rel(rel: str) -> bool:
-    """A path inside the output folder: relative, no empty, '.' or '..' segments, and not one
-    of masthead's own names (even if the manifest was edited)."""
-    parts = rel.split("/")
-    return (
-        bool(rel)
-        and not rel.startswith("/")
-        and "\\" not in rel
-        and "\x00" not in rel
-        and not any(p in ("", ".", "..") for p in parts)
-        and not parts[0].startswith(RESERVED_PREFIX)
-    )

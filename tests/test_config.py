@@ -112,10 +112,10 @@ def test_pyproject_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path):
 
 
 INVALID_VALUES = [
-    ("title = 5", "pyproject.toml: error: [tool.masthead] title: must be text, not a number"),
+    ("title = 5", "pyproject.toml: error: [tool.masthead] title: must be text, not the number 5"),
     (
         "description = true",
-        "pyproject.toml: error: [tool.masthead] description: must be text, not true/false",
+        "pyproject.toml: error: [tool.masthead] description: must be text, not true (true/false)",
     ),
     (
         'base_url = "example.org"',
@@ -131,7 +131,7 @@ INVALID_VALUES = [
     ),
     (
         "base_url = 3",
-        "pyproject.toml: error: [tool.masthead] base_url: must be text, not a number",
+        "pyproject.toml: error: [tool.masthead] base_url: must be text, not the number 3",
     ),
     (
         'language = "english"',
@@ -143,7 +143,7 @@ INVALID_VALUES = [
     ),
     (
         "timezone = 5",
-        "pyproject.toml: error: [tool.masthead] timezone: must be text, not a number",
+        "pyproject.toml: error: [tool.masthead] timezone: must be text, not the number 5",
     ),
     (
         "per_page = 0",
@@ -227,7 +227,7 @@ INVALID_VALUES = [
     ),
     (
         "publisher_logo = 5",
-        "pyproject.toml: error: [tool.masthead] publisher_logo: must be text, not a number",
+        "pyproject.toml: error: [tool.masthead] publisher_logo: must be text, not the number 5",
     ),
 ]
 
@@ -298,7 +298,7 @@ def test_table_that_is_not_a_table():
     with pytest.raises(ProblemsError) as caught:
         parse_config("[tool]\nmasthead = 5\n")
     assert [str(p) for p in caught.value.problems] == [
-        "pyproject.toml: error: [tool.masthead] must be a table, not a number; write a line [tool.masthead] and the settings below it"
+        "pyproject.toml: error: [tool.masthead] must be a table, not the number 5; write a line [tool.masthead] and the settings below it"
     ]
 
 
@@ -324,10 +324,10 @@ def test_config_is_frozen_and_hashable():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("tool = 5\n", "tool must be a table, not a number; masthead's settings go under [tool.masthead]"),
-        ('tool = "x"\n', "tool must be a table, not long text; masthead's settings go under [tool.masthead]"),
+        ("tool = 5\n", "tool must be a table, not the number 5; masthead's settings go under [tool.masthead]"),
+        ('tool = "x"\n', "tool must be a table, not 'x'; masthead's settings go under [tool.masthead]"),
         ("tool = [1]\n", "tool must be a table, not a list; masthead's settings go under [tool.masthead]"),
-        ('[tool]\nmasthead = "x"\n', "[tool.masthead] must be a table, not long text; write a line [tool.masthead] and the settings below it"),
+        ('[tool]\nmasthead = "x"\n', "[tool.masthead] must be a table, not 'x'; write a line [tool.masthead] and the settings below it"),
         ("[[tool.masthead]]\n", "[tool.masthead] must be a table, not a list; write a line [tool.masthead] and the settings below it"),
     ],
 )  # fmt: skip
@@ -385,7 +385,7 @@ def test_every_wrong_value_is_reported_at_once():
         "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not a table",
         "pyproject.toml: error: [tool.masthead] slug_length: must be a whole number from 1 to 250, not 251",
         'pyproject.toml: error: [tool.masthead] now: "0001-01-01T00:00:00+00:00" is outside the years 1000 to 9998',
-        "pyproject.toml: error: [tool.masthead] timezone: must be text, not a number",
+        "pyproject.toml: error: [tool.masthead] timezone: must be text, not the number 5",
     ]
 
 
@@ -419,10 +419,10 @@ def test_folders_with_control_characters_are_refused():
 
 def test_a_long_wrong_value_is_not_repeated_in_full():
     [line] = errors_of(table('per_page = "' + "9" * 5000 + '"'))
-    assert (
-        line
-        == "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not long text"
+    assert line.startswith(
+        "pyproject.toml: error: [tool.masthead] per_page: must be a whole number of at least 1, not '999"
     )
+    assert len(line) < 200
 
 
 def test_news_window_and_now_are_bounded_so_that_no_date_can_overflow():

@@ -9,15 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from masthead.config import SiteConfig
-from masthead.content import (
-    discover_sources,
-    is_source_name,
-    load_front_matter,
-    parse_article,
-    read_source,
-    rtl_direction,
-    split_front_matter,
-)
+from masthead.article import parse_article, rtl_direction
+from masthead.readers import read_front_matter
+from masthead.sources import discover_sources, is_source_name, read_source
 from masthead.fields import parse_when
 from masthead.model import Link
 
@@ -46,7 +40,7 @@ def errors(text: str, config: SiteConfig = UTC_CONFIG) -> list[str]:
 
 
 def test_yaml_front_matter_is_split_from_the_body(md):
-    front = split_front_matter(md(body="Hello *world*.\n"))
+    front = read_front_matter(md(body="Hello *world*.\n"))
     assert "title: A headline" in front.raw
     assert front.body.strip() == "Hello *world*."
     assert front.first_line == 1
@@ -169,8 +163,7 @@ def test_byte_order_mark_is_ignored(tmp_path, md):
 
 
 def test_load_front_matter_returns_the_mapping(md):
-    front, problem = load_front_matter(md(tags="[a, b]"), "content/a.md")
-    assert problem is None
+    front = read_front_matter(md(tags="[a, b]"))
     assert front.data["tags"] == ["a", "b"]
     assert front.data["date"] == "2017-09-23"  # left as text for masthead to parse
 
@@ -786,7 +779,7 @@ def test_a_fifo_is_skipped_with_a_warning_and_never_opened(tmp_path, md):
 
 
 def test_a_fifo_swapped_in_after_the_stat_is_not_waited_for(tmp_path, monkeypatch):
-    import masthead.content as content_module
+    import masthead.sources as content_module
 
     os.mkfifo(tmp_path / "pipe.md")
     real_stat = os.stat
@@ -847,14 +840,14 @@ def test_an_article_over_the_size_limit_is_an_error_naming_the_setting(tmp_path,
 
 
 def test_at_most_the_limit_plus_one_byte_is_read(tmp_path):
-    from masthead.content import _read_regular_file
+    from masthead.sources import _read_regular_file
 
     (tmp_path / "big.md").write_bytes(b"x" * 5_000_000)
     assert len(_read_regular_file(str(tmp_path / "big.md"), 1000)) == 1001
 
 
 def test_a_file_whose_size_the_stat_does_not_tell_is_still_capped(tmp_path, monkeypatch):
-    import masthead.content as content_module
+    import masthead.sources as content_module
 
     (tmp_path / "a.md").write_bytes(b"x" * 5000)
     real_stat = os.stat
@@ -879,7 +872,7 @@ def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
 
 
 def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
-    import masthead.content as content_module
+    import masthead.sources as content_module
 
     (tmp_path / "2017" / "secret").mkdir(parents=True)
     (tmp_path / "2017" / "a.md").write_text("x", encoding="utf-8")

@@ -35,7 +35,7 @@ from sitegen import (
 
 from masthead.model import BuildOptions, BuildReport
 from masthead.pipeline import build
-from masthead.session import Session
+from masthead.incremental.session import Session
 
 N = 60
 PER_PAGE = 5

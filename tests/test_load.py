@@ -48,7 +48,7 @@ def test_a_lowered_size_limit_applies_to_articles_the_cache_already_holds(make_s
 
 
 def test_a_folder_that_cannot_be_listed_is_an_error(make_site, monkeypatch):
-    import masthead.content as content_module
+    import masthead.sources as content_module
 
     site = make_site({"content/2017/09/talks.md": GOOD, "content/secret/x.md": GOOD})
     real_scandir = os.scandir
@@ -59,7 +59,7 @@ def test_a_folder_that_cannot_be_listed_is_an_error(make_site, monkeypatch):
         return real_scandir(path)
 
     monkeypatch.setattr(content_module.os, "scandir", scandir)
-    monkeypatch.setattr("masthead.load.os.scandir", scandir)
+    monkeypatch.setattr("masthead.incremental.parsing.os.scandir", scandir)
     report = build(site, BuildOptions(write=False))
     assert messages(report) == [
         "content/secret/: error: cannot read folder: Permission denied; fix its permissions, "

@@ -5,33 +5,33 @@ from __future__ import annotations
 import pytest
 
 from masthead import markup
-from masthead.config import DEFAULT_MARKDOWN_EXTENSIONS
+from masthead.config import SiteConfig
 
 
 @pytest.fixture
 def converter():
-    return markup.make_converter(DEFAULT_MARKDOWN_EXTENSIONS)
+    return markup.make_converter(SiteConfig())
 
 
 def test_to_html(converter):
-    assert markup.to_html(converter, "Hello *world*.") == "<p>Hello <em>world</em>.</p>"
+    assert converter.convert("Hello *world*.") == "<p>Hello <em>world</em>.</p>"
 
 
 def test_extra_extensions_are_on(converter):
-    html = markup.to_html(converter, "| a | b |\n|---|---|\n| 1 | 2 |\n")
+    html = converter.convert("| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert "<table>" in html
 
 
 def test_converter_is_reset_between_documents(converter):
-    first = markup.to_html(converter, "Claim.[^1]\n\n[^1]: The source.\n")
+    first = converter.convert("Claim.[^1]\n\n[^1]: The source.\n")
     assert "footnote" in first
-    second = markup.to_html(converter, "No notes here.")
+    second = converter.convert("No notes here.")
     assert second == "<p>No notes here.</p>"
 
 
 def test_unknown_extension_raises():
     with pytest.raises((ImportError, AttributeError)):
-        markup.make_converter(("no_such_extension_xyz",))
+        markup.make_converter(SiteConfig(markdown_extensions=("no_such_extension_xyz",)))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import pytest
 from masthead.config import SiteConfig
 from masthead.index import build_archive
 from masthead.model import Link, PeriodNav
-from masthead.plan import check_output_paths, navigation, plan_pages, sections
+from masthead.paths import check_output_paths
+from masthead.plan import navigation, plan_pages, sections
 
 PREFIX = "content/"
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from masthead.cli import main
-from masthead.content import KNOWN_FIELDS
+from masthead.fields import KNOWN_FIELDS
 
 LINE = re.compile(r"^[^\n]+?(:\d+)?: (error|warning): .+$")
 PYPROJECT = '[tool.masthead]\ntimezone = "Asia/Karachi"\nbase_url = "https://example.org/"\n'

@@ -12,7 +12,7 @@ import pytest
 from masthead import matter
 from masthead.cli import main
 from masthead.config import SiteConfig
-from masthead.content import parse_article
+from masthead.article import parse_article
 from masthead.model import ProblemsError
 from masthead.scaffold import init_site, new_article
 

@@ -7,6 +7,7 @@ reordering dates, hand-edited output), while redoing only what changed.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -21,10 +22,11 @@ from sitegen import (
     write_spec,
 )
 
-from masthead import cache, fingerprint, index, plan
+from masthead import index, plan
+from masthead.incremental import cache, fingerprint
+from masthead.incremental.session import Session
 from masthead.model import BuildOptions, BuildReport
 from masthead.pipeline import build
-from masthead.session import Session
 
 N = 40
 PER_PAGE = 5
@@ -36,22 +38,65 @@ def test_a_result_is_reused_for_equal_inputs_and_computed_again_for_others():
     session = Session()
     calls = []
 
-    def compute(value: str):
-        return lambda: calls.append(value) or value.upper()
+    def upper(value: str, n: int) -> str:
+        calls.append(value)
+        return value.upper()
 
-    assert session.value("step", ("a", 1), compute("a")) == "A"
+    assert session.call(upper, "a", 1) == "A"
     session.finish_build()
-    assert session.value("step", ("a", 1), compute("never")) == "A"  # equal, not identical
+    assert session.call(upper, "a", 1) == "A"  # equal arguments: not called again
     session.finish_build()
-    assert session.value("step", ("b", 1), compute("b")) == "B"
-    assert calls == ["a", "b"]
+    assert session.call(upper, "b", 1) == "B"
+    assert session.each(upper, "key", "c", 2) == "C"
+    assert calls == ["a", "b", "c"]
+
+
+def test_the_key_is_the_step_itself():
+    session = Session()
+
+    def one(x: int) -> str:
+        return "one"
+
+    def two(x: int) -> str:
+        return "two"
+
+    assert (session.call(one, 1), session.call(two, 1)) == ("one", "two")
 
 
 def test_a_fresh_session_remembers_nothing():
     calls = []
     for _ in range(2):
-        Session().value("step", 1, lambda: calls.append(1))
+        Session().call(calls.append, 1)
     assert calls == [1, 1]
+
+
+def test_same_gives_back_the_equal_object_of_the_last_build():
+    session = Session()
+    first = ("a", 1)
+    assert session.same("config", first) is first
+    session.finish_build()
+    assert session.same("config", ("a", 1)) is first
+    session.finish_build()
+    assert session.same("config", ("b", 1)) == ("b", 1)
+
+
+def test_a_file_is_read_again_only_when_it_changed(tmp_path):
+    path = tmp_path / "manifest.json"
+    reads = []
+
+    def read(p):
+        reads.append(1)
+        return p.read_text()
+
+    session = Session()
+    assert session.file(path, read, "missing") == "missing"
+    path.write_text("one")
+    assert session.file(path, read, "missing") == "one"
+    session.finish_build()
+    assert session.file(path, read, "missing") == "one"
+    assert reads == [1]
+    path.write_text("two!")
+    assert session.file(path, read, "missing") == "two!"
 
 
 def test_entries_a_build_did_not_use_are_forgotten():
@@ -68,11 +113,11 @@ def test_entries_a_build_did_not_use_are_forgotten():
 
 def test_a_step_a_failed_build_never_reached_keeps_what_it_had():
     session = Session()
-    session.value("plan", 1, lambda: "planned")
+    session.call(str, "planned")
     session.finish_build()
-    session.value("load", 1, lambda: "loaded")  # this build stops before planning
+    session.call(repr, "loaded")  # this build stops before planning
     session.finish_build()
-    assert session.value("plan", 1, lambda: "planned again") == "planned"
+    assert session.table("builtins.str").lookup(None, ("planned",)) == "planned"
 
 
 def test_last_gives_the_previous_builds_result_whatever_its_inputs():
@@ -154,6 +199,7 @@ def test_an_edited_body_reads_one_record_and_reuses_the_index_and_the_plan(site,
     calls: dict[str, list] = {"unpickled": [], "indexed": [], "planned": [], "printed": []}
 
     def counting(name: str, function):
+        @functools.wraps(function)  # the same name: the session keys steps by it
         def counted(*args, **kwargs):
             calls[name].append(args)
             return function(*args, **kwargs)
@@ -163,8 +209,8 @@ def test_an_edited_body_reads_one_record_and_reuses_the_index_and_the_plan(site,
     monkeypatch.setattr(
         cache.ParseCache, "_unpickle", counting("unpickled", cache.ParseCache._unpickle)
     )
-    monkeypatch.setattr(index, "_shape", counting("indexed", index._shape))
-    monkeypatch.setattr(plan, "_index_pages", counting("planned", plan._index_pages))
+    monkeypatch.setattr(index, "index_shape", counting("indexed", index.index_shape))
+    monkeypatch.setattr(plan, "index_pages", counting("planned", plan.index_pages))
     monkeypatch.setattr(fingerprint, "_own", counting("printed", fingerprint._own))
     spec = specs[20].with_(paragraphs=("Only the body changed.",))
     write_spec(folder, spec)

@@ -29,8 +29,9 @@ from masthead import workers
 from masthead.config import SiteConfig
 from masthead.model import Archive, Page
 from masthead.render import make_environment, render_page
-from masthead.urls import TAXONOMIES
-from masthead.workers import POOL_THRESHOLD, RenderSetup, RenderTask, render_tasks
+from masthead.taxonomy import KINDS as TAXONOMIES
+from masthead.jobs import RenderSetup, RenderTask, render_tasks
+from masthead.workers import POOL_THRESHOLD
 from masthead.write import Slot
 
 TESTS = Path(__file__).resolve().parent
@@ -245,9 +246,8 @@ from masthead import workers
 
 if __name__ == "__main__":
     try:
-        results = workers._map(
-            list(range(300)), workerfaults.FaultyWorker, sys.argv[1], workerfaults.start,
-            2, None, "testing",
+        results = workers.run_batches(
+            list(range(300)), workerfaults.FaultyWorker, sys.argv[1], 2, None, "testing",
         )
         print("results", len(list(results)))
     except BaseException as exc:

@@ -10,7 +10,9 @@ import pytest
 
 from masthead.model import BuildOptions, ProblemsError
 from masthead.pipeline import build
-from masthead.write import MANIFEST_NAME, STAGING_NAME, OutputWriter, output_folder_problem
+from masthead.manifest import MANIFEST_NAME
+from masthead.outputdir import output_folder_problem
+from masthead.write import STAGING_NAME, OutputWriter
 
 # -- refusing output folders -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 A module of its own, so that worker processes (forkserver or spawn) can import it without
 importing pytest. ``FaultyWorker(fault).run`` fails as ``fault`` says, in the worker; run it
-through ``masthead.workers._map`` with ``start`` as the starter.
+through ``masthead.workers.run_batches`` as the job, with the fault as its setup.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 
-from masthead import workers
 
 
 class Unpicklable(Exception):
@@ -21,9 +20,11 @@ class Unpicklable(Exception):
 
 
 class FaultyWorker:
-    """Returns its items unchanged, unless ``fault`` makes it fail."""
+    """Returns its items unchanged, unless ``fault`` makes it fail (``init``: when made)."""
 
     def __init__(self, fault: str):
+        if fault == "init":
+            raise RuntimeError("the initializer failed")
         self.fault = fault
 
     def run(self, items: list) -> list:
@@ -36,10 +37,3 @@ class FaultyWorker:
         if self.fault == "sys-exit":
             sys.exit(4)
         return list(items)
-
-
-def start(fault: str) -> None:
-    """The starter of a FaultyWorker; the fault ``init`` fails here."""
-    if fault == "init":
-        raise RuntimeError("the initializer failed")
-    workers._WORKER["run"] = FaultyWorker(fault).run

@@ -12,7 +12,6 @@ normal ``build()`` while holding requests back, and numbers the builds for live 
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import threading
 import time
@@ -34,12 +33,12 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from .config import CONFIG_FILE, SiteConfig
-from .content import is_source_name
-from .model import BuildOptions, BuildReport, Problem, ProblemsError
-from .pipeline import build
-from .session import Session
-from .workers import Progress
+from ..config import CONFIG_FILE, SiteConfig
+from ..incremental.session import Session
+from ..model import BuildOptions, BuildReport, Problem, ProblemsError
+from ..pipeline import build
+from ..sources import is_editor_temp, is_source_name
+from ..workers import Progress
 
 QUIET_SECONDS = 0.15
 """A burst is over when no event arrived for this long."""
@@ -58,15 +57,6 @@ EVENT_TYPES = [
     DirDeletedEvent,
     DirMovedEvent,
 ]
-
-# Vim (.swp .. .swp-p, .swx, 4913 probe files, backup~), Emacs (#autosave#, .#lock),
-# JetBrains (___jb_tmp___ / ___jb_old___) and every hidden file (.DS_Store, .goutputstream-*).
-_EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
-
-
-def is_editor_temp(name: str) -> bool:
-    """True for editor temporaries, backups and hidden files: never worth a rebuild."""
-    return bool(_EDITOR_TEMP.search(name))
 
 
 @dataclass(frozen=True)

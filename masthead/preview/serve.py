@@ -27,11 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .config import load_config
+from .. import status
+from ..clean import remove_output
+from ..config import load_config
+from ..incremental import CACHE_DIR
+from ..model import BuildOptions, Problem, ProblemsError
+from ..progress import ProgressBar
+from ..text import printable
 from .httpd import PreviewServer
-from .model import BuildOptions, Problem, ProblemsError, printable
-from .pipeline import CACHE_DIR, PREVIEW_FOLDER, PREVIEW_LOCK
-from .progress import ProgressBar
 from .watch import Change, ChangeQueue, Outcome, Preview, Watcher, WatchRoots
 
 try:
@@ -39,7 +42,10 @@ try:
 except ImportError:  # Windows: no lock; one preview server per site is up to the user
     fcntl = None  # type: ignore[assignment]
 
-EXIT_OK, EXIT_USAGE = 0, 2
+PREVIEW_FOLDER = "preview"
+"""Where ``masthead serve`` builds, inside the cache folder."""
+PREVIEW_LOCK = "preview.lock"
+"""Held by the server using the preview folder, inside the cache folder."""
 
 
 def add_serve_command(commands: argparse._SubParsersAction) -> None:
@@ -112,14 +118,14 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
     """Build, serve and rebuild on changes until Ctrl-C; return the exit code."""
     if not site_path.is_dir():
         _say(err, printable(f"masthead serve: no site folder at {site_path}"))
-        return EXIT_USAGE
+        return status.USAGE
     config, _ = load_config(site_path)  # a broken pyproject.toml stops us here (exit 2)
     with preview_folder(site_path) as root:
         try:
             server = PreviewServer(settings.host, settings.port, errors=err)
         except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA refuses
             _say(err, _bind_message(settings.host, settings.port, exc))
-            return EXIT_USAGE
+            return status.USAGE
         # The address bound, not the name asked for: /etc/hosts may map a name anywhere.
         if not is_loopback(str(server.server_address[0])):
             _say(err, _exposed_warning(settings.host))
@@ -158,7 +164,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
                 server.shutdown()
             server.server_close()
             watcher.stop()
-    return EXIT_OK
+    return status.OK
 
 
 def _first_build(preview: Preview, out: TextIO, err: TextIO) -> tuple[Problem, ...]:
@@ -176,6 +182,19 @@ def _settle_memory() -> None:
     third of a second, and a collection would otherwise land in the middle of some rebuild."""
     gc.collect()
     gc.freeze()
+
+
+def remove_preview(cache_folder: Path) -> int:
+    """Remove what ``masthead serve`` built in the cache folder (only files it wrote), for
+    ``masthead clean``; return how many files."""
+    preview = cache_folder / PREVIEW_FOLDER
+    files = 0
+    if preview.is_dir() and not preview.is_symlink():
+        files = remove_output(preview)
+        with contextlib.suppress(OSError):
+            preview.rmdir()
+    (cache_folder / PREVIEW_LOCK).unlink(missing_ok=True)
+    return files
 
 
 @contextlib.contextmanager

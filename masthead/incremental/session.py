@@ -12,8 +12,11 @@ Only results used by the latest build are kept, so memory stays that of one buil
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
+
+from .stamps import file_key
 
 T = TypeVar("T")
 
@@ -59,7 +62,11 @@ class Table:
 
 
 class Session:
-    """Memory of earlier builds in this process; a fresh Session remembers nothing."""
+    """Memory of earlier builds in this process; a fresh Session remembers nothing.
+
+    A Session is the reusing ``model.Memoizer``: ``call(step, *args)`` gives back the last
+    build's result of ``step`` when its arguments are equal, so what a step depends on is
+    exactly what it is given, never a list kept beside it."""
 
     def __init__(self) -> None:
         self._previous: dict[str, dict[Hashable, tuple[Any, Any]]] = {}
@@ -72,9 +79,33 @@ class Session:
             table = self._tables[name] = Table(self._previous.get(name, {}))
         return table
 
-    def value(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
-        """A step with a single result: last build's if its inputs were equal."""
-        return self.table(name).get(None, inputs, compute)
+    def call(self, step: Callable[..., T], *args: Any) -> T:
+        """``step(*args)``, or the last build's result of ``step`` for equal arguments."""
+        return self.table(_name(step)).get(None, args, lambda: step(*args))
+
+    def each(self, step: Callable[..., T], key: Hashable, *args: Any) -> T:
+        """``step(*args)`` for one of many items, or the last build's result for ``key``
+        and equal arguments."""
+        return self.table(_name(step)).get(key, args, lambda: step(*args))
+
+    def same(self, name: str, value: T) -> T:
+        """The value the last build had under ``name`` if it equals ``value``, else
+        ``value``: equal inputs become the very same object, which later compare instantly."""
+        return self.table(name).get(None, value, lambda: value)
+
+    def file(self, path: os.PathLike, read: Callable[[os.PathLike], T], missing: T) -> T:
+        """``read(path)``, or what the last build read from it while the file is unchanged
+        (same inode, size and mtime); ``missing`` when there is no file."""
+        key = file_key(path)
+        if key is None:
+            return missing
+        return self.table("file").get(str(path), key, lambda: read(path))
+
+    def wrote_file(self, path: os.PathLike, value: Any) -> None:
+        """Remember what this build wrote to ``path``, as if read back from it."""
+        key = file_key(path)
+        if key is not None:
+            self.table("file").put(str(path), key, value)
 
     def finish_build(self) -> None:
         """Keep what this build used for the next one. A step the build did not reach (it
@@ -82,3 +113,7 @@ class Session:
         for name, table in self._tables.items():
             self._previous[name] = table.current
         self._tables = {}
+
+
+def _name(step: Callable) -> str:
+    return f"{step.__module__}.{step.__qualname__}"

@@ -1,4 +1,9 @@
-"""Load every source: discover, reuse what the cache already parsed, parse the rest."""
+"""The load stage, incrementally: discover the sources, reuse what the parse cache (and the
+session, in a long-running process) already parsed, and parse only the rest.
+
+Discovery and reading are sources.py's, parsing is article.py's (run in workers by
+jobs.py); this module decides which sources need it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import content
-from .cache import ParseCache, Parsed, Stamp
-from .config import SiteConfig
-from .model import Article, Problem
+from .. import sources
+from ..article import parse_article
+from ..config import SiteConfig
+from ..jobs import ParseItem, parse_items
+from ..model import Article, Parsed, Problem
+from ..workers import Progress
+from .cache import ParseCache
 from .session import Session
-from .workers import ParseItem, Progress, parse_items
-
-# A file modified this recently may change again within the file system's timestamp
-# resolution without its stat changing; such files are hashed again next time.
-RACY_SECONDS = 2
+from .stamps import Stamp, settled, stamp_of
 
 
 @dataclass(frozen=True)
@@ -44,43 +48,43 @@ def load_sources(
     that the folder is not walked twice in one build. A ``session`` keeps parsed outcomes
     in memory between builds."""
     content_path = site_path / config.content_dir
-    prefix = config.content_dir.rstrip("/") + "/"
+    prefix = config.content_prefix
     if not content_path.is_dir():
         problem = Problem(
             config.content_dir, None, "content folder not found; create it and add articles"
         )
         return Loaded((), (problem,), 0, 0)
     if found is None:
-        found = {rel: _stamp(content_path / rel) for rel in content.discover_sources(content_path)}
+        found = {
+            rel: stamp_of(content_path / rel) for rel in sources.discover_sources(content_path)
+        }
     problems = [
-        _unlisted(content_path, prefix, rel) for rel in found if content.is_unlisted_folder(rel)
+        _unlisted(content_path, prefix, rel) for rel in found if sources.is_unlisted_folder(rel)
     ]
-    rels = tuple(rel for rel in found if not content.is_unlisted_folder(rel))
+    rels = tuple(rel for rel in found if not sources.is_unlisted_folder(rel))
     cache.forget_except(set(rels))
     started_ns = time.time_ns()
     reuse: list[str] = []
     todo: list[ParseItem] = []
+    stamps: dict[str, Stamp] = {}
     limit = config.max_article_bytes
     for rel in rels:
         stamp = found[rel]
         if stamp and stamp.size > limit:  # before the cache: the limit may have been lowered
-            problems.append(content.too_large(prefix + rel, limit, stamp.size))
+            problems.append(sources.too_large(prefix + rel, limit, stamp.size))
             continue
         if stamp and cache.fresh_by_stamp(rel, stamp):
             reuse.append(rel)
             continue
-        source = content.read_source(content_path, rel, prefix + rel, limit)
+        source = sources.read_source(content_path, rel, prefix + rel, limit)
         if source.problem or source.text is None or stamp is None:
             problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
         elif cache.fresh_by_digest(rel, source.digest):
-            cache.restamp(rel, _settled(stamp, started_ns))
+            cache.restamp(rel, settled(stamp, started_ns))
             reuse.append(rel)
         else:
-            todo.append(
-                ParseItem(
-                    rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns)
-                )
-            )
+            todo.append(ParseItem(rel, source.text, source.digest, prefix + rel))
+            stamps[rel] = settled(stamp, started_ns)
     kept = (session or Session()).table("parsed")
     outcomes = cache.load(reuse, kept)
     if len(outcomes) < len(reuse):  # rows the cache could not give back: parse them again
@@ -88,10 +92,9 @@ def load_sources(
         for rel in reuse:
             if rel not in loaded:
                 _read_again(
-                    content_path, rel, prefix, found[rel], started_ns, limit, todo, problems
+                    content_path, rel, prefix, found[rel], started_ns, limit, todo, stamps, problems
                 )
         reuse = [rel for rel in reuse if rel in loaded]
-    stamps = {item.rel: item.stamp for item in todo}
     for parsed, body in parse_items(todo, config, jobs, progress):
         cache.store(parsed, stamps[parsed.rel], body)
         kept.put(parsed.rel, cache.identity(parsed), parsed)
@@ -107,15 +110,15 @@ def _read_again(
     started_ns: int,
     limit: int,
     todo: list[ParseItem],
+    stamps: dict[str, Stamp],
     problems: list[Problem],
 ) -> None:
-    source = content.read_source(content_path, rel, prefix + rel, limit)
+    source = sources.read_source(content_path, rel, prefix + rel, limit)
     if source.problem or source.text is None or stamp is None:
         problems.append(source.problem or Problem(prefix + rel, None, "cannot read file"))
     else:
-        todo.append(
-            ParseItem(rel, source.text, source.digest, prefix + rel, _settled(stamp, started_ns))
-        )
+        todo.append(ParseItem(rel, source.text, source.digest, prefix + rel))
+        stamps[rel] = settled(stamp, started_ns)
 
 
 def _unlisted(content_path: Path, prefix: str, rel: str) -> Problem:
@@ -141,16 +144,27 @@ def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reuse
     return Loaded(articles, tuple(problems), parsed, reused)
 
 
-def _stamp(path: Path) -> Stamp | None:
+class SourceChanged(Exception):
+    """A source changed while the build ran, so its body is not the one the build planned."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def body_of(cache: ParseCache, article: Article, config: SiteConfig, site_path: Path) -> str:
+    """An article's body from the cache, or parsed from its file again when the cache lost
+    it (another build replaced the row); SourceChanged when the file is not what the build
+    read."""
     try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return Stamp(stat.st_mtime_ns, stat.st_size)
-
-
-def _settled(stamp: Stamp, started_ns: int) -> Stamp:
-    """The stamp to record: none for a file modified moments ago (see RACY_SECONDS)."""
-    if stamp.mtime_ns >= started_ns - RACY_SECONDS * 1_000_000_000:
-        return Stamp(-1, stamp.size)
-    return stamp
+        return cache.body(article.rel)
+    except KeyError:
+        pass
+    shown = config.content_prefix + article.rel
+    source = sources.read_source(site_path / config.content_dir, article.rel, shown)
+    parsed = None
+    if source.text is not None and source.digest == article.digest:
+        parsed, _ = parse_article(article.rel, source.text, config, digest=source.digest)
+    if parsed is None:
+        raise SourceChanged(Problem(shown, None, "changed while the build ran; build again"))
+    return parsed.body_html

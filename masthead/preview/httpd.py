@@ -40,8 +40,9 @@ from pathlib import Path, PureWindowsPath
 from typing import TextIO
 from urllib.parse import parse_qs, unquote
 
-from .model import Problem, printable
-from .urls import MAX_SEGMENT_BYTES, NOT_FOUND_FILE
+from ..model import Problem
+from ..text import printable
+from ..urls import MAX_SEGMENT_BYTES, NOT_FOUND_FILE, is_reserved
 from .watch import Preview, Snapshot
 
 WAIT_PATH = "/__masthead/wait"
@@ -357,7 +358,7 @@ def locate(root: Path, rel: str) -> Path | str | None:
     REDIRECT for a folder asked without its trailing slash; None when there is none, or
     when the path cannot be looked up at all (too long, a symlink loop...)."""
     parts = rel.split("/")
-    if any(part.startswith(".masthead") for part in parts):
+    if is_reserved(rel):
         return None  # the manifest and the staging folder are masthead's own
     if any(len(part.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES for part in parts):
         return None  # no file system holds such a name

@@ -17,14 +17,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import __version__
-from .cache import Stamp
-from .config import SiteConfig
-from .content import discover_sources
+from .. import __version__
+from ..config import CONFIG_FILE, SiteConfig
+from ..model import Article, BuildOptions, BuildReport, Problem
+from ..sources import discover_sources
 from .fingerprint import digest
-from .model import Article, BuildOptions, Problem
-
-RACY_NS = 2_000_000_000  # files modified this close to a build may change unseen (mtime ticks)
+from .stamps import Stamp, is_racy, stamp_of
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Memo:
     pages: int
     skipped_drafts: int
     skipped_future: int
-    warnings: list[list]
+    warnings: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def read_inputs(
     if content_path.is_dir():
         folder = str(content_path)
         for rel in discover_sources(content_path):
-            sources[rel] = _stat(os.path.join(folder, rel))
+            sources[rel] = stamp_of(os.path.join(folder, rel))
             newest = max(newest, _add_stamp(parts, "c", rel, sources[rel]))
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):
@@ -75,10 +73,10 @@ def read_inputs(
             for name in sorted(files):
                 path = os.path.join(folder, name)
                 name = os.path.relpath(path, root)
-                newest = max(newest, _add_stamp(parts, f"t{number}", name, _stat(path)))
-    config_file = site_path / "pyproject.toml"
+                newest = max(newest, _add_stamp(parts, f"t{number}", name, stamp_of(path)))
+    config_file = site_path / CONFIG_FILE
     if config_file.is_file():
-        newest = max(newest, _add_stamp(parts, "p", "pyproject.toml", _stat(str(config_file))))
+        newest = max(newest, _add_stamp(parts, "p", CONFIG_FILE, stamp_of(config_file)))
     return Inputs(digest(*parts), newest, sources)
 
 
@@ -96,10 +94,14 @@ def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) 
 
 
 def memo_from(data: dict | None) -> Memo | None:
-    """The memo recorded in the output manifest, or None."""
+    """The memo recorded in the output manifest, or None (also for one that is damaged, or
+    written by another version)."""
+    if not data:
+        return None
     try:
-        return Memo(**data) if data else None
-    except TypeError:
+        warnings = tuple(Problem(**warning) for warning in data["warnings"])
+        return Memo(**{**data, "warnings": warnings})
+    except (TypeError, KeyError):
         return None
 
 
@@ -113,24 +115,9 @@ def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
 def memo_to_record(memo: Memo, started_ns: int) -> dict | None:
     """The memo as stored in the manifest; None when an input was modified too close to the
     build's start to trust its stat next time."""
-    if memo.newest_input_ns >= started_ns - RACY_NS:
+    if is_racy(memo.newest_input_ns, started_ns):
         return None
     return asdict(memo)
-
-
-def warnings_of(memo: Memo) -> tuple[Problem, ...]:
-    """The warnings the memoised build printed, to print them again."""
-    return tuple(
-        Problem(path, line, message, severity) for path, line, message, severity in memo.warnings
-    )
-
-
-def _stat(path: str) -> Stamp | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return Stamp(stat.st_mtime_ns, stat.st_size)
 
 
 def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> int:
@@ -139,3 +126,32 @@ def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> i
         return 0
     parts.append(f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}")
     return stamp.mtime_ns
+
+
+def memo_of(
+    inputs: Inputs, until: datetime | None, report: BuildReport, warnings: tuple[Problem, ...]
+) -> Memo:
+    """The memo of a successful build with these inputs, figures and warnings."""
+    return Memo(
+        inputs=inputs.fingerprint,
+        newest_input_ns=inputs.newest_ns,
+        valid_until=until.isoformat() if until else None,
+        articles=report.articles,
+        pages=report.pages,
+        skipped_drafts=report.skipped_drafts,
+        skipped_future=report.skipped_future,
+        warnings=warnings,
+    )
+
+
+def memoised_report(memo: Memo, files: int) -> BuildReport:
+    """The report of a build that found nothing changed since the memoised one (its own
+    warnings and timings are the caller's to add)."""
+    return BuildReport(
+        articles=memo.articles,
+        pages=memo.pages,
+        unchanged=files,
+        skipped_drafts=memo.skipped_drafts,
+        skipped_future=memo.skipped_future,
+        problems=memo.warnings,
+    )

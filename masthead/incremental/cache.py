@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import pickle
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from .model import WARNING, Article, Problem
+from ..model import WARNING, Parsed, Problem
 from .session import Table
+from .stamps import Stamp
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 1
@@ -36,22 +36,13 @@ class CacheUnusable(Exception):
     """The cache folder cannot be used (it is a file, or cannot be created or written)."""
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """The outcome of parsing one source: an article without its body, or problems."""
-
-    rel: str
-    digest: str
-    article: Article | None
-    problems: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """What tells cheaply whether a file changed since it was parsed."""
+class Row(NamedTuple):
+    """What the cache knows of a source without unpickling anything."""
 
     mtime_ns: int
     size: int
+    digest: str
+    fingerprint: str
 
 
 class ParseCache:
@@ -71,7 +62,7 @@ class ParseCache:
         self.restamps: list[tuple[int, int, str]] = []
         self.gone: list[tuple[str]] = []
         self.db: sqlite3.Connection | None = None
-        self.rows: dict[str, tuple[int, int, str, str]] = {}
+        self.rows: dict[str, Row] = {}
         if cache_path is None:
             return
         if read_only:
@@ -82,7 +73,7 @@ class ParseCache:
             self.db.execute("BEGIN")  # one snapshot for the whole build, see the module doc
             query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
             try:
-                self.rows = {rel: tuple(rest) for rel, *rest in self.db.execute(query)}
+                self.rows = {rel: Row(*rest) for rel, *rest in self.db.execute(query)}
             except sqlite3.DatabaseError:
                 self.rows = {}
 
@@ -91,15 +82,15 @@ class ParseCache:
         row = self.rows.get(rel)
         return (
             bool(row)
-            and row[0] == stamp.mtime_ns
-            and row[1] == stamp.size
-            and row[3] == self.fingerprint
+            and row.mtime_ns == stamp.mtime_ns
+            and row.size == stamp.size
+            and row.fingerprint == self.fingerprint
         )
 
     def fresh_by_digest(self, rel: str, digest: str) -> bool:
         """True when the cached row was parsed from identical bytes (a touched file)."""
         row = self.rows.get(rel)
-        return bool(row) and row[2] == digest and row[3] == self.fingerprint
+        return bool(row) and row.digest == digest and row.fingerprint == self.fingerprint
 
     def load(self, rels: list[str], kept: Table | None = None) -> list[Parsed]:
         """The cached outcomes of these sources; those ``kept`` in memory (by content hash
@@ -127,7 +118,7 @@ class ParseCache:
 
     def _row_identity(self, rel: str) -> tuple[str, str]:
         row = self.rows[rel]
-        return (row[2], row[3])
+        return (row.digest, row.fingerprint)
 
     def _unpickle(self, rels: list[str]) -> list[Parsed]:
         assert self.db
@@ -153,7 +144,7 @@ class ParseCache:
             if (
                 isinstance(parsed, Parsed)
                 and parsed.rel == rel
-                and parsed.digest == self.rows[rel][2]
+                and parsed.digest == self.rows[rel].digest
             ):
                 found.append(parsed)
             else:
@@ -195,7 +186,7 @@ class ParseCache:
         row = None
         if self.db:
             query = "SELECT body FROM sources WHERE rel = ? AND digest = ?"
-            digest = self.rows[rel][2] if rel in self.rows else ""
+            digest = self.rows[rel].digest if rel in self.rows else ""
             with contextlib.suppress(sqlite3.DatabaseError):
                 row = self.db.execute(query, (rel, digest)).fetchone()
         if row and isinstance(row[0], str):
@@ -251,6 +242,22 @@ def _unpickled(meta: Any) -> Any:
         return pickle.loads(meta)
     except _UNPICKLING_ERRORS:
         return None
+
+
+def open_cache(
+    folder: Path | None, fingerprint: str, read_only: bool, shown: str
+) -> tuple[ParseCache, Problem | None]:
+    """The parse cache in ``folder`` (shown in messages as ``shown``); when it cannot be
+    used (the folder is a file, or cannot be made), a cache that keeps nothing, and a
+    warning saying so."""
+    try:
+        return ParseCache(folder, fingerprint, read_only=read_only), None
+    except CacheUnusable as exc:
+        message = (
+            f"cannot use the cache: {exc}; building without it (remove the folder or choose "
+            "another --cache-dir)"
+        )
+        return ParseCache(None, fingerprint), Problem(shown, None, message, WARNING)
 
 
 def remove_cache(cache_path: Path) -> bool:

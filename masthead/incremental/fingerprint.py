@@ -16,10 +16,9 @@ import jinja2
 import markdown
 from jinja2 import meta
 
-from . import __version__
-from .config import SiteConfig
-from .model import Archive, Article, Link, Page
-from .render import bodies_needed
+from .. import __version__
+from ..config import SiteConfig
+from ..model import Archive, Article, Link, Page
 from .session import Session
 
 
@@ -30,9 +29,10 @@ def digest(*parts: str) -> str:
 
 
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
-# misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits),
+# misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits;
+# 5: Parsed records moved to masthead.model),
 # so that outcomes cached by an earlier masthead are parsed again.
-PARSE_REVISION = "4"
+PARSE_REVISION = "5"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -183,7 +183,7 @@ class _Own(NamedTuple):
 
 
 def _own(page: Page) -> _Own:
-    with_body = bodies_needed(page)
+    with_body = page.body_positions()
     groups = []
     for name, ref in sorted(page.refs.items()):
         positions = () if ref is None else (ref,) if isinstance(ref, int) else tuple(ref)

@@ -1,0 +1,60 @@
+"""``masthead clean``: remove what masthead made, and only that.
+
+The output files named in the manifest (and the folders masthead created that are then
+empty), the parse cache and the compiled templates. The preview server's folder is the
+preview package's to remove (``preview.serve.remove_preview``), before this runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig
+from .incremental import BYTECODE_FOLDER, cache_folder
+from .incremental.cache import remove_cache
+from .lock import output_lock, release_folder_if_empty
+from .model import BuildOptions
+from .pipeline import resolve_output
+from .write import OutputWriter, clear_staging
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What ``clean`` removed."""
+
+    files: int
+    cache: bool
+
+
+def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned:
+    """Remove the cache folder and every output file masthead wrote; keep everything else.
+    Waits for a build writing the output folder (or raises OutputBusy with ``wait`` off)."""
+    output_path = resolve_output(site_path, config, options)
+    files = remove_output(output_path, options.wait) if output_path.is_dir() else 0
+    folder = cache_folder(site_path, options.cache_dir)
+    had_cache = False
+    if folder.is_dir() and not folder.is_symlink():
+        _remove_bytecode(folder / BYTECODE_FOLDER)
+        had_cache = remove_cache(folder)
+    return Cleaned(files, had_cache)
+
+
+def remove_output(output_path: Path, wait: bool = True) -> int:
+    """Remove every file masthead wrote into an output folder (holding its lock); return
+    how many."""
+    with output_lock(output_path, wait):
+        clear_staging(output_path)
+        files = OutputWriter(output_path).remove_all()
+        release_folder_if_empty(output_path)
+    return files
+
+
+def _remove_bytecode(folder: Path) -> None:
+    """Remove compiled templates (Jinja names them __jinja2_*.cache)."""
+    if folder.is_dir() and not folder.is_symlink():
+        for path in folder.glob("__jinja2_*.cache"):
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
