@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from masthead.config import SiteConfig
 from masthead.article import parse_article, rtl_direction
-from masthead.readers import read_front_matter
-from masthead.sources import discover_sources, is_source_name, read_source
+from masthead.config import SiteConfig
 from masthead.fields import parse_when
 from masthead.model import Link
+from masthead.readers import read_front_matter
+from masthead.sources import discover_sources, is_source_name, read_source
 
 UTC_CONFIG = SiteConfig(timezone="UTC")
 KARACHI = SiteConfig(timezone="Asia/Karachi")

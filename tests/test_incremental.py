@@ -33,9 +33,9 @@ from sitegen import (
     write_spec,
 )
 
+from masthead.incremental.session import Session
 from masthead.model import BuildOptions, BuildReport
 from masthead.pipeline import build
-from masthead.incremental.session import Session
 
 N = 60
 PER_PAGE = 5

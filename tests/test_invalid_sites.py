@@ -33,9 +33,9 @@ from pathlib import Path
 
 import pytest
 
+from masthead.manifest import MANIFEST_NAME
 from masthead.model import BuildOptions, ProblemsError
 from masthead.pipeline import build
-from masthead.manifest import MANIFEST_NAME
 
 CASES_DIR = Path(__file__).parent / "invalid_sites"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.txt").is_file())

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from masthead import matter
+from masthead.article import parse_article
 from masthead.cli import main
 from masthead.config import SiteConfig
-from masthead.article import parse_article
 from masthead.model import ProblemsError
 from masthead.scaffold import init_site, new_article
 

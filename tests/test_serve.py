@@ -30,10 +30,18 @@ from typing import Any
 
 import pytest
 
-from masthead.preview import httpd, serve, watch
 from masthead.config import SiteConfig
 from masthead.model import BuildOptions, BuildReport, Problem
-from masthead.preview.watch import CONFIG, CONTENT, TEMPLATES, Change, ChangeQueue, Debouncer, WatchRoots
+from masthead.preview import httpd, serve, watch
+from masthead.preview.watch import (
+    CONFIG,
+    CONTENT,
+    TEMPLATES,
+    Change,
+    ChangeQueue,
+    Debouncer,
+    WatchRoots,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE = 30.0  # seconds; generous for a loaded CI machine, reached only on failure

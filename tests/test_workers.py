@@ -27,10 +27,10 @@ from sitegen import REPO, copy_theme_template, generate_site
 
 from masthead import workers
 from masthead.config import SiteConfig
+from masthead.jobs import RenderSetup, RenderTask, render_tasks
 from masthead.model import Archive, Page
 from masthead.render import make_environment, render_page
 from masthead.taxonomy import KINDS as TAXONOMIES
-from masthead.jobs import RenderSetup, RenderTask, render_tasks
 from masthead.workers import POOL_THRESHOLD
 from masthead.write import Slot
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from masthead.model import BuildOptions, ProblemsError
-from masthead.pipeline import build
 from masthead.manifest import MANIFEST_NAME
+from masthead.model import BuildOptions, ProblemsError
 from masthead.outputdir import output_folder_problem
+from masthead.pipeline import build
 from masthead.write import STAGING_NAME, OutputWriter
 
 # -- refusing output folders -------------------------------------------------------------------

@@ -11,7 +11,6 @@ import os
 import sys
 
 
-
 class Unpicklable(Exception):
     """Pickles, but cannot be unpickled: its constructor wants two arguments."""
 
