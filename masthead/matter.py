@@ -33,6 +33,8 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .text import SURROGATES, toml_error_line
+
 MAX_DEPTH = 50
 MAX_EXPANSION = 1_000_000
 MAX_NUMBER_CHARS = 100
@@ -42,7 +44,6 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _YAML_TAG = "tag:yaml.org,2002:"
 # YAML also ends a line at NEL, LS, PS and a lone CR; editors (and masthead's messages) do not.
 _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOML_KEY = re.compile(
     r"""^[ \t]*("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_-]+)[ \t]*[=.]""", re.MULTILINE
 )
@@ -286,7 +287,7 @@ def _clip(text: str, limit: int = 40) -> str:
 
 def _construct_text(loader: Loader, node: Node) -> str:
     text = loader.construct_scalar(node)
-    found = _SURROGATE.search(text)
+    found = SURROGATES.search(text)
     if found:
         message = (
             f"front matter text holds the escape \\u{ord(found.group()):04x}, half of a UTF-16 "
@@ -389,8 +390,8 @@ def load_toml(raw: str) -> tuple[Any, dict[str, int]]:
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
-        line = int(match.group(1)) - 1 if match else 0
+        number = toml_error_line(exc)
+        line = number - 1 if number else 0
         raise Refused(f"front matter is not valid TOML: {exc}", line) from None
     except RecursionError:
         raise Refused(_too_deep(), _deep_toml_line(raw)) from None

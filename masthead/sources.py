@@ -18,11 +18,11 @@ from pathlib import Path
 from .config import SiteConfig
 from .model import WARNING, Problem
 from .readers import SOURCE_SUFFIXES
+from .text import SURROGATES
 
 # Vim (.swp .. .swp-p, .swx, 4913 probe files, backup~), Emacs (#autosave#, .#lock),
 # JetBrains (___jb_tmp___ / ___jb_old___) and every hidden file (.DS_Store, .goutputstream-*).
 _EDITOR_TEMP = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|___jb_(tmp|old)___$|^#.*#$)")
-_SURROGATES = re.compile("[\ud800-\udfff]")  # undecodable bytes of a file name
 DEFAULT_MAX_BYTES = SiteConfig.max_article_bytes
 _KINDS = {
     stat.S_IFDIR: "a folder",
@@ -99,7 +99,7 @@ def read_source(
 
     Only regular files are read (anything else is skipped with a warning), and never more
     than ``max_bytes`` + 1 bytes: a larger file is an error naming the setting."""
-    if _SURROGATES.search(rel):
+    if SURROGATES.search(rel):
         message = (
             "file name is not valid UTF-8; rename the file (URLs and messages need UTF-8 names)"
         )

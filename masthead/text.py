@@ -17,10 +17,12 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 """Characters XML 1.0 forbids (tab, line feed and carriage return are allowed)."""
 CONTROL = re.compile("[\x00-\x1f\x7f]")
 """C0 control characters and DEL: never part of a name, a slug, an alias or a URL."""
+SURROGATES = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: what undecodable bytes of a file name become, or a broken escape."""
 # C0 and C1 controls, DEL, lone surrogates (undecodable file names) and the bidirectional
 # overrides: anything that could break a one-line message or repaint a terminal.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-_TOML_LINE = re.compile(r"line (\d+)")
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)$")
 
 
 def without_forbidden(text: str) -> str:
