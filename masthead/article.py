@@ -49,20 +49,40 @@ def parse_article(
     if checker.errors:
         return None, checker.problems(shown_as) + warnings
     try:
-        body_html = reader.to_html(without_forbidden(front.body))
-    except RecursionError:  # Python-Markdown recurses once per level of nested lists
-        return None, [_nested_too_deeply(shown_as, front), *warnings]
+        with markup.time_limit(config.markdown_seconds):
+            body_html = reader.to_html(without_forbidden(front.body))
+    except RecursionError:  # Python-Markdown recurses per level, and per item of some runs
+        return None, [_too_deep_for_markdown(shown_as, front), *warnings]
+    except markup.TooSlow:
+        message = (
+            f"the body takes more than {config.markdown_seconds} s to convert to HTML "
+            "(Markdown is slow on some patterns, such as long runs of '[' or '*'); simplify "
+            "it, or raise markdown_seconds in [tool.masthead]"
+        )
+        return None, [Problem(shown_as, front.first_body_line, message), *warnings]
     article = _make_article(rel, fields, front, config, body_html, digest)
     return replace(article, field_lines=checker.field_lines(KNOWN_FIELDS)), warnings
 
 
-def _nested_too_deeply(shown_as: str, front: Document) -> Problem:
-    """The error for a body whose lists or quotes nest too deeply for Markdown, on the line
-    indented deepest."""
+DEEP_NESTING = 20
+"""Levels of lists or quotes past which a RecursionError is blamed on nesting."""
+
+
+def _too_deep_for_markdown(shown_as: str, front: Document) -> Problem:
+    """The error for a body that makes the Markdown engine recurse too deeply: nested lists
+    or quotes (blamed on the line indented deepest), or a long run of items with no blank
+    line between them (a definition list of hundreds of terms, say)."""
     lines = front.body.split("\n")
     depths = [len(line) - len(line.lstrip(" \t>")) + line[:200].count("\t") * 3 for line in lines]
-    message = "the body nests lists or block quotes too deeply for Markdown; flatten them"
-    return Problem(shown_as, front.body_line + depths.index(max(depths)), message)
+    deepest = max(depths)
+    if deepest // 2 >= DEEP_NESTING:
+        message = "the body nests lists or block quotes too deeply for Markdown; flatten them"
+        return Problem(shown_as, front.body_line + depths.index(deepest), message)
+    message = (
+        "the body is too intricate for Markdown to convert: a long run of list or definition "
+        "items with no blank line between them? Separate them with blank lines"
+    )
+    return Problem(shown_as, front.first_body_line, message)
 
 
 def rtl_direction(lang: str | None) -> str:

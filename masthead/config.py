@@ -59,6 +59,8 @@ class SiteConfig:
     """Slugs made from titles and term names are cut at a word boundary to this many characters."""
     max_article_bytes: int = 10_000_000
     """A source file larger than this is an error, not read."""
+    markdown_seconds: int = 20
+    """Converting one body to HTML may take this long before it is an error."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -288,6 +290,7 @@ _CHECKERS = {
     "news_window_days": _check_int_up_to(MAX_NEWS_WINDOW_DAYS),
     "slug_length": _check_int_up_to(urls.MAX_SLUG_BYTES),
     "max_article_bytes": _check_int_up_to(1_000_000_000),
+    "markdown_seconds": _check_int_up_to(3600),
     "feed_taxonomies": lambda value: _check_choices(value, KINDS),
     "now": lambda value: _check_time(value),
     "canonical_to_source": lambda value: _check_flag(value),

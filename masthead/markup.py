@@ -5,8 +5,12 @@ since building a converter costs more than converting an article."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import markdown
@@ -47,6 +51,33 @@ class Converter(Protocol):
 
 
 ENGINES = {"markdown": PythonMarkdown}
+
+
+class TooSlow(Exception):
+    """A conversion ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TooSlow in the block once ``seconds`` of wall time have passed. Only in the
+    main thread of a process with SIGALRM (workers and the command line are); elsewhere
+    the block runs unlimited. Python-Markdown is quadratic on some input (long runs of
+    ``[``), so a hostile body could otherwise stall a build for hours."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or seconds <= 0:
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def make_converter(config: SiteConfig) -> Converter:

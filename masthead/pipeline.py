@@ -311,7 +311,7 @@ class _Build:
         if self.inputs is None or self.has_errors():
             return None
         until = valid_until(loaded.articles, self.config.news_window_days, self.now)
-        memo = memo_of(self.inputs, until, self.report, _sorted(self.problems))
+        memo = memo_of(self.inputs, self.now, until, self.report, _sorted(self.problems))
         return memo_to_record(memo, self.started_ns)
 
     def read_static(self, path: Path) -> bytes:

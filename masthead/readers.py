@@ -31,7 +31,14 @@ class Document:
     """The file line of the opening ``---``."""
     body: str
     body_line: int = 0
-    """The file line on which the body starts."""
+    """The file line on which the body's first character is (often the newline ending the
+    closing delimiter's line)."""
+
+    @property
+    def first_body_line(self) -> int:
+        """The file line of the body's first text (its first line when it has none)."""
+        text = self.body.lstrip()
+        return self.body_line + self.body.count("\n", 0, len(self.body) - len(text))
     key_lines: dict[str, int] = field(default_factory=dict)
     """The file line of each top-level key."""
 

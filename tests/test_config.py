@@ -226,6 +226,10 @@ INVALID_VALUES = [
         "pyproject.toml: error: [tool.masthead] max_article_bytes: must be a whole number from 1 to 1000000000, not 1000000000.0",
     ),
     (
+        "markdown_seconds = 0",
+        "pyproject.toml: error: [tool.masthead] markdown_seconds: must be a whole number from 1 to 3600, not 0",
+    ),
+    (
         "publisher_logo = 5",
         "pyproject.toml: error: [tool.masthead] publisher_logo: must be text, not the number 5",
     ),

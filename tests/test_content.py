@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -893,3 +894,23 @@ def test_discovery_does_not_follow_links_to_folders(tmp_path):
     os.symlink("real", tmp_path / "linked")
     os.symlink("..", tmp_path / "real" / "up")
     assert discover_sources(tmp_path) == ("real/a.md",)
+
+
+def test_a_body_markdown_is_slow_on_is_stopped_by_a_time_limit(md):
+    config = SiteConfig(timezone="UTC", markdown_seconds=1)
+    started = time.monotonic()
+    article, problems = parse(md(body="\n" + "[" * 30000), config)
+    assert time.monotonic() - started < 10
+    assert article is None
+    assert [str(p) for p in problems] == [
+        "content/2017/09/a.md:8: error: the body takes more than 1 s to convert to HTML "
+        "(Markdown is slow on some patterns, such as long runs of '[' or '*'); simplify it, "
+        "or raise markdown_seconds in [tool.masthead]"
+    ]
+
+
+def test_a_long_tight_definition_list_is_not_called_nesting(md):
+    article, problems = parse(md(body="\n" + "Term\n: A definition.\n" * 500))
+    assert article is None
+    [problem] = problems
+    assert "a long run of list or definition items" in problem.message

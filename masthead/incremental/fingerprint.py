@@ -47,6 +47,7 @@ def parse_fingerprint(config: SiteConfig) -> str:
         config.language,
         str(config.summary_length),
         str(config.slug_length),
+        str(config.markdown_seconds),
         repr(config.markdown_extensions),
     )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import CONFIG_FILE, SiteConfig
-from ..model import Article, BuildOptions, BuildReport, Problem
+from ..model import WARNING, Article, BuildOptions, BuildReport, Problem
 from ..sources import discover_sources
 from .fingerprint import digest
 from .stamps import Stamp, is_racy, stamp_of
@@ -31,7 +31,10 @@ class Memo:
 
     inputs: str
     newest_input_ns: int
+    valid_from: str
+    """The reference time ("now") of the build: its output holds from then..."""
     valid_until: str | None
+    """... until this moment (None: for ever)."""
     articles: int
     pages: int
     skipped_drafts: int
@@ -93,23 +96,65 @@ def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) 
     return min(moments, default=None)
 
 
-def memo_from(data: dict | None) -> Memo | None:
-    """The memo recorded in the output manifest, or None (also for one that is damaged, or
-    written by another version)."""
-    if not data:
+_COUNTS = ("newest_input_ns", "articles", "pages", "skipped_drafts", "skipped_future")
+
+
+def memo_from(data: object) -> Memo | None:
+    """The memo recorded in the output manifest, or None: also for one that is damaged or
+    hand-edited in any way (a memo is trusted only when every field is as a build wrote it),
+    which then simply means a normal build."""
+    if not isinstance(data, dict) or set(data) != set(Memo.__dataclass_fields__):
+        return None
+    counts_ok = all(type(data[name]) is int and data[name] >= 0 for name in _COUNTS)
+    times_ok = _instant(data["valid_from"]) is not None and (
+        data["valid_until"] is None or _instant(data["valid_until"]) is not None
+    )
+    if not (counts_ok and times_ok and isinstance(data["inputs"], str)):
+        return None
+    warnings = _warnings(data["warnings"])
+    if warnings is None:
+        return None
+    return Memo(**{**data, "warnings": warnings})
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
         return None
     try:
-        warnings = tuple(Problem(**warning) for warning in data["warnings"])
-        return Memo(**{**data, "warnings": warnings})
-    except (TypeError, KeyError):
+        when = datetime.fromisoformat(value)
+    except ValueError:
         return None
+    return when if when.tzinfo is not None else None
+
+
+def _warnings(value: object) -> tuple[Problem, ...] | None:
+    """The memo's warnings, or None unless each is a well-formed warning."""
+    if not isinstance(value, list):
+        return None
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"path", "line", "message", "severity"}:
+            return None
+        line = item["line"]
+        if not (isinstance(item["path"], str) and isinstance(item["message"], str)):
+            return None
+        if item["severity"] != WARNING or not (line is None or type(line) is int):
+            return None
+        found.append(Problem(**item))
+    return tuple(found)
 
 
 def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
-    """True when ``memo`` describes these very inputs and is still valid at ``now``."""
+    """True when ``memo`` describes these very inputs and its output holds at ``now`` (which
+    may lie after the memoised build's reference time, never before it: an earlier ``--now``
+    can change which articles are published)."""
     if memo is None or memo.inputs != inputs.fingerprint:
         return False
-    return memo.valid_until is None or now < datetime.fromisoformat(memo.valid_until)
+    valid_from = _instant(memo.valid_from)
+    until = _instant(memo.valid_until) if memo.valid_until else None
+    if valid_from is None or now < valid_from:
+        return False
+    return until is None or now < until
 
 
 def memo_to_record(memo: Memo, started_ns: int) -> dict | None:
@@ -129,18 +174,24 @@ def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> i
 
 
 def memo_of(
-    inputs: Inputs, until: datetime | None, report: BuildReport, warnings: tuple[Problem, ...]
+    inputs: Inputs,
+    now: datetime,
+    until: datetime | None,
+    report: BuildReport,
+    warnings: tuple[Problem, ...],
 ) -> Memo:
-    """The memo of a successful build with these inputs, figures and warnings."""
+    """The memo of a successful build with these inputs, reference time, figures and
+    warnings."""
     return Memo(
         inputs=inputs.fingerprint,
         newest_input_ns=inputs.newest_ns,
+        valid_from=now.isoformat(),
         valid_until=until.isoformat() if until else None,
         articles=report.articles,
         pages=report.pages,
         skipped_drafts=report.skipped_drafts,
         skipped_future=report.skipped_future,
-        warnings=warnings,
+        warnings=tuple(p for p in warnings if not p.is_error),
     )
 
 

@@ -1,0 +1,57 @@
+"""The build memo returns at once only when it describes these very inputs at this very
+reference time; a memo that was edited or damaged in any way means a normal build."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sitegen import MANIFEST, masthead, ok, output_tree
+
+from masthead.incremental.memo import memo_from
+
+
+@pytest.fixture
+def built(make_site, md):
+    site = make_site({"content/2020/01/good.md": md("Good news", date="2020-01-02")})
+    time.sleep(2.1)  # past the window in which a fresh file's stat is not trusted
+    ok(masthead("build", "--site", site, "--now", "2021-01-01T00:00:00+00:00"))
+    return site
+
+
+def test_an_earlier_now_is_not_taken_from_the_memo(built, tmp_path):
+    again = ok(masthead("build", "--site", built, "--now", "2021-01-01T00:00:00+00:00"))
+    assert "0 rendered" in again.stdout
+    earlier = ok(masthead("build", "--site", built, "--now", "2019-01-01T00:00:00+00:00"))
+    assert "1 future left out" in earlier.stdout
+    ref = tmp_path / "ref"
+    args = ("--now", "2019-01-01T00:00:00+00:00", "--no-cache", "--output", ref)
+    ok(masthead("build", "--site", built, *args))
+    assert output_tree(built / "output") == output_tree(ref)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"valid_until": "garbage"},
+        {"valid_until": 5},
+        {"valid_until": "2099-01-01T00:00:00"},
+        {"valid_from": None},
+        {"warnings": [[1]]},
+        {"warnings": "abc"},
+        {"articles": "many\nlines"},
+        {"pages": -5},
+        {"warnings": [{"path": "x", "line": 1, "message": "m", "severity": "error"}]},
+        {"extra": 1},
+    ],
+)
+def test_a_damaged_memo_means_a_normal_build(built, damage):
+    path = built / "output" / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["memo"] = {**manifest["memo"], **damage}
+    assert memo_from(manifest["memo"]) is None
+    path.write_text(json.dumps(manifest))
+    done = ok(masthead("build", "--site", built, "--now", "2021-01-01T00:00:00+00:00"))
+    assert done.stdout.startswith("masthead: 1 article, ")
+    assert done.stderr == ""
