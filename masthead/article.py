@@ -133,6 +133,7 @@ def _make_article(
         # An old URL equal to the new one (an archive whose URL scheme matches ours) needs
         # no redirect.
         aliases=tuple(a for a in fields["aliases"] if urls.output_rel(a) != own_file),
+        imported_from=fields["imported_from"],
         extra={k: v for k, v in front.data.items() if k not in KNOWN_FIELDS},
         digest=digest,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__, status
 from .clean import clean
 from .config import FIRST_YEAR, LAST_YEAR, load_config, parse_instant
+from .importers.command import add_import_command
 from .incremental import cache_folder
 from .lock import OutputBusy
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
@@ -170,6 +171,7 @@ def make_parser() -> argparse.ArgumentParser:
     clean_cmd.set_defaults(handler=_clean)
 
     add_serve_command(commands)
+    add_import_command(commands)
 
     init_cmd = commands.add_parser(
         "init",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 KNOWN_FIELDS = (
     "title", "date", "category", "source", "authors", "tags", "summary", "slug", "updated",
-    "draft", "lang", "location", "source_url", "image", "aliases",
+    "draft", "lang", "location", "source_url", "image", "aliases", "imported_from",
 )  # fmt: skip
 """Every front-matter field masthead reads (the taxonomies' fields among them); any other
 key is kept in ``Article.extra``."""
@@ -55,7 +55,7 @@ class FieldChecker:
                     f"{fields['updated'].isoformat()} is before date {fields['date'].isoformat()}; a correction comes after publication",
                 )
             )
-        for name in ("summary", "location", "image"):
+        for name in ("summary", "location", "image", "imported_from"):
             fields[name] = self._text(name, required=False)
         fields["source_url"] = self._url("source_url")
         fields["lang"] = self._lang()

@@ -446,3 +446,19 @@ def _deep_toml_line(raw: str) -> int:
         elif token.startswith(('"""', "'''")):
             line += token.count("\n")
     return deepest_line
+
+
+def dump_yaml(fields: dict[str, Any]) -> str:
+    """Front matter text (without the ``---`` lines) that ``load_yaml`` reads back as
+    exactly ``fields``; Refused when that is impossible (a value YAML cannot carry)."""
+    text = yaml.dump(
+        fields,
+        Dumper=yaml.SafeDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+    if load_yaml(text)[0] != fields:
+        raise Refused("these fields cannot be written as front matter", 0)
+    return text

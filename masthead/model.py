@@ -82,6 +82,8 @@ class Article:
     source_url: str | None = None
     image: str | None = None
     aliases: tuple[str, ...] = ()
+    imported_from: str | None = None
+    """What ``masthead import`` made this article from (a URL, a feed entry's id, a path)."""
     extra: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     """Content hash of the source file: what a page that shows this article depends on."""

@@ -39,6 +39,7 @@ class Document:
         """The file line of the body's first text (its first line when it has none)."""
         text = self.body.lstrip()
         return self.body_line + self.body.count("\n", 0, len(self.body) - len(text))
+
     key_lines: dict[str, int] = field(default_factory=dict)
     """The file line of each top-level key."""
 

@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-import yaml
-
 from . import matter, urls
 from .config import CONFIG_FILE, SiteConfig
 from .model import Problem, ProblemsError
@@ -140,21 +138,10 @@ def _check_names(
 
 def _yaml(fields: dict) -> str:
     """Front matter text that masthead's own loader reads back as ``fields``."""
-    text = yaml.dump(
-        fields,
-        Dumper=yaml.SafeDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=1_000_000,
-    )
     try:
-        same = matter.load_yaml(text)[0] == fields
+        return matter.dump_yaml(fields)
     except matter.Refused:
-        same = False
-    if not same:
-        raise ProblemsError([Problem("title", None, "cannot be written as front matter")])
-    return text
+        raise ProblemsError([Problem("title", None, "cannot be written as front matter")]) from None
 
 
 def _toml_string(text: str) -> str:

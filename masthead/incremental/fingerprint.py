@@ -30,9 +30,9 @@ def digest(*parts: str) -> str:
 
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
 # misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits;
-# 5: Parsed records moved to masthead.model),
+# 5: Parsed records moved to masthead.model; 6: imported_from),
 # so that outcomes cached by an earlier masthead are parsed again.
-PARSE_REVISION = "5"
+PARSE_REVISION = "6"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -82,7 +82,9 @@ def _both_fingerprints(article: Article) -> tuple[str, str]:
 
 
 _SHOWN_FIELDS = tuple(
-    f.name for f in fields(Article) if f.name not in ("body_html", "digest", "field_lines")
+    f.name
+    for f in fields(Article)
+    if f.name not in ("body_html", "digest", "field_lines", "imported_from")
 )
 
 
