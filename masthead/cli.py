@@ -109,6 +109,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="fail at once (exit 75) if another build is writing the output folder",
     )
     build_cmd.add_argument(
+        "--accept-url-changes",
+        action="store_true",
+        help="add the old URL of every article that moved to its aliases, instead of failing",
+    )
+    build_cmd.add_argument(
         "--overwrite",
         action="store_true",
         help="replace files in the output folder that masthead did not write",
@@ -256,6 +261,7 @@ def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
         now=args.now,
         wait=getattr(args, "wait", True),
         overwrite=getattr(args, "overwrite", False),
+        accept_url_changes=getattr(args, "accept_url_changes", False),
     )
 
 

@@ -55,6 +55,10 @@ class SiteConfig:
     """Pinned reference time (ISO 8601) for future-dated articles and the news sitemap."""
     canonical_to_source: bool = False
     publisher_logo: str | None = None
+    redirects_file: bool = False
+    """Also write ``_redirects`` (Netlify and Cloudflare Pages syntax, 301) for every alias."""
+    url_ledger: bool = True
+    """Keep ``published-urls.txt`` and fail a build that would stop serving one of its URLs."""
     slug_length: int = urls.DEFAULT_SLUG_LENGTH
     """Slugs made from titles and term names are cut at a word boundary to this many characters."""
     max_article_bytes: int = 10_000_000
@@ -294,6 +298,8 @@ _CHECKERS = {
     "feed_taxonomies": lambda value: _check_choices(value, KINDS),
     "now": lambda value: _check_time(value),
     "canonical_to_source": lambda value: _check_flag(value),
+    "redirects_file": lambda value: _check_flag(value),
+    "url_ledger": lambda value: _check_flag(value),
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,

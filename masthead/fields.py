@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 KNOWN_FIELDS = (
     "title", "date", "category", "source", "authors", "tags", "summary", "slug", "updated",
     "draft", "lang", "location", "source_url", "image", "aliases", "imported_from",
+    "retracted",
 )  # fmt: skip
 """Every front-matter field masthead reads (the taxonomies' fields among them); any other
 key is kept in ``Article.extra``."""
@@ -55,8 +56,10 @@ class FieldChecker:
                     f"{fields['updated'].isoformat()} is before date {fields['date'].isoformat()}; a correction comes after publication",
                 )
             )
-        for name in ("summary", "location", "image", "imported_from"):
+        for name in ("summary", "location", "image", "imported_from", "retracted"):
             fields[name] = self._text(name, required=False)
+        if fields["retracted"] is not None and not fields["retracted"].strip():
+            self.errors.append(("retracted", 'must give the reason: retracted: "why"'))
         fields["source_url"] = self._url("source_url")
         fields["lang"] = self._lang()
         fields["draft"] = self._flag("draft")

@@ -36,6 +36,13 @@ def published(
     return kept, len(left_drafts), len(left_future)
 
 
+def split_retracted(articles: list[Article]) -> tuple[list[Article], tuple[Article, ...]]:
+    """The articles to index, and the retracted ones (kept at their URL as a notice, listed
+    nowhere)."""
+    live = [a for a in articles if not a.retracted]
+    return live, tuple(a for a in articles if a.retracted)
+
+
 def without_sources(
     articles: list[Article], problems: list[Problem], content_prefix: str
 ) -> list[Article]:

@@ -131,7 +131,10 @@ def news_article(config: SiteConfig, article: Article) -> dict[str, Any]:
         data["dateline"] = article.location
     if article.source_url:
         data["isBasedOn"] = article.source_url
-    if article.word_count:
+    if article.retracted:  # the notice shows no body: say so, and why
+        data["creativeWorkStatus"] = "Retracted"
+        data["description"] = f"Retracted: {article.retracted}"
+    elif article.word_count:
         data["wordCount"] = article.word_count
     return data
 

@@ -84,6 +84,8 @@ class Article:
     aliases: tuple[str, ...] = ()
     imported_from: str | None = None
     """What ``masthead import`` made this article from (a URL, a feed entry's id, a path)."""
+    retracted: str | None = None
+    """Why the article was retracted: its URL then serves a notice instead of the article."""
     extra: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     """Content hash of the source file: what a page that shows this article depends on."""
@@ -233,6 +235,11 @@ class BuildOptions:
     """Worker processes; 0 means one per CPU."""
     use_cache: bool = True
     cache_dir: str | None = None
+    preview: bool = False
+    """A preview build (``masthead serve``): the URL ledger warns instead of failing, and
+    is not written."""
+    accept_url_changes: bool = False
+    """Add the old URL of every moved article to its aliases, instead of failing."""
     wait: bool = True
     """Wait for another build writing the same output folder (False: fail at once)."""
     overwrite: bool = False

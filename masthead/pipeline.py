@@ -22,6 +22,7 @@ from pathlib import Path
 from . import markup, urls
 from .config import SiteConfig, load_config, parse_instant, with_base_url
 from .feeds import plan_feeds, plan_sitemaps
+from .frontedit import add_alias
 from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import parse_fingerprint
@@ -38,14 +39,32 @@ from .incremental.memo import (
 from .incremental.parsing import Loaded, SourceChanged, load_sources
 from .incremental.rendering import pages_to_render
 from .incremental.session import Session
-from .index import build_archive, published, url_collisions, without_sources
+from .index import build_archive, published, split_retracted, url_collisions, without_sources
 from .jobs import RenderSetup, RenderTask, render_tasks
+from .ledger import (
+    LEDGER_FILE,
+    Moved,
+    moved_problems,
+    moved_urls,
+    read_ledger,
+    served,
+    write_ledger,
+)
 from .lock import name_holder, output_lock, release_folder_if_empty
 from .manifest import Manifest, intact_outputs, manifest_path, read_manifest_file
-from .model import Archive, BuildOptions, BuildReport, Page, Problem, ProblemsError
+from .model import (
+    WARNING,
+    Archive,
+    Article,
+    BuildOptions,
+    BuildReport,
+    Page,
+    Problem,
+    ProblemsError,
+)
 from .outputdir import conflict_problems, output_folder_problem
 from .paths import check_output_paths, line_finder
-from .plan import navigation, plan_pages, sections
+from .plan import navigation, plan_pages, redirects_page, retraction_pages, sections
 from .render import PAGE_ERROR, shown_static, static_files, template_paths
 from .workers import Progress, default_jobs
 from .write import OutputError, OutputWriter, clear_staging, os_error_message
@@ -72,9 +91,14 @@ def build(
             config = session.same("config", config)  # equal settings: the same object
             output = resolve_output(site_path, config, options)
             run = _Build(site_path, config, options, output, progress, session, problems)
-            if not options.write:
-                return run.run()
-            return _holding_the_output(run, on_wait)
+            report = run.run() if not options.write else _holding_the_output(run, on_wait)
+            if not run.accepted:
+                return report
+            # Aliases were added to the sources: build again from them.
+            again = replace(options, accept_url_changes=False)
+            rerun = _Build(site_path, config, again, output, progress, session, list(problems))
+            rerun.problems += run.accepted
+            return rerun.run() if not again.write else _holding_the_output(rerun, on_wait)
     finally:
         session.finish_build()
 
@@ -124,6 +148,11 @@ class _Build:
         self.report = BuildReport()
         self.inputs: Inputs | None = None
         self.manifest = Manifest({}, frozenset(), None)
+        self.retracted: tuple[Article, ...] = ()
+        self.serving: tuple[Article, ...] = ()
+        """Every article this build serves at its URL (the retracted ones too)."""
+        self.accepted: list[Problem] = []
+        """Aliases --accept-url-changes wrote into sources (the build then starts again)."""
 
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
@@ -136,6 +165,8 @@ class _Build:
         with self.parse_cache() as cache:
             loaded = self.load(cache)
             archive = self.index(loaded)
+            if self.urls_moved(archive):
+                return self.finished()
             pages, static = self.plan(archive)
             if self.has_errors() and not self.options.keep_going:
                 return self.finished()
@@ -201,7 +232,9 @@ class _Build:
             )
             collisions = url_collisions(articles, prefix)
             articles = without_sources(articles, collisions, prefix)
-            archive, problems = build_archive(articles, prefix, self.session)
+            live, self.retracted = split_retracted(articles)
+            archive, problems = build_archive(live, prefix, self.session)
+        self.serving = (*archive.articles, *self.retracted)
         self.problems += [*collisions, *problems]
         self.report = replace(
             self.report,
@@ -218,6 +251,9 @@ class _Build:
         written; those that cannot be written are left out (and reported)."""
         with self.stage("plan"):
             pages = plan_pages(archive, self.config, self.session)
+            pages += retraction_pages(self.retracted, self.config)
+            if self.config.redirects_file:
+                pages += (redirects_page(pages, self.config),)
             pages += tuple(plan_feeds(archive, self.config))
             pages += tuple(plan_sitemaps(pages, archive, self.config, self.now, self.session))
             static = static_files(template_paths(self.site_path, self.config))
@@ -274,11 +310,69 @@ class _Build:
             for rel, path in static.items():
                 writer.add(rel, self.read_static(path))
             result = writer.commit(self.memo_record(loaded))
+            self.update_ledger()
         if writer.written:
             self.session.wrote_file(manifest_path(self.output), writer.written)
         self.report = replace(
             self.report, written=result.written, unchanged=result.unchanged, removed=result.removed
         )
+
+    # -- the URL ledger -------------------------------------------------------------------
+
+    def urls_moved(self, archive: Archive) -> bool:
+        """Check that every URL in the ledger is still served; with --accept-url-changes,
+        add the aliases that keep them and return True (the build starts again)."""
+        ledger = read_ledger(self.site_path) if self.config.url_ledger else None
+        if ledger is None:
+            return False
+        self.problems += ledger.problems
+        moved = moved_urls(ledger, served(self.serving))
+        if self.options.accept_url_changes and moved:
+            self.accepted = self.accept(moved)
+            if self.accepted:
+                return True
+        preview = self.options.preview
+        self.problems += moved_problems(moved, self.config.content_prefix, preview)
+        return False
+
+    def accept(self, moved: list[Moved]) -> list[Problem]:
+        """Write each moved article's old URL into its aliases; what was done, as notes."""
+        done = []
+        for item in moved:
+            if item.article is None:
+                continue
+            shown = self.config.content_prefix + item.article.rel
+            path = self.site_path / self.config.content_dir / item.article.rel
+            trouble = add_alias(path, item.old)
+            if trouble:
+                message = f'cannot add the alias "{item.old}": {trouble}; add it by hand'
+                self.problems.append(Problem(shown, None, message))
+            else:
+                done.append(
+                    Problem(
+                        shown,
+                        None,
+                        f'added "{item.old}" to aliases (--accept-url-changes)',
+                        WARNING,
+                    )
+                )
+        return done
+
+    def update_ledger(self) -> None:
+        """After a successful production build: every URL it serves joins the ledger."""
+        production = not (self.options.preview or self.options.drafts or self.options.future)
+        if not (self.config.url_ledger and production) or self.has_errors():
+            return
+        ledger = read_ledger(self.site_path)
+        known = set(ledger.lines) if ledger else set()
+        serving = served(self.serving)
+        try:
+            write_ledger(self.site_path, known | set(serving))
+        except OSError as exc:
+            message = (
+                f"cannot write {LEDGER_FILE}: {exc.strerror or exc}; the next build tries again"
+            )
+            self.problems.append(Problem(LEDGER_FILE, None, message, WARNING))
 
     # -- what the stages share -----------------------------------------------------------
 

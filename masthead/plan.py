@@ -74,6 +74,57 @@ def index_pages(
     return tuple(pages)
 
 
+def retraction_pages(articles: tuple[Article, ...], config: SiteConfig) -> tuple[Page, ...]:
+    """For each retracted article, a notice at its URL (headline, date, the reason; no
+    body), and its aliases redirecting there. None of them is listed anywhere."""
+    pages: list[Page] = []
+    for article in sorted(articles, key=lambda a: a.url):
+        pages.append(
+            Page(
+                url=article.url,
+                template="retracted.html",
+                kind="retracted",
+                title=f"Retracted: {article.title}",
+                lang=article.lang or config.language,
+                dir=article.dir,
+                description=f"This article was retracted: {article.retracted}",
+                values={"article": article},
+                sources=(article.rel,),
+            )
+        )
+        pages.extend(
+            _page(
+                config,
+                alias,
+                "alias.html",
+                "alias",
+                f"Moved: {article.title}",
+                values={"target": article.url, "article": article},
+                sources=(article.rel,),
+            )
+            for alias in article.aliases
+        )
+    return tuple(pages)
+
+
+def redirects_page(pages: tuple[Page, ...], config: SiteConfig) -> Page:
+    """``_redirects`` (Netlify and Cloudflare Pages syntax): every alias, moved for good
+    (301) to its article, as paths under the site's base path."""
+    moves = tuple(
+        (urls.href(config.base_path, page.url), urls.href(config.base_path, page.values["target"]))
+        for page in pages
+        if page.kind == "alias"
+    )
+    return Page(
+        url=urls.REDIRECTS_FILE,
+        template="redirects.txt",
+        kind="redirects",
+        title=urls.REDIRECTS_FILE,
+        lang=config.language,
+        values={"moves": tuple(sorted(moves))},
+    )
+
+
 def navigation(archive: Archive) -> tuple[Link, ...]:
     """Categories for the site header, by name. Without counts: adding an article must not
     change every page of the site."""

@@ -20,6 +20,7 @@ ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
 ATOM_FILE = "feed.xml"
+REDIRECTS_FILE = "_redirects"
 RESERVED_PREFIX = ".masthead"
 """Names in the output folder that belong to masthead itself (its manifest, its staging)."""
 MAX_SEGMENT_BYTES = 255

@@ -26,7 +26,9 @@ DEFAULT_PYPROJECT = """\
 [tool.masthead]
 timezone = "UTC"
 base_url = "https://example.org/"
+url_ledger = false
 """
+# Test sites delete and rename articles freely; the URL ledger has tests of its own.
 
 UTC = ZoneInfo("UTC")
 

@@ -26,6 +26,7 @@ def write_site(root: Path, settings: dict, articles: dict[str, dict]) -> Path:
     become escapes such as ``\\u0001``, which both decode)."""
     root.mkdir(parents=True, exist_ok=True)
     lines = ["[tool.masthead]"]
+    settings = {"url_ledger": False, **settings}  # these sites rename articles freely
     lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
     (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for rel, fields in articles.items():

@@ -429,6 +429,14 @@ def test_second_build_rewrites_nothing(demo: Path) -> None:
     assert stamps(output) == before, "files were rewritten although nothing changed"
 
 
+def unpublish(site: Path, url: str) -> None:
+    """Take a URL out of the site's ledger, as a user who means to unpublish it does."""
+    ledger = site / "published-urls.txt"
+    lines = ledger.read_text("utf-8").splitlines(keepends=True)
+    assert url + "\n" in lines
+    ledger.write_text("".join(line for line in lines if line != url + "\n"), "utf-8")
+
+
 def test_deleted_article_is_removed_on_the_next_build(new_site: Path) -> None:
     write_article(new_site, "2020/05/short-lived.md", title="Short lived", date="2020-05-01", category="City", source="Wire")  # fmt: skip
     ok(run("build", "--site", new_site))
@@ -436,6 +444,10 @@ def test_deleted_article_is_removed_on_the_next_build(new_site: Path) -> None:
     page = page_of(output, "short-lived")
     assert page
     (new_site / "content" / "2020" / "05" / "short-lived.md").unlink()
+    refused = run("build", "--site", new_site)  # the URL ledger keeps published URLs alive
+    assert refused.returncode == 1
+    assert "the published URL /2020/05/01/short-lived/ would no longer be served" in refused.stderr
+    unpublish(new_site, "/2020/05/01/short-lived/")
     result = ok(run("build", "--site", new_site))
     assert counts(result)[2] >= 1  # removed
     assert not page.exists()
@@ -459,6 +471,7 @@ def test_user_files_in_output_survive_builds(new_site: Path) -> None:
         path.write_bytes(data)
     ok(run("build", "--site", new_site))
     (new_site / "content" / "2020" / "05" / "short-lived.md").unlink()
+    unpublish(new_site, "/2020/05/01/short-lived/")
     ok(run("build", "--site", new_site))
     for path, data in mine.items():
         assert path.is_file() and path.read_bytes() == data, path

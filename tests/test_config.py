@@ -226,6 +226,14 @@ INVALID_VALUES = [
         "pyproject.toml: error: [tool.masthead] max_article_bytes: must be a whole number from 1 to 1000000000, not 1000000000.0",
     ),
     (
+        "redirects_file = 1",
+        "pyproject.toml: error: [tool.masthead] redirects_file: must be true or false, not 1",
+    ),
+    (
+        'url_ledger = "yes"',
+        "pyproject.toml: error: [tool.masthead] url_ledger: must be true or false, not 'yes'",
+    ),
+    (
         "markdown_seconds = 0",
         "pyproject.toml: error: [tool.masthead] markdown_seconds: must be a whole number from 1 to 3600, not 0",
     ),

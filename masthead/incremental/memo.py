@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import CONFIG_FILE, SiteConfig
+from ..ledger import LEDGER_FILE
 from ..model import WARNING, Article, BuildOptions, BuildReport, Problem
 from ..sources import discover_sources
 from .fingerprint import digest
@@ -60,7 +61,7 @@ def read_inputs(
     parts = [
         __version__,
         repr(config),
-        repr((options.drafts, options.future, options.base_url, options.output)),
+        repr((options.drafts, options.future, options.base_url, options.output, options.preview)),
     ]
     newest = 0
     sources: dict[str, Stamp | None] = {}
@@ -77,9 +78,10 @@ def read_inputs(
                 path = os.path.join(folder, name)
                 name = os.path.relpath(path, root)
                 newest = max(newest, _add_stamp(parts, f"t{number}", name, stamp_of(path)))
-    config_file = site_path / CONFIG_FILE
-    if config_file.is_file():
-        newest = max(newest, _add_stamp(parts, "p", CONFIG_FILE, stamp_of(config_file)))
+    for name in (CONFIG_FILE, LEDGER_FILE):
+        path = site_path / name
+        if path.is_file():
+            newest = max(newest, _add_stamp(parts, "p", name, stamp_of(path)))
     return Inputs(digest(*parts), newest, sources)
 
 

@@ -417,9 +417,32 @@ def decorate(page: bytes, state: Snapshot) -> bytes:
     addition = _RELOAD_SCRIPT % (state.generation, state.server_id, WAIT_PATH)
     if state.problems:
         addition = error_overlay(state.problems) + addition
+    elif state.notices:
+        addition = notice_banner(state.notices) + addition
     at = page.lower().rfind(b"</body>")
     extra = addition.encode()
     return page + extra if at < 0 else page[:at] + extra + page[at:]
+
+
+_BANNER_STYLE = (
+    "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;margin:0;padding:.75rem 1rem;"
+    "background:#fff4d6;color:#1a1a1a;border-top:2px solid #b8860b;"
+    "font:14px/1.5 system-ui,sans-serif;text-align:left"
+)
+
+
+def notice_banner(notices: tuple[Problem, ...]) -> str:
+    """A banner along the bottom of the page: the last save moved a published URL."""
+    items = "".join(
+        f'<li style="white-space:pre-wrap;overflow-wrap:anywhere">{html.escape(str(p))}</li>\n'
+        for p in notices
+    )
+    return (
+        f'<div id="masthead-notices" role="status" lang="en" dir="ltr" style="{_BANNER_STYLE}">'
+        '<button type="button" onclick="this.parentNode.remove()" style="float:right">Hide</button>'
+        "<strong>This save moves a published URL</strong> (the build of the site would fail):"
+        f'<ul style="margin:.25rem 0 0;padding-left:1.5rem">{items}</ul></div>\n'
+    )
 
 
 def error_overlay(problems: tuple[Problem, ...]) -> str:

@@ -131,7 +131,11 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             _say(err, _exposed_warning(settings.host))
         url = local_url(settings.host, server.server_address[1])
         options = BuildOptions(
-            drafts=settings.drafts, future=settings.future, base_url=url, output=str(root)
+            drafts=settings.drafts,
+            future=settings.future,
+            base_url=url,
+            output=str(root),
+            preview=True,
         )
         server.preview = preview = Preview(site_path, options, built=False)
         ignored = (root, site_path / CACHE_DIR)

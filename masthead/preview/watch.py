@@ -35,6 +35,7 @@ from watchdog.observers import Observer
 
 from ..config import CONFIG_FILE, SiteConfig
 from ..incremental.session import Session
+from ..ledger import is_moved_url
 from ..model import BuildOptions, BuildReport, Problem, ProblemsError
 from ..pipeline import build
 from ..sources import is_editor_temp, is_source_name
@@ -285,6 +286,8 @@ class Snapshot:
     server_id: str
     problems: tuple[Problem, ...]
     finished: float
+    notices: tuple[Problem, ...] = ()
+    """Warnings a writer must see in the page: saving moved a published URL."""
 
 
 @dataclass(frozen=True)
@@ -348,10 +351,14 @@ class Preview:
         finally:  # publish the new state as the lock opens, so no request sees files early
             with self.changed:
                 failed = outcome.problems if outcome and outcome.errors else ()
-                if outcome and (outcome.touched_output or failed != self.state.problems):
+                notices = _notices(outcome.problems) if outcome else ()
+                changed = failed != self.state.problems or notices != self.state.notices
+                if outcome and (outcome.touched_output or changed):
                     # Open tabs reload only when something they could show changed.
                     generation = self.state.generation + 1
-                    self.state = Snapshot(generation, self.state.server_id, failed, time.time())
+                    self.state = Snapshot(
+                        generation, self.state.server_id, failed, time.time(), notices
+                    )
                 self.building = False
                 self.changed.notify_all()
 
@@ -386,6 +393,11 @@ class Preview:
         with self.changed:
             self.stopping = True
             self.changed.notify_all()
+
+
+def _notices(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """The warnings the browser shows too: a published URL that would move."""
+    return tuple(p for p in problems if not p.is_error and is_moved_url(p))
 
 
 def _write_problem(exc: OSError) -> Problem:
