@@ -209,3 +209,14 @@ def test_no_horizontal_scrolling_on_a_phone(browser, server: str, output: Path, 
         assert sizes["scroll"] <= sizes["client"], f"{path} scrolls sideways at 375px: {sizes}"
     finally:
         context.close()
+
+
+def test_an_old_url_lands_on_the_article(page, output: Path) -> None:
+    found = list(output.glob("**/central-bank-holds-policy-rate-steady*/index.html"))
+    assert len(found) == 1, found
+    target = "/" + found[0].parent.relative_to(output).as_posix() + "/"
+    for old in ("/old/2017/rates-held.html", "/business/2017/03/central-bank-rate.html"):
+        page.goto(old)
+        page.wait_for_url(f"**{target}")
+        headline = page.locator("h1").first.inner_text()
+        assert headline == "Central bank holds policy rate steady, cites rising imports"
