@@ -8,6 +8,7 @@ preview package's to remove (``preview.serve.remove_preview``), before this runs
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,17 @@ class Cleaned:
     cache: bool
 
 
-def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned:
+def clean(
+    site_path: Path,
+    config: SiteConfig,
+    options: BuildOptions,
+    on_wait: Callable[[str], None] | None = None,
+) -> Cleaned:
     """Remove the cache folder and every output file masthead wrote; keep everything else.
-    Waits for a build writing the output folder (or raises OutputBusy with ``wait`` off)."""
+    Waits for a build writing the output folder, telling ``on_wait`` for whom (or raises
+    OutputBusy with ``wait`` off)."""
     output_path = resolve_output(site_path, config, options)
-    files = remove_output(output_path, options.wait) if output_path.is_dir() else 0
+    files = remove_output(output_path, options.wait, on_wait) if output_path.is_dir() else 0
     folder = cache_folder(site_path, options.cache_dir)
     had_cache = False
     if folder.is_dir() and not folder.is_symlink():
@@ -41,10 +48,17 @@ def clean(site_path: Path, config: SiteConfig, options: BuildOptions) -> Cleaned
     return Cleaned(files, had_cache)
 
 
-def remove_output(output_path: Path, wait: bool = True) -> int:
+def remove_output(
+    output_path: Path, wait: bool = True, on_wait: Callable[[str], None] | None = None
+) -> int:
     """Remove every file masthead wrote into an output folder (holding its lock); return
     how many."""
-    with output_lock(output_path, wait):
+
+    def told(holder: str) -> None:
+        if on_wait:
+            on_wait(f"{holder} to finish writing {output_path}")
+
+    with output_lock(output_path, wait, told):
         clear_staging(output_path)
         files = OutputWriter(output_path).remove_all()
         release_folder_if_empty(output_path)

@@ -302,8 +302,13 @@ def _clean(args: argparse.Namespace) -> int:
     config, _ = load_config(site_path)
     options = BuildOptions(output=args.output, cache_dir=args.cache_dir, wait=args.wait)
     try:
-        remove_preview(cache_folder(site_path, args.cache_dir))
-        removed = clean(site_path, config, options)
+        if remove_preview(cache_folder(site_path, args.cache_dir)) is None:
+            print(
+                "masthead clean: a preview server (masthead serve) is running; its preview "
+                "was left alone",
+                file=sys.stderr,
+            )
+        removed = clean(site_path, config, options, on_wait=_waiting)
     except (OutputError, OSError) as exc:
         print(f"masthead clean: {printable(str(exc))}", file=sys.stderr)
         return status.OUTPUT
@@ -346,7 +351,7 @@ def _init(args: argparse.Namespace) -> int:
     site_path = Path(args.directory)
     for path in init_site(site_path, datetime.now(UTC)):
         print(printable(f"created {path}"))
-    print(f"next: cd {site_path} && masthead build")
+    print(printable(f"next: cd {site_path} && masthead build"))
     return status.OK
 
 

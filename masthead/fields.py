@@ -199,11 +199,16 @@ class FieldChecker:
     def _aliases(self) -> tuple[str, ...]:
         aliases = []
         for alias in self._names("aliases", clean=False):
-            problem = urls.alias_problem(alias)
+            decoded = urls.decode_alias(alias)
+            problem = (
+                urls.alias_problem(decoded)
+                if decoded is not None
+                else ("has percent-escapes that are not UTF-8; write the path as it reads")
+            )
             if problem:
                 self.errors.append(("aliases", f"{quoted(alias)} {problem}"))
             else:
-                aliases.append(urls.normalise_alias(alias))
+                aliases.append(urls.normalise_alias(decoded))
         return tuple(aliases)
 
     def _slug(self, title: str | None) -> str:

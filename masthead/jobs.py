@@ -109,7 +109,7 @@ class RenderJob:
             try:
                 data = render_page(self.env, task.page, self.setup.archive, task.bodies)
             except Exception as exc:  # every template failure becomes a Problem
-                problem = template_problem(exc, task.page, self.setup.site_path)
+                problem = template_problem(exc, task.page, self.setup.site_path, self.env)
                 results.append(Rendered(task, None, problem))
                 continue
             results.append(_stage(task, data))

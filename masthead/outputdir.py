@@ -29,10 +29,11 @@ def output_folder_problem(
         )
     if output == site or site.is_relative_to(output):
         return f"refusing to write the site into {output}: it holds the site itself; use a subfolder such as output/"
-    for folder in protected:
-        folder = folder.resolve()
+    for given in protected:
+        folder = given.resolve()
         if output == folder or output.is_relative_to(folder) or folder.is_relative_to(output):
-            return f"refusing to write the site into {output}: it overlaps {folder}"
+            shown = given if given.absolute() == folder else f"{given} (which leads to {folder})"
+            return f"refusing to write the site into {output}: it overlaps {shown}"
     if output.exists() and not output.is_dir():
         shown = output.relative_to(site) if output.is_relative_to(site) else output
         return f"{shown} is a file, not a folder: remove it or choose another output folder"

@@ -65,7 +65,7 @@ from .model import (
 from .outputdir import conflict_problems, output_folder_problem
 from .paths import check_output_paths, line_finder
 from .plan import navigation, plan_pages, redirects_page, retraction_pages, sections
-from .render import PAGE_ERROR, shown_static, static_files, template_paths
+from .render import PAGE_ERROR, STATIC_FOLDER, shown_static, static_files, template_paths
 from .workers import Progress, default_jobs
 from .write import OutputError, OutputWriter, clear_staging, os_error_message
 
@@ -170,7 +170,11 @@ class _Build:
             pages, static = self.plan(archive)
             if self.has_errors() and not self.options.keep_going:
                 return self.finished()
-            writer = OutputWriter(self.output, self.manifest) if self.options.write else None
+            writer = (
+                OutputWriter(self.output, self.manifest, self.options.overwrite)
+                if self.options.write
+                else None
+            )
             tasks = self.changed_pages(pages, archive, cache, writer)
             self.render(tasks, archive, writer)
             if writer:
@@ -294,6 +298,8 @@ class _Build:
                     failures.append(os_error_message(result.error, rel))
                 elif result.problem:
                     failed_pages.setdefault(result.problem, []).append(result.task.page.url)
+                    if writer and result.task.slot:
+                        writer.keep_previous(result.task.slot.rel)
                 elif writer and result.task.slot and result.staged:
                     writer.accept(result.task.slot, result.staged, result.task.fingerprint)
         self.problems += _template_problems(failed_pages)
@@ -472,6 +478,16 @@ def _fewer_collections() -> Iterator[None]:
 
 def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:
     """The site's settings, with the command line's overrides; their warnings."""
+    if not site_path.is_dir():
+        raise ProblemsError(
+            [
+                Problem(
+                    str(site_path),
+                    None,
+                    "no site folder here; give --site the folder that holds pyproject.toml and content/",
+                )
+            ]
+        )
     config, problems = load_config(site_path)
     if options.base_url:
         config = with_base_url(config, options.base_url)
@@ -484,15 +500,33 @@ def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[
 
 
 def resolve_output(site_path: Path, config: SiteConfig, options: BuildOptions) -> Path:
-    """The output folder, refused (ProblemsError) when writing there could destroy sources."""
+    """The output folder, refused (ProblemsError) when writing there could destroy sources,
+    or publish the cache (which holds every source, drafts too)."""
     output_path = Path(options.output) if options.output else site_path / config.output_dir
-    protected = (site_path / config.content_dir, site_path / config.templates_dir)
+    protected = (
+        site_path / config.content_dir,
+        site_path / config.templates_dir,
+        *(folder / STATIC_FOLDER for folder in template_paths(site_path, config)),
+    )
     problem = output_folder_problem(site_path, output_path, protected)
+    if problem is None and options.use_cache:
+        problem = _cache_inside(cache_folder(site_path, options.cache_dir), output_path)
     if problem:
         raise ProblemsError(
             [Problem("--output" if options.output else "output_dir", None, problem)]
         )
     return output_path
+
+
+def _cache_inside(cache: Path, output: Path) -> str | None:
+    """Why the cache folder must not lie in the output folder, or None."""
+    cache, output = cache.resolve(), output.resolve()
+    if cache == output or cache.is_relative_to(output):
+        return (
+            f"refusing to write the site into {output}: the cache folder {cache} is inside it, "
+            "and it holds every source, drafts too; choose another output folder or --cache-dir"
+        )
+    return None
 
 
 def reference_time(config: SiteConfig, options: BuildOptions) -> datetime:

@@ -71,7 +71,7 @@ def make_environment(
         else:
             bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in paths]),
+        loader=_Loader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -105,6 +105,37 @@ def make_environment(
         absolute_links=feedlinks.absolute_links,
     )
     return env
+
+
+class TemplateUnreadable(jinja2.TemplateError):
+    """A template file that cannot be read as UTF-8 text (or at all)."""
+
+    def __init__(self, name: str, filename: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name, self.filename, self.reason = name, filename, reason
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, naming the template when its file cannot be read."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            reason = (
+                f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save the template as UTF-8"
+            )
+            raise TemplateUnreadable(template, self._filename(template), reason) from None
+        except OSError as exc:
+            reason = f"cannot read the template: {exc.strerror or exc}"
+            raise TemplateUnreadable(template, self._filename(template), reason) from None
+
+    def _filename(self, template: str) -> str:
+        for folder in self.searchpath:
+            path = Path(folder) / template
+            if path.exists():
+                return str(path)
+        return template
 
 
 class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -178,7 +209,9 @@ def render_page(
     return template.render(page_context(page, archive, bodies)).encode("utf-8")
 
 
-def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:
+def template_problem(
+    exc: Exception, page: Page, site_path: Path, env: jinja2.Environment | None = None
+) -> Problem:
     """Turn an exception raised while rendering into a Problem naming template and line
     (not the page: one mistake fails many pages, and the caller says which)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
@@ -186,6 +219,14 @@ def template_problem(exc: Exception, page: Page, site_path: Path) -> Problem:
         return Problem(path, exc.lineno, f"template syntax error: {exc.message}")
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(page.template, None, f"template not found: {exc.name}")
+    if isinstance(exc, TemplateUnreadable):
+        return Problem(_shown_path(exc.filename, site_path), None, exc.reason)
+    if isinstance(exc, RecursionError):
+        message = "the template nests too deeply to compile (expressions or blocks inside each other); simplify it"
+        where = page.template
+        if env is not None and isinstance(env.loader, _Loader):
+            where = _shown_path(env.loader._filename(page.template), site_path)
+        return Problem(where, None, message)
     frame = _innermost_template_frame(exc)
     path, line = frame if frame else (page.template, None)
     message = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"

@@ -52,9 +52,20 @@ def init_site(site_path: Path, now: datetime) -> list[Path]:
     for name in (CONFIG_FILE, "content"):
         if (site_path / name).exists() or (site_path / name).is_symlink():
             _refuse(site_path, f"already holds a site ({name}); choose an empty folder")
+    resolved = site_path.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        _refuse(
+            site_path,
+            "is the file-system root or your home folder; choose a folder of its own for the site",
+        )
     templates = site_path / "templates"
+    if templates.is_symlink() and not templates.exists():
+        _refuse(templates, "is a link to nothing; remove it, or make the folder it points to")
     if templates.exists() and not templates.is_dir():
         _refuse(templates, "is a file; masthead needs a templates folder there")
+    for name in ("content", CONFIG_FILE):  # a dangling link there would be written through
+        if (site_path / name).is_symlink():
+            _refuse(site_path / name, "is a link; remove it, masthead creates it")
     # Undecodable bytes of a folder name become U+FFFD: the name goes into a UTF-8 file.
     folder_name = (
         site_path.resolve().name.encode("utf-8", "surrogateescape").decode(errors="replace")

@@ -11,7 +11,7 @@ import re
 import string
 import unicodedata
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .taxonomy import BY_KIND
 from .text import CONTROL
@@ -51,7 +51,11 @@ def slug_words(text: str) -> str:
     """The slug of ``text`` before any cut: every word, lower-case, joined by hyphens."""
     normal = unicodedata.normalize("NFKC", text).casefold()
     chars = "".join(c if _is_word_character(c) else "-" for c in normal)
-    return _HYPHENS.sub("-", chars).strip("-")
+    slug = _HYPHENS.sub("-", chars).strip("-")
+    # A slug starts with a letter or digit (slug_problem): not with a mark left alone.
+    while slug and unicodedata.category(slug[0])[0] == "M":
+        slug = slug[1:].lstrip("-")
+    return slug
 
 
 def cut_slug(slug: str, max_length: int) -> str:
@@ -97,8 +101,19 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
+def decode_alias(alias: str) -> str | None:
+    """An old URL as the file that serves it is named: percent-escapes decoded (old URLs are
+    copied from logs and address bars, encoded); None when they are not valid UTF-8."""
+    if "%" not in alias:
+        return alias
+    try:
+        return unquote(alias, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
 def alias_problem(alias: str) -> str | None:
-    """Why an old URL cannot be redirected safely inside the output, or None when it can."""
+    """Why an old URL (decoded) cannot be redirected safely inside the output, or None."""
     if "\x00" in alias:
         return "must not contain a NUL character"
     if CONTROL.search(alias):
@@ -249,6 +264,14 @@ Linux) less room for the output folder's own location."""
 
 def output_path_problem(rel: str) -> str | None:
     """Why no file system could hold the output file ``rel``, or None."""
+    parts = rel.split("/")
+    if (
+        rel.startswith("/")
+        or "\\" in rel
+        or "\x00" in rel
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        return "is not a path inside the output folder"
     too_long = [
         s for s in rel.split("/") if len(s.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES
     ]

@@ -29,6 +29,13 @@ from .manifest import Entry, Manifest, is_safe_rel, manifest_path, read_manifest
 STAGING_NAME = ".masthead-staging"
 
 
+class ForeignFile(FileExistsError):
+    """A file masthead did not write stands where the commit would put one."""
+
+    def __init__(self, rel: str):
+        super().__init__(errno.EEXIST, "not written by masthead", rel)
+
+
 class OutputError(Exception):
     """The output (or a file in it) could not be written: one line with cause and fix."""
 
@@ -105,6 +112,11 @@ def _unchanged_stat(slot: Slot, digest: str, data: bytes) -> tuple[int, int] | N
 def os_error_message(exc: OSError, rel: str) -> str:
     """One line saying why writing ``rel`` failed and what to do about it."""
     code = exc.errno
+    if isinstance(exc, ForeignFile):
+        return (
+            f"{rel}: a file masthead did not write appeared there while the build ran; move "
+            "it away, or build with --overwrite to let masthead replace it"
+        )
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         return f"the disk is full (no space left on device) while writing {rel}; free some space and build again"
     if code == errno.EFBIG:
@@ -126,9 +138,13 @@ class OutputWriter:
     Use it while holding the output folder's lock (``lock.output_lock``), after
     ``clear_staging`` removed what killed builds left."""
 
-    def __init__(self, output_path: Path, previous: Manifest | None = None):
-        """``previous``: the manifest as the build read it (read again when not given)."""
+    def __init__(
+        self, output_path: Path, previous: Manifest | None = None, overwrite: bool = False
+    ):
+        """``previous``: the manifest as the build read it (read again when not given);
+        ``overwrite``: files masthead did not write may be replaced (--overwrite)."""
         self.output_path = output_path
+        self.overwrite = overwrite
         self.root = str(output_path)
         self.previous = previous if previous is not None else read_manifest(output_path)
         self.written: Manifest | None = None
@@ -179,6 +195,16 @@ class OutputWriter:
         except OSError as exc:
             raise OutputError(os_error_message(exc, rel)) from exc
         self.accept(slot, staged, fingerprint)
+
+    def keep_previous(self, rel: str) -> bool:
+        """Keep the file an earlier build wrote at ``rel`` (its page failed to render this
+        time, and --keep-going asked for the rest): better a stale page than a missing one."""
+        known = self.previous.files.get(rel)
+        if known is None:
+            return False
+        self.current[rel] = known
+        self.unchanged += 1
+        return True
 
     def keep_if_intact(self, rel: str, fingerprint: str) -> bool:
         """Keep a file without rendering it again when an earlier build wrote it from inputs
@@ -251,8 +277,11 @@ class OutputWriter:
             self._ensure_folder(parent)
         destination = os.path.join(self.root, rel)
         with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISDIR(os.lstat(destination).st_mode):
+            found = os.lstat(destination)
+            if stat.S_ISDIR(found.st_mode):
                 self._clear_stale_folder(rel)  # an older build's folder where a file goes now
+            elif rel not in self.previous.files and not self.overwrite:
+                raise ForeignFile(rel)  # made by someone else while this build ran
         os.replace(temp, destination)
 
     def _ensure_folder(self, rel: str) -> None:

@@ -116,8 +116,8 @@ def test_command_line_output_refused_as_home(make_site, monkeypatch, tmp_path):
 # -- OutputWriter ------------------------------------------------------------------------------
 
 
-def commit(output: Path, files: dict[str, bytes]):
-    writer = OutputWriter(output)
+def commit(output: Path, files: dict[str, bytes], overwrite: bool = False):
+    writer = OutputWriter(output, overwrite=overwrite)
     for rel, data in files.items():
         writer.add(rel, data)
     return writer.commit()
@@ -140,9 +140,9 @@ def test_unchanged_files_are_not_rewritten(tmp_path):
     past = 1_000_000_000_000_000_000
     os.utime(output / "index.html", ns=(past, past))
     os.utime(output / "a/index.html", ns=(past, past))
-    # The manifest recorded other mtimes, so make it agree: a fresh first build over the folder.
+    # A first build over the folder, taking it over (--overwrite): identical files are kept.
     (output / MANIFEST_NAME).unlink()
-    result = commit(output, {"index.html": b"home", "a/index.html": b"changed"})
+    result = commit(output, {"index.html": b"home", "a/index.html": b"changed"}, overwrite=True)
     assert (result.written, result.unchanged) == (1, 1)
     assert (output / "index.html").stat().st_mtime_ns == past
     assert (output / "a/index.html").read_bytes() == b"changed"

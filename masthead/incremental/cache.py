@@ -14,12 +14,15 @@ while another build writes (SQLite's WAL mode), and writes only when it closes.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import io
 import pickle
 import sqlite3
+import zoneinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..model import WARNING, Parsed, Problem
+from ..model import WARNING, Article, Link, Parsed, Problem
 from .session import Table
 from .stamps import Stamp
 
@@ -27,9 +30,40 @@ CACHE_FILE = "cache.sqlite"
 SCHEMA = 1
 _FEW_ROWS = 200  # fewer sources than this are read one by one, by key
 BUSY_SECONDS = 30.0  # how long to wait for another build's write to the cache
-_UNPICKLING_ERRORS = (
-    pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError
-)  # fmt: skip
+# What a cached record may be made of: masthead's own records and the standard types their
+# fields hold. Anything else in a row (a cache copied from elsewhere, or forged to run code
+# when unpickled) is refused, and the source is parsed again.
+_ALLOWED = {
+    ("masthead.model", "Parsed"): Parsed,
+    ("masthead.model", "Article"): Article,
+    ("masthead.model", "Link"): Link,
+    ("masthead.model", "Problem"): Problem,
+    ("datetime", "datetime"): datetime.datetime,
+    ("datetime", "date"): datetime.date,
+    ("datetime", "time"): datetime.time,
+    ("datetime", "timedelta"): datetime.timedelta,
+    ("datetime", "timezone"): datetime.timezone,
+    ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo,
+}
+
+
+def _zone_getattr(owner: object, name: str) -> object:
+    """The one ``getattr`` a cached record needs: how a ZoneInfo unpickles itself."""
+    if owner is zoneinfo.ZoneInfo and name == "_unpickle":
+        return zoneinfo.ZoneInfo._unpickle
+    raise pickle.UnpicklingError(f"refused: getattr({owner!r}, {name!r})")
+
+
+class _RecordUnpickler(pickle.Unpickler):
+    """Unpickles only what a cached record is made of (see ``_ALLOWED``)."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) == ("builtins", "getattr"):
+            return _zone_getattr
+        allowed = _ALLOWED.get((module, name))
+        if allowed is None:
+            raise pickle.UnpicklingError(f"refused: {module}.{name}")
+        return allowed
 
 
 class CacheUnusable(Exception):
@@ -238,9 +272,13 @@ def _apply(db: sqlite3.Connection, cache: ParseCache) -> None:
 
 
 def _unpickled(meta: Any) -> Any:
+    """The record in a row, or None when the row holds anything else: any failure to
+    decode it only means the source is parsed again."""
+    if not isinstance(meta, bytes):
+        return None
     try:
-        return pickle.loads(meta)
-    except _UNPICKLING_ERRORS:
+        return _RecordUnpickler(io.BytesIO(meta)).load()
+    except Exception:  # a damaged or forged row: whatever it raises, it is not used
         return None
 
 
@@ -254,8 +292,8 @@ def open_cache(
         return ParseCache(folder, fingerprint, read_only=read_only), None
     except CacheUnusable as exc:
         message = (
-            f"cannot use the cache: {exc}; building without it (remove the folder or choose "
-            "another --cache-dir)"
+            f"cannot use the cache: {exc}; building without it (remove what is in the way, or "
+            "choose another --cache-dir)"
         )
         return ParseCache(None, fingerprint), Problem(shown, None, message, WARNING)
 

@@ -31,9 +31,9 @@ def digest(*parts: str) -> str:
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
 # misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits;
 # 5: Parsed records moved to masthead.model; 6: imported_from;
-# 7: retracted),
+# 7: retracted; 8: percent-escapes in aliases decoded),
 # so that outcomes cached by an earlier masthead are parsed again.
-PARSE_REVISION = "7"
+PARSE_REVISION = "8"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:
@@ -97,7 +97,7 @@ def _referenced(env: jinja2.Environment, source: str) -> tuple[str | None, ...]:
     """The templates a template's source names (None for a name computed at run time)."""
     try:
         return tuple(meta.find_referenced_templates(env.parse(source)))
-    except jinja2.TemplateSyntaxError:
+    except (jinja2.TemplateSyntaxError, RecursionError):
         return ()  # rendering reports it; its own source is already in the hash
 
 
@@ -141,6 +141,8 @@ class TemplateFingerprints:
                 self.sources[name] = self.env.loader.get_source(self.env, name)[0]
             except jinja2.TemplateNotFound:
                 self.sources[name] = "\x00missing"
+            except jinja2.TemplateError as exc:  # unreadable: rendering reports it
+                self.sources[name] = f"\x00unreadable {exc}"
         return self.sources[name]
 
 

@@ -99,7 +99,14 @@ def _host(text: str) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = ServeSettings(args.host, args.port, args.drafts, args.future, args.open_browser)
+    settings = ServeSettings(
+        args.host,
+        args.port,
+        args.drafts,
+        args.future,
+        args.open_browser,
+        getattr(args, "debug", False),
+    )
     return serve(Path(args.site), settings, sys.stdout, sys.stderr)
 
 
@@ -112,6 +119,7 @@ class ServeSettings:
     drafts: bool = False
     future: bool = False
     open_browser: bool = True
+    debug: bool = False
 
 
 def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) -> int:
@@ -137,7 +145,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             output=str(root),
             preview=True,
         )
-        server.preview = preview = Preview(site_path, options, built=False)
+        server.preview = preview = Preview(site_path, options, built=False, debug=settings.debug)
         ignored = (root, site_path / CACHE_DIR)
         watcher = Watcher(WatchRoots.of(site_path, config, ignored), ChangeQueue())
         http_thread = threading.Thread(target=server.serve_forever, name="masthead-http")
@@ -188,17 +196,32 @@ def _settle_memory() -> None:
     gc.freeze()
 
 
-def remove_preview(cache_folder: Path) -> int:
+def remove_preview(cache_folder: Path) -> int | None:
     """Remove what ``masthead serve`` built in the cache folder (only files it wrote), for
-    ``masthead clean``; return how many files."""
+    ``masthead clean``; return how many files, or None when a preview server is using it
+    (then it is left alone)."""
+    lock_path = cache_folder / PREVIEW_LOCK
     preview = cache_folder / PREVIEW_FOLDER
-    files = 0
-    if preview.is_dir() and not preview.is_symlink():
-        files = remove_output(preview)
-        with contextlib.suppress(OSError):
-            preview.rmdir()
-    (cache_folder / PREVIEW_LOCK).unlink(missing_ok=True)
-    return files
+    try:
+        lock = lock_path.open("a") if lock_path.is_file() else None
+    except OSError:
+        lock = None
+    try:
+        if lock is not None and fcntl:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
+        files = 0
+        if preview.is_dir() and not preview.is_symlink():
+            files = remove_output(preview)
+            with contextlib.suppress(OSError):
+                preview.rmdir()
+        lock_path.unlink(missing_ok=True)
+        return files
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 @contextlib.contextmanager

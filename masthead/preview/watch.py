@@ -313,10 +313,14 @@ class Outcome:
 class Preview:
     """The preview's shared state: builds exclude requests, and requests exclude builds."""
 
-    def __init__(self, site_path: Path, options: BuildOptions, built: bool = True):
-        """``built=False``: requests wait from the start, until the first ``rebuild``."""
+    def __init__(
+        self, site_path: Path, options: BuildOptions, built: bool = True, debug: bool = False
+    ):
+        """``built=False``: requests wait from the start, until the first ``rebuild``;
+        ``debug``: keep the traceback of an internal error, for the terminal."""
         self.site_path = site_path
         self.options = options
+        self.debug = debug
         self.root = Path(str(options.output))
         self.changed = threading.Condition()
         self.building = not built
@@ -372,8 +376,13 @@ class Preview:
         except OSError as exc:  # the preview could not be written (disk full, read-only...)
             return Outcome(None, (_write_problem(exc),), time.perf_counter() - started)
         except Exception as exc:  # a bug in masthead must not stop the preview
-            problem = Problem("masthead", None, f"internal error: {type(exc).__name__}: {exc}")
-            return Outcome(None, (problem,), time.perf_counter() - started, traceback.format_exc())
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            if not self.debug:
+                message += "; rerun masthead serve with --debug for details"
+            crash = traceback.format_exc() if self.debug else ""
+            return Outcome(
+                None, (Problem("masthead", None, message),), time.perf_counter() - started, crash
+            )
 
     def wait_for_change(self, since: int, server_id: str, timeout: float) -> Snapshot:
         """The state once a build after generation ``since`` finished (or at the timeout)."""
