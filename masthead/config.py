@@ -28,7 +28,8 @@ FIRST_YEAR, LAST_YEAR = 1000, 9998
 or by a year (the news sitemap's window) never leaves what Python's datetime can hold."""
 MAX_NEWS_WINDOW_DAYS = 365
 DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
-LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|[xX](-[A-Za-z0-9]{1,8})+")
+"""A BCP 47 language tag (use ``fullmatch``): ``en``, ``ur-PK``, ``en-US-u-ca-gregory``."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,12 @@ def _check_base_url(value: Any) -> tuple[Any, str | None]:
     parts = urlsplit(value)
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         return None, f'"{value}" must not have a query or fragment'
+    if parts.username is not None or parts.password is not None:
+        return None, f'"{value}" must not hold a user name or password: it is printed on every page'
+    if any(c in value for c in '"<>\\`{}|^'):
+        return None, f'"{value}" holds a character a URL cannot have as it is; percent-encode it'
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        return None, f'"{value}" must not have "." or ".." in its path'
     return value if value.endswith("/") else value + "/", None
 
 
@@ -208,7 +215,7 @@ def _check_timezone(value: Any) -> tuple[Any, str | None]:
 
 
 def _check_language(value: Any) -> tuple[Any, str | None]:
-    if not isinstance(value, str) or not LANG_PATTERN.match(value):
+    if not isinstance(value, str) or not LANG_PATTERN.fullmatch(value):
         return None, f'{_shown(value)} is not a BCP 47 language tag (e.g. "en", "en-GB", "ur")'
     return value, None
 

@@ -8,6 +8,7 @@ field, so that one run reports them all.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,11 @@ KNOWN_FIELDS = (
 )  # fmt: skip
 """Every front-matter field masthead reads (the taxonomies' fields among them); any other
 key is kept in ``Article.extra``."""
+MAX_LENGTHS = {"title": 1000, "summary": 5000, "name": 300}
+"""Characters a headline, a summary and a name (category, tag, source, author) may have: a
+name is repeated on every page that links its term, so a hostile one must stay small."""
+MAX_NAMES = 200
+"""Names one list field (tags, authors) may hold."""
 
 
 class FieldChecker:
@@ -112,8 +118,17 @@ class FieldChecker:
         if required and not value.strip():
             self.errors.append((name, "must not be empty"))
             return None
-        value = without_forbidden(value)
-        return " ".join(value.split()) if name != "summary" else value.strip()
+        value = unicodedata.normalize("NFC", without_forbidden(value))
+        value = " ".join(value.split()) if name != "summary" else value.strip()
+        limit = MAX_LENGTHS.get(
+            name, MAX_LENGTHS["name"] if name in ("category", "source") else None
+        )
+        if limit and len(value) > limit:
+            self.errors.append(
+                (name, f"has {len(value):,} characters; at most {limit:,}: shorten it")
+            )
+            return None
+        return value
 
     def _when(self, name: str, required: bool) -> datetime | None:
         value = self.data.get(name)
@@ -146,7 +161,7 @@ class FieldChecker:
         value = self.data.get("lang")
         if value is None:
             return None
-        if not isinstance(value, str) or not LANG_PATTERN.match(value):
+        if not isinstance(value, str) or not LANG_PATTERN.fullmatch(value):
             shown = repr(value) if isinstance(value, str) and len(value) <= 40 else describe(value)
             self.errors.append(("lang", f"{shown} is not a BCP 47 language tag (e.g. en, ur, ar)"))
             return None
@@ -176,8 +191,24 @@ class FieldChecker:
                 (name, f"every item must be a name; found {shown} (put it in quotes)")
             )
             return ()
+        if len(items) > MAX_NAMES:
+            self.errors.append((name, f"has {len(items):,} items; at most {MAX_NAMES}"))
+            return ()
         tidy = without_forbidden if clean else str
-        return tuple(dict.fromkeys(" ".join(tidy(v).split()) for v in items))
+        names = tuple(
+            dict.fromkeys(unicodedata.normalize("NFC", " ".join(tidy(v).split())) for v in items)
+        )
+        if clean:
+            long = next((n for n in names if len(n) > MAX_LENGTHS["name"]), None)
+            if long is not None:
+                self.errors.append(
+                    (
+                        name,
+                        f"has a name of {len(long):,} characters; at most {MAX_LENGTHS['name']}: shorten it",
+                    )
+                )
+                return ()
+        return names
 
     def _terms(self, taxonomy: Taxonomy) -> Link | tuple[Link, ...] | None:
         """The links of one taxonomy's field: a tuple for a list field, else one link."""
@@ -209,7 +240,8 @@ class FieldChecker:
                 self.errors.append(("aliases", f"{quoted(alias)} {problem}"))
             else:
                 aliases.append(urls.normalise_alias(decoded))
-        return tuple(aliases)
+        # /old/story, /old/story/ and /old/story/index.html are one redirect page
+        return tuple(dict.fromkeys(aliases))
 
     def _slug(self, title: str | None) -> str:
         value = self.data.get("slug")
@@ -218,6 +250,7 @@ class FieldChecker:
         if not isinstance(value, str):
             self.errors.append(("slug", f"must be text, not {describe(value)}"))
             return ""
+        value = unicodedata.normalize("NFC", value)  # one spelling of é: one URL
         problem = urls.slug_problem(value)
         if problem:
             self.errors.append(("slug", f"{quoted(value)} {problem}"))

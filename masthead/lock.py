@@ -58,6 +58,7 @@ def output_lock(
 def _acquire(path: Path, wait: bool, on_wait: Callable[[str], None] | None) -> int:
     told = False
     while True:
+        path.mkdir(parents=True, exist_ok=True)  # the holder may have removed it (it failed)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -392,7 +392,9 @@ def load_toml(raw: str) -> tuple[Any, dict[str, int]]:
     except tomllib.TOMLDecodeError as exc:
         number = toml_error_line(exc)
         line = number - 1 if number else 0
-        raise Refused(f"front matter is not valid TOML: {exc}", line) from None
+        # The line is the file's (ours); tomllib counts within the front matter.
+        reason = re.sub(r"\(at line \d+, (column \d+)\)$", r"(\1)", str(exc))
+        raise Refused(f"front matter is not valid TOML: {reason}", line) from None
     except RecursionError:
         raise Refused(_too_deep(), _deep_toml_line(raw)) from None
     except ValueError:  # an integer past Python's limit on digits

@@ -21,6 +21,8 @@ def output_folder_problem(
     site_path: Path, output_path: Path, protected: tuple[Path, ...]
 ) -> str | None:
     """Why writing the build into ``output_path`` could destroy someone's work, or None."""
+    if output_path.is_symlink() and not output_path.exists():
+        return f"{output_path} is a link to {os.readlink(output_path)}, which does not exist; make that folder, or remove the link"
     output = output_path.resolve()
     site = site_path.resolve()
     if output == Path(output.anchor) or output == Path.home().resolve():
@@ -111,7 +113,7 @@ def _file_problem(root: str, rel: str, previous: Manifest, overwrite: bool) -> s
     except OSError as exc:
         return f"cannot be checked: {exc.strerror}"
     if stat.S_ISLNK(found.st_mode) and rel not in previous.files:
-        return "is a symbolic link masthead did not make; remove it or build with --overwrite to replace the link (never its target)"
+        return "is a symbolic link masthead did not make; remove it: masthead never writes through a link, not even with --overwrite"
     if stat.S_ISDIR(found.st_mode):
         if rel in previous.files:
             return None

@@ -18,6 +18,9 @@ from functools import partial
 from . import urls
 from .model import WARNING, Article, Page, Problem
 
+THEME_PREFIX = "the theme's "
+"""How render.shown_static names a static file of the theme (it is not in the site)."""
+
 LineOf = Callable[[str, str], "int | None"]
 """(source rel, front-matter field) -> the field's line, for messages."""
 
@@ -71,11 +74,13 @@ def check_output_paths(
                     _blame([claims[folder][0], claims[rel][0]], message, content_prefix, line_of)
                 )
                 refused.update((folder, rel))
-    problems.extend(_case_clashes(claims, describe))
+    problems.extend(_case_clashes(claims, describe, content_prefix))
     return OutputCheck(tuple(dict.fromkeys(problems)), frozenset(refused))
 
 
-def _case_clashes(claims: dict[str, list], describe: Callable) -> list[Problem]:
+def _case_clashes(
+    claims: dict[str, list], describe: Callable, content_prefix: str
+) -> list[Problem]:
     folded: dict[str, list[str]] = defaultdict(list)
     for rel in claims:
         folded[unicodedata.normalize("NFC", rel).casefold()].append(rel)
@@ -84,8 +89,10 @@ def _case_clashes(claims: dict[str, list], describe: Callable) -> list[Problem]:
         if len(rels) > 1:
             rels.sort()
             names = " and ".join(f"{describe(claims[r][0])} ({r})" for r in rels)
-            message = f"{names} differ only in letter case: on macOS and Windows they are one file; change a slug"
-            problems.append(Problem(_where(claims[rels[0]][0]), None, message, WARNING))
+            message = f"{names} differ only in letter case or Unicode form: on macOS and Windows they are one file; change a slug"
+            problems.append(
+                Problem(_where(claims[rels[0]][0], content_prefix), None, message, WARNING)
+            )
     return problems
 
 
@@ -105,7 +112,11 @@ def _blame(owners: list, message: str, content_prefix: str, line_of: LineOf) -> 
     """The problem once per source file responsible; an index page is blamed (by its
     output file) only when no source file is."""
     found = []
-    responsible = [o for o in owners if isinstance(o, str) or o.sources] or owners
+    # A source file is where the fix goes: an article before a static file, a static file
+    # of the site before the theme's (which is no path to open), an index page last.
+    articles = [o for o in owners if not isinstance(o, str) and o.sources]
+    static = [o for o in owners if isinstance(o, str) and not o.startswith(THEME_PREFIX)]
+    responsible = articles or static or owners
     for owner in responsible:
         if isinstance(owner, str):
             found.append(Problem(owner, None, message))
@@ -117,10 +128,10 @@ def _blame(owners: list, message: str, content_prefix: str, line_of: LineOf) -> 
     return found
 
 
-def _where(owner: Page | str) -> str:
+def _where(owner: Page | str, content_prefix: str) -> str:
     if isinstance(owner, str):
         return owner
-    return owner.sources[0] if owner.sources else urls.output_rel(owner.url)
+    return content_prefix + owner.sources[0] if owner.sources else urls.output_rel(owner.url)
 
 
 def _field(page: Page) -> str:
@@ -139,7 +150,11 @@ def _fix(owners: list) -> str:
 
 def _describe_claim(owner: Page | str, content_prefix: str, line_of: LineOf) -> str:
     if isinstance(owner, str):
-        return f"the static file {owner}"
+        return (
+            owner.replace(THEME_PREFIX, "the theme's static file ", 1)
+            if owner.startswith(THEME_PREFIX)
+            else f"the static file {owner}"
+        )
     if owner.sources:
         field = _field(owner)
         where = []

@@ -107,6 +107,8 @@ class MarkdownReader:
 def read_front_matter(text: str) -> Document:
     """Split a file into front matter and body, and parse the front matter (the format is
     decided once, by its opening line: ``---`` YAML, ``+++`` TOML). Raises Unreadable."""
+    if "\r" in text and "\n" not in text:  # classic Mac OS line endings: one CR per line
+        text = text.replace("\r", "\n")
     handler = frontmatter.detect_format(text, _HANDLERS)
     if handler is None:
         raise Unreadable(

@@ -17,6 +17,7 @@ from . import feedlinks, feeds, metadata, urls
 from .config import SiteConfig
 from .index import MONTH_NAMES
 from .model import Archive, Article, Link, Page, Problem
+from .paths import THEME_PREFIX
 
 STATIC_FOLDER = "static"
 PAGE_ERROR = "template error: "
@@ -73,7 +74,9 @@ def make_environment(
     env = jinja2.Environment(
         loader=_Loader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
-        autoescape=True,
+        # Plain-text templates (robots.txt, _redirects) are not HTML: escaping would garble
+        # their URLs; everything else, and every template a site adds, is escaped.
+        autoescape=_escapes,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -107,6 +110,10 @@ def make_environment(
     return env
 
 
+def _escapes(name: str | None) -> bool:
+    return not (name or "").endswith(".txt")
+
+
 class TemplateUnreadable(jinja2.TemplateError):
     """A template file that cannot be read as UTF-8 text (or at all)."""
 
@@ -121,6 +128,8 @@ class _Loader(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str):
         try:
             return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:  # an OSError too, but a template problem of its own
+            raise
         except UnicodeDecodeError as exc:
             reason = (
                 f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save the template as UTF-8"
@@ -218,6 +227,11 @@ def template_problem(
         path = _shown_path(exc.filename or exc.name or page.template, site_path)
         return Problem(path, exc.lineno, f"template syntax error: {exc.message}")
     if isinstance(exc, jinja2.TemplateNotFound):
+        frame = _innermost_template_frame(exc)  # the template that names the missing one
+        if frame and Path(frame[0]).name != exc.name:
+            return Problem(
+                _shown_path(frame[0], site_path), frame[1], f"template not found: {exc.name}"
+            )
         return Problem(page.template, None, f"template not found: {exc.name}")
     if isinstance(exc, TemplateUnreadable):
         return Problem(_shown_path(exc.filename, site_path), None, exc.reason)
@@ -270,5 +284,5 @@ def shown_static(static: dict[str, Path], site_path: Path) -> dict[str, str]:
         try:
             found[rel] = path.resolve().relative_to(site_path.resolve()).as_posix()
         except ValueError:
-            found[rel] = f"the theme's {rel}"
+            found[rel] = f"{THEME_PREFIX}{rel}"
     return found

@@ -19,9 +19,13 @@ CONTROL = re.compile("[\x00-\x1f\x7f]")
 """C0 control characters and DEL: never part of a name, a slug, an alias or a URL."""
 SURROGATES = re.compile("[\ud800-\udfff]")
 """Lone surrogates: what undecodable bytes of a file name become, or a broken escape."""
-# C0 and C1 controls, DEL, lone surrogates (undecodable file names) and the bidirectional
-# overrides: anything that could break a one-line message or repaint a terminal.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, lone surrogates (undecodable file names), line and paragraph
+# separators, and the invisible formatting marks (bidirectional overrides, isolates and marks,
+# zero-width space, the byte order mark): anything that could break a one-line message,
+# reorder it or repaint a terminal. (Zero-width joiners, which some scripts need, stay.)
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)$")
 
 

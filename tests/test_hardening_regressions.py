@@ -8,6 +8,7 @@ import pickle
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sitegen import CACHE_DIR, CACHE_FILE, REPO, masthead, ok
@@ -190,3 +191,115 @@ def test_an_internal_error_in_serve_is_one_line_without_debug(make_site, md, mon
     assert "rerun masthead serve with --debug" in outcome.problems[0].message
     loud = watch.Preview(site, BuildOptions(output=str(site / "p")), debug=True)
     assert "Traceback" in loud._build(None).crash
+
+
+# -- names, languages, URLs ---------------------------------------------------------------------
+
+
+def test_a_name_is_capped_so_one_article_cannot_multiply_into_gigabytes(make_site, md):
+    site = make_site({"content/a.md": md(category='"' + "Breaking " * 5000 + '"')})
+    done = masthead("check", "--site", site)
+    assert done.returncode == 1
+    assert "category: has 44,999 characters; at most 300: shorten it" in done.stderr
+    site = make_site({"content/a.md": md(tags="[" + ", ".join(f"t{n}" for n in range(500)) + "]")})
+    assert "tags: has 500 items; at most 200" in masthead("check", "--site", site).stderr
+
+
+def test_one_articles_own_alias_variants_are_one_redirect(make_site, md):
+    site = make_site(
+        {"content/a.md": md(aliases='["/old/story", "/old/story/", "/old/story/index.html"]')}
+    )
+    ok(masthead("build", "--site", site))
+    assert (site / "output/old/story/index.html").is_file()
+
+
+def test_names_in_nfc_and_nfd_are_one_term(make_site, md):
+    site = make_site(
+        {
+            "content/a.md": md("One", tags='["caf\u00e9"]'),
+            "content/b.md": md("Two", tags='["cafe\u0301"]'),
+        }
+    )
+    done = ok(masthead("build", "--site", site))
+    assert "error" not in done.stderr
+    assert (site / "output/tag/caf\u00e9/index.html").is_file()
+
+
+def test_line_separators_and_bidi_marks_are_escaped_in_messages(make_site, md):
+    site = make_site({"content/a\u2028b\u200f.md": md(date="someday")})
+    done = masthead("check", "--site", site)
+    [line] = done.stderr.splitlines()
+    assert "\\u2028" in line and "\\u200f" in line
+
+
+def test_a_language_with_a_trailing_newline_is_refused(make_site, md):
+    site = make_site({"content/a.md": md(lang='"en\\n"')})
+    assert masthead("check", "--site", site).returncode == 1
+    site = make_site({"content/a.md": md(lang="en-US-u-ca-gregory")})
+    ok(masthead("check", "--site", site))
+
+
+def test_robots_txt_is_plain_text_and_base_urls_with_odd_characters_are_refused(make_site, md):
+    site = make_site(
+        {
+            "pyproject.toml": '[tool.masthead]\nbase_url = "https://example.org/r&d/"\n',
+            "content/a.md": md(),
+        }
+    )
+    ok(masthead("build", "--site", site))
+    assert (
+        "Sitemap: https://example.org/r&d/sitemap.xml" in (site / "output/robots.txt").read_text()
+    )
+    for bad in (
+        'https://example.org/a\\"b/',
+        "https://user:pass@example.org/",
+        "https://example.org/../x/",
+    ):
+        site = make_site(
+            {"pyproject.toml": f"[tool.masthead]\nbase_url = '{bad}'\n", "content/a.md": md()}
+        )
+        assert masthead("build", "--site", site).returncode == 2, bad
+
+
+def test_a_waiting_build_survives_the_first_removing_the_output_folder(make_site, md):
+    from masthead.lock import output_lock, release_folder_if_empty
+
+    site = make_site({"content/a.md": md()})
+    output = site / "output"
+    with output_lock(output):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "masthead.cli", "build", "--site", str(site)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)
+        release_folder_if_empty(output)  # a first build that failed leaves no folder
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert (output / "index.html").is_file()
+
+
+def test_a_dangling_output_link_is_refused_saying_so(make_site, md):
+    site = make_site({"content/a.md": md()})
+    (site / "output").symlink_to(site / "nowhere")
+    done = masthead("build", "--site", site)
+    assert done.returncode == 2
+    assert "which does not exist; make that folder, or remove the link" in done.stderr
+
+
+def test_a_missing_include_is_blamed_on_the_template_that_includes_it(make_site, md):
+    from sitegen import THEME
+
+    base = (THEME / "base.html").read_text().replace("<body", '{% include "nope.html" %}<body', 1)
+    site = make_site({"content/a.md": md(), "templates/base.html": base})
+    done = masthead("build", "--site", site)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if "nope.html" in line]
+    assert lines and all(line.startswith("templates/base.html:") for line in lines)
+
+
+def test_classic_mac_line_endings_are_read(make_site, md):
+    site = make_site({"content/a.md": md().replace("\n", "\r").encode()})
+    ok(masthead("check", "--site", site))

@@ -7,6 +7,7 @@ jobs.py); this module decides which sources need it.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from dataclasses import dataclass
@@ -124,16 +125,16 @@ def _read_again(
 def _unlisted(content_path: Path, prefix: str, rel: str) -> Problem:
     """The error for a folder below the content folder that could not be listed."""
     folder = content_path if rel == "./" else content_path / rel
+    fix = "fix its permissions, or move it out of the content folder"
     try:
         os.scandir(folder).close()
         reason = "it vanished or changed while being read"
     except OSError as exc:
         reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENAMETOOLONG:
+            fix = "its path is too long for the file system: use fewer or shorter folders"
     shown = prefix if rel == "./" else prefix + rel
-    message = (
-        f"cannot read folder: {reason}; fix its permissions, or move it out of the content folder"
-    )
-    return Problem(shown, None, message)
+    return Problem(shown, None, f"cannot read folder: {reason}; {fix}")
 
 
 def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reused: int) -> Loaded:

@@ -314,10 +314,13 @@ def _report(
         for line in outcome.crash.rstrip().splitlines():
             _say(err, printable(line))
     if outcome.errors:
+        serving = (
+            "still serving the last good pages" if changes else "nothing to serve until it builds"
+        )
         _say(
             out,
-            f"[{when}] {cause}: {_count(len(outcome.errors), 'error')}; still serving the last "
-            f"good pages ({outcome.seconds:.2f} s)",
+            f"[{when}] {cause}: {_count(len(outcome.errors), 'error')}; {serving} "
+            f"({outcome.seconds:.2f} s)",
         )
     elif report:
         _say(
