@@ -242,7 +242,7 @@ class OutputWriter:
         except OSError as exc:
             self._record_what_is_there(moved)
             self._remove_staging()
-            raise OutputError(_partial(exc, len(moved), len(self.staged))) from exc
+            raise OutputError(_partial(exc, len(moved), len(self.staged), self.root)) from exc
         if (
             self.current != self.previous.files
             or self.staged
@@ -393,7 +393,8 @@ class OutputWriter:
             write_manifest(manifest_path(self.output_path), files, memo, self.folders)
         except OSError as exc:
             self._remove_staging()
-            raise OutputError(os_error_message(exc, what)) from exc
+            intact = "; the output is complete, only its manifest is behind: build again"
+            raise OutputError(os_error_message(exc, what) + intact) from exc
         self.written = Manifest(files, frozenset(self.folders), memo)
 
     def _remove_staging(self) -> None:
@@ -408,8 +409,11 @@ def clear_staging(output_path: Path) -> None:
     shutil.rmtree(output_path / STAGING_NAME, ignore_errors=True)
 
 
-def _partial(exc: OSError, moved: int, total: int) -> str:
-    message = os_error_message(exc, exc.filename or "the output folder")
+def _partial(exc: OSError, moved: int, total: int, root: str) -> str:
+    where = str(exc.filename or "the output folder")
+    if where.startswith(root + os.sep):
+        where = where[len(root) + 1 :]  # named like every other output file: relative
+    message = os_error_message(exc, where)
     if moved == 0:
         return f"{message}; the previous output is intact"
     return f"{message}; {moved} of {total} new files are in place, the rest keep their previous version: build again to finish"
