@@ -231,7 +231,9 @@ class OutputWriter:
         if any(rel not in self.previous.files for rel, _ in self.staged):
             # Record new files before they land, so that a crash below cannot leave a file
             # that no manifest names (and no later build would remove).
-            self._write_or_fail({**self.previous.files, **self.current}, None, "the manifest")
+            self._write_or_fail(
+                {**self.previous.files, **self.current}, None, "the manifest", moved=False
+            )
         moved: set[str] = set()
         try:
             for rel, temp in self.staged:
@@ -249,7 +251,7 @@ class OutputWriter:
             or memo != self.previous.memo
             or self.folders != self.previous.folders
         ):
-            self._write_or_fail(self.current, memo, "the manifest")
+            self._write_or_fail(self.current, memo, "the manifest", moved=True)
         self._remove_staging()
         return WriteResult(len(self.staged), self.unchanged, removed)
 
@@ -388,13 +390,18 @@ class OutputWriter:
         with contextlib.suppress(OSError):
             write_manifest(manifest_path(self.output_path), files, None, self.folders)
 
-    def _write_or_fail(self, files: dict[str, Entry], memo: dict | None, what: str) -> None:
+    def _write_or_fail(
+        self, files: dict[str, Entry], memo: dict | None, what: str, moved: bool
+    ) -> None:
         try:
             write_manifest(manifest_path(self.output_path), files, memo, self.folders)
         except OSError as exc:
             self._remove_staging()
-            intact = "; the output is complete, only its manifest is behind: build again"
-            raise OutputError(os_error_message(exc, what) + intact) from exc
+            if moved:
+                state = "; the output is complete, only its manifest is behind: build again"
+            else:
+                state = "; the previous output is intact"
+            raise OutputError(os_error_message(exc, what) + state) from exc
         self.written = Manifest(files, frozenset(self.folders), memo)
 
     def _remove_staging(self) -> None:
