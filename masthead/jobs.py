@@ -10,11 +10,12 @@ part (creating files) over the processes and keeps the pages' bytes off the pipe
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .article import parse_article
 from .config import SiteConfig
+from .i18n import Catalogues
 from .model import Archive, Link, Page, Parsed, Problem
 from .readers import make_readers, reader_for
 from .render import make_environment, render_page, template_problem
@@ -64,6 +65,7 @@ class RenderSetup:
     archive: Archive
     site_path: Path
     bytecode_dir: Path | None = None
+    catalogues: Catalogues = field(default_factory=Catalogues)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,12 @@ class RenderJob:
     def __init__(self, setup: RenderSetup):
         self.setup = setup
         self.env = make_environment(
-            setup.template_paths, setup.config, setup.nav, setup.sections, setup.bytecode_dir
+            setup.template_paths,
+            setup.config,
+            setup.nav,
+            setup.sections,
+            setup.bytecode_dir,
+            setup.catalogues,
         )
 
     def run(self, tasks: Sequence[RenderTask]) -> list[Rendered]:

@@ -23,6 +23,7 @@ from . import markup, urls
 from .config import SiteConfig, load_config, parse_instant, with_base_url
 from .feeds import plan_feeds, plan_sitemaps
 from .frontedit import add_alias
+from .i18n import Catalogues, Words, load_catalogues
 from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import parse_fingerprint
@@ -149,6 +150,7 @@ class _Build:
         self.inputs: Inputs | None = None
         self.manifest = Manifest({}, frozenset(), None)
         self.retracted: tuple[Article, ...] = ()
+        self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
         """Every article this build serves at its URL (the retracted ones too)."""
         self.accepted: list[Problem] = []
@@ -254,8 +256,11 @@ class _Build:
         """Every page and static file, with every output path checked before anything is
         written; those that cannot be written are left out (and reported)."""
         with self.stage("plan"):
-            pages = plan_pages(archive, self.config, self.session)
-            pages += retraction_pages(self.retracted, self.config)
+            self.catalogues, problems = load_catalogues(template_paths(self.site_path, self.config))
+            self.problems += problems
+            words = Words(self.catalogues, self.config.language)
+            pages = plan_pages(archive, self.config, self.session, words)
+            pages += retraction_pages(self.retracted, self.config, words)
             if self.config.redirects_file:
                 pages += (redirects_page(pages, self.config),)
             pages += tuple(plan_feeds(archive, self.config))
@@ -404,7 +409,17 @@ class _Build:
         if self.options.write and self.options.use_cache:
             bytecode = cache_folder(self.site_path, self.options.cache_dir) / BYTECODE_FOLDER
         nav = navigation(archive)
-        return RenderSetup(paths, self.config, nav, sections(), archive, self.site_path, bytecode)
+        words = Words(self.catalogues, self.config.language)
+        return RenderSetup(
+            paths,
+            self.config,
+            nav,
+            sections(words),
+            archive,
+            self.site_path,
+            bytecode,
+            self.catalogues,
+        )
 
     def memo_record(self, loaded: Loaded) -> dict | None:
         """The memo to record for the next build; None when it must not trust this one."""

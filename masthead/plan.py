@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from . import urls
 from .config import SiteConfig
-from .index import MONTH_NAMES, period_name
+from .i18n import ENGLISH_WORDS, Words
 from .model import (
     DIRECT,
     Archive,
@@ -28,15 +28,20 @@ from .model import (
 from .taxonomy import BY_KIND, TAXONOMIES
 
 PAGINATION_WINDOW = 2
-HOME = Link("Home", "")
 
 
-def plan_pages(archive: Archive, config: SiteConfig, memo: Memoizer = DIRECT) -> tuple[Page, ...]:
-    """Every page of the site, in a deterministic order.
+def plan_pages(
+    archive: Archive,
+    config: SiteConfig,
+    memo: Memoizer = DIRECT,
+    words: Words = ENGLISH_WORDS,
+) -> tuple[Page, ...]:
+    """Every page of the site, in a deterministic order; headings in the site's language
+    (``words``).
 
     With a reusing ``memo``, an article's pages are planned again only when the article, its
     place or its neighbours changed, and the index pages only when the index did."""
-    per_article = _per_article_pages(archive, config, memo)
+    per_article = _per_article_pages(archive, config, memo, words)
     listings = memo.call(
         index_pages,
         archive.terms,
@@ -45,6 +50,7 @@ def plan_pages(archive: Archive, config: SiteConfig, memo: Memoizer = DIRECT) ->
         archive.days,
         len(archive.articles),
         config,
+        words,
     )
     pages = [article_page for article_page, _ in per_article]
     pages.extend(listings)
@@ -60,21 +66,29 @@ def index_pages(
     days: tuple[Period, ...],
     count: int,
     config: SiteConfig,
+    words: Words = ENGLISH_WORDS,
 ) -> tuple[Page, ...]:
     """The home page, term and period listings, the archive overview and the 404 page."""
     pages: list[Page] = []
     everything = tuple(range(count))
-    home_feed = urls.feed_url("")
-    pages.extend(_listing(config, "", "home", config.title, everything, (HOME,), feed=home_feed))
+    home = (_home(words),)
+    feed = urls.feed_url("")
+    pages.extend(_listing(config, words, "", "home", config.title, everything, home, feed=feed))
     for taxonomy in TAXONOMIES:
-        pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind))
-    pages.extend(_period_pages(years, months, days, config))
-    pages.append(_archive_overview(years, months, config))
-    pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", "Page not found"))
+        pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind, words))
+    pages.extend(_period_pages(years, months, days, config, words))
+    pages.append(_archive_overview(years, months, config, words))
+    pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", words("Page not found")))
     return tuple(pages)
 
 
-def retraction_pages(articles: tuple[Article, ...], config: SiteConfig) -> tuple[Page, ...]:
+def _home(words: Words) -> Link:
+    return Link(words("Home"), "")
+
+
+def retraction_pages(
+    articles: tuple[Article, ...], config: SiteConfig, words: Words = ENGLISH_WORDS
+) -> tuple[Page, ...]:
     """For each retracted article, a notice at its URL (headline, date, the reason; no
     body), and its aliases redirecting there. None of them is listed anywhere."""
     pages: list[Page] = []
@@ -84,10 +98,10 @@ def retraction_pages(articles: tuple[Article, ...], config: SiteConfig) -> tuple
                 url=article.url,
                 template="retracted.html",
                 kind="retracted",
-                title=f"Retracted: {article.title}",
+                title=words("Retracted: {title}", title=article.title),
                 lang=article.lang or config.language,
                 dir=article.dir,
-                description=f"This article was retracted: {article.retracted}",
+                description=words("This article was retracted: {reason}", reason=article.retracted),
                 values={"article": article},
                 sources=(article.rel,),
             )
@@ -98,7 +112,7 @@ def retraction_pages(articles: tuple[Article, ...], config: SiteConfig) -> tuple
                 alias,
                 "alias.html",
                 "alias",
-                f"Moved: {article.title}",
+                words("Moved: {title}", title=article.title),
                 values={"target": article.url, "article": article},
                 sources=(article.rel,),
             )
@@ -131,10 +145,10 @@ def navigation(archive: Archive) -> tuple[Link, ...]:
     return tuple(Link(e.link.name, e.link.url) for e in archive.terms["category"])
 
 
-def sections() -> tuple[Link, ...]:
+def sections(words: Words = ENGLISH_WORDS) -> tuple[Link, ...]:
     """Links to the listing pages and the archive overview."""
-    listing = tuple(Link(t.plural, urls.listing_url(t.kind)) for t in TAXONOMIES)
-    return (*listing, Link("Archive", urls.ARCHIVE_URL))
+    listing = tuple(Link(words(t.plural), urls.listing_url(t.kind)) for t in TAXONOMIES)
+    return (*listing, Link(words("Archive"), urls.ARCHIVE_URL))
 
 
 def _page(config: SiteConfig, url: str, template: str, kind: str, title: str, **fields) -> Page:
@@ -142,7 +156,7 @@ def _page(config: SiteConfig, url: str, template: str, kind: str, title: str, **
 
 
 def _per_article_pages(
-    archive: Archive, config: SiteConfig, memo: Memoizer
+    archive: Archive, config: SiteConfig, memo: Memoizer, words: Words
 ) -> list[tuple[Page, tuple[Page, ...]]]:
     """Each article's page and its alias pages, newest article first."""
     related = memo.call(
@@ -150,13 +164,20 @@ def _per_article_pages(
     )
     last = len(archive.articles) - 1
     return [
-        memo.each(article_pages, article.rel, article, position, last, related[position], config)
+        memo.each(
+            article_pages, article.rel, article, position, last, related[position], config, words
+        )
         for position, article in enumerate(archive.articles)
     ]
 
 
 def article_pages(
-    article: Article, position: int, last: int, related: tuple[int, ...], config: SiteConfig
+    article: Article,
+    position: int,
+    last: int,
+    related: tuple[int, ...],
+    config: SiteConfig,
+    words: Words = ENGLISH_WORDS,
 ) -> tuple[Page, tuple[Page, ...]]:
     """One article's page and the pages that redirect its aliases to it."""
     refs = {
@@ -165,7 +186,7 @@ def article_pages(
         "older": position + 1 if position < last else None,
         "related": related,
     }
-    trail = (HOME, _plain(article.category), Link(article.title, article.url))
+    trail = (_home(words), _plain(article.category), Link(article.title, article.url))
     page = Page(
         url=article.url,
         template="article.html",
@@ -184,7 +205,7 @@ def article_pages(
             alias,
             "alias.html",
             "alias",
-            f"Moved: {article.title}",
+            words("Moved: {title}", title=article.title),
             values={"target": article.url},
             refs={"article": position},
             sources=(article.rel,),
@@ -218,6 +239,7 @@ def related_positions(
 
 def _listing(
     config: SiteConfig,
+    words: Words,
     base: str,
     kind: str,
     heading: str,
@@ -234,7 +256,13 @@ def _listing(
     pages = []
     for number in range(1, total + 1):
         url = urls.paginated_url(base, number)
-        title = heading if number == 1 else f"{heading} (page {number} of {total})"
+        title = (
+            heading
+            if number == 1
+            else words(
+                "{heading} (page {number} of {total})", heading=heading, number=number, total=total
+            )
+        )
         values = {
             "heading": heading,
             "pagination": _pagination(base, number, total),
@@ -271,21 +299,24 @@ def _pagination(base: str, number: int, total: int) -> Pagination:
     )
 
 
-def _term_pages(entries: tuple[TermEntry, ...], config: SiteConfig, kind: str) -> list[Page]:
+def _term_pages(
+    entries: tuple[TermEntry, ...], config: SiteConfig, kind: str, words: Words
+) -> list[Page]:
     taxonomy = BY_KIND[kind]
-    listing = Link(taxonomy.plural, urls.listing_url(kind))
+    listing = Link(words(taxonomy.plural), urls.listing_url(kind))
+    home = _home(words)
     pages = []
     for entry in entries:
-        heading = f"{taxonomy.singular}: {entry.link.name}"
-        trail = (HOME, listing, _plain(entry.link))
+        heading = words(f"{taxonomy.singular}: {{name}}", name=entry.link.name)
+        trail = (home, listing, _plain(entry.link))
         feed = urls.feed_url(entry.link.url) if kind in config.feed_taxonomies else None
         pages.extend(
-            _listing(config, entry.link.url, kind, heading, entry.articles, trail, feed=feed)
+            _listing(config, words, entry.link.url, kind, heading, entry.articles, trail, feed=feed)
         )
     values = {
         "heading": listing.name,
         "terms": tuple(e.link for e in entries),
-        "trail": (HOME, listing),
+        "trail": (home, listing),
     }
     pages.append(_page(config, listing.url, "terms.html", "terms", listing.name, values=values))
     return pages
@@ -296,10 +327,11 @@ def _period_pages(
     months: tuple[Period, ...],
     days: tuple[Period, ...],
     config: SiteConfig,
+    words: Words,
 ) -> list[Page]:
-    overview = Link("Archive", urls.ARCHIVE_URL)
-    year_links = {p.key: p.link for p in years}
-    month_links = {p.key: p.link for p in months}
+    overview = Link(words("Archive"), urls.ARCHIVE_URL)
+    year_links = {p.key: _named(p, words) for p in years}
+    month_links = {p.key: _named(p, words) for p in months}
     pages = []
     for kind, periods, parent in (
         ("year", years, lambda key: overview),
@@ -309,28 +341,36 @@ def _period_pages(
         for index, period in enumerate(periods):
             nav = PeriodNav(
                 up=_plain(parent(period.key)),
-                prev=_plain(periods[index + 1].link) if index + 1 < len(periods) else None,
-                next=_plain(periods[index - 1].link) if index > 0 else None,
+                prev=_plain(_named(periods[index + 1], words))
+                if index + 1 < len(periods)
+                else None,
+                next=_plain(_named(periods[index - 1], words)) if index > 0 else None,
             )
             pages.extend(
                 _listing(
                     config,
+                    words,
                     period.link.url,
                     kind,
-                    period.link.name,
+                    words.period(period.key),
                     period.articles,
-                    _period_trail(period.key),
+                    _period_trail(period.key, words),
                     nav,
                 )
             )
     return pages
 
 
-def _period_trail(key: tuple[int, ...]) -> tuple[Link, ...]:
+def _named(period: Period, words: Words) -> Link:
+    """A period's link, named in the site's language."""
+    return period.link._replace(name=words.period(period.key))
+
+
+def _period_trail(key: tuple[int, ...], words: Words) -> tuple[Link, ...]:
     """Home > 2017 > September 2017 > 23 September 2017."""
     return (
-        HOME,
-        *(Link(period_name(key[:n]), urls.period_url(key[:n])) for n in range(1, len(key) + 1)),
+        _home(words),
+        *(Link(words.period(key[:n]), urls.period_url(key[:n])) for n in range(1, len(key) + 1)),
     )
 
 
@@ -340,16 +380,16 @@ def _plain(link: Link) -> Link:
 
 
 def _archive_overview(
-    years: tuple[Period, ...], months: tuple[Period, ...], config: SiteConfig
+    years: tuple[Period, ...], months: tuple[Period, ...], config: SiteConfig, words: Words
 ) -> Page:
     months_of: dict[int, list[Period]] = defaultdict(list)
     for month in months:
         months_of[month.key[0]].append(month)
     entries = tuple(
         YearEntry(
-            link=year.link,
+            link=_named(year, words),
             months=tuple(
-                Link(MONTH_NAMES[m.key[1] - 1], m.link.url, m.link.count)
+                Link(words.month(m.key[1]), m.link.url, m.link.count)
                 for m in sorted(months_of[year.key[0]], key=lambda m: m.key)
             ),
         )
@@ -360,10 +400,10 @@ def _archive_overview(
         urls.ARCHIVE_URL,
         "archive.html",
         "archive",
-        "Archive",
+        words("Archive"),
         values={
-            "heading": "Archive",
+            "heading": words("Archive"),
             "years": entries,
-            "trail": (HOME, Link("Archive", urls.ARCHIVE_URL)),
+            "trail": (_home(words), Link(words("Archive"), urls.ARCHIVE_URL)),
         },
     )

@@ -14,8 +14,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import feedlinks, feeds, metadata, urls
+from .article import rtl_direction
 from .config import SiteConfig
-from .index import MONTH_NAMES
+from .i18n import Catalogues, Words
 from .model import Archive, Article, Link, Page, Problem
 from .paths import THEME_PREFIX
 
@@ -57,8 +58,10 @@ def make_environment(
     nav: tuple[Link, ...],
     sections: tuple[Link, ...],
     bytecode_dir: Path | None = None,
+    catalogues: Catalogues | None = None,
 ) -> jinja2.Environment:
-    """A strict, autoescaping environment with masthead's globals and filters.
+    """A strict, autoescaping environment with masthead's globals and filters; the theme's
+    words come from ``catalogues`` (see i18n.py).
 
     With ``bytecode_dir``, compiled templates are kept there (keyed by their source), so
     that neither later builds nor each worker process compile them again; when it cannot be
@@ -98,10 +101,15 @@ def make_environment(
         collection_page=partial(metadata.collection_page, config),
         breadcrumbs=partial(metadata.breadcrumbs, config),
     )
+    words = Words(catalogues or Catalogues(), config.language)
+    env.globals.update(
+        t=partial(_translate, words),
+        language_dir=rtl_direction,
+    )
     env.filters.update(
-        longdate=longdate,
+        longdate=partial(_localdate, words),
         isodate=metadata.isodate,
-        monthname=monthname,
+        monthname=partial(_monthname, words),
         rfc822=metadata.rfc822,
         plain=str,
         news_language=metadata.news_language,
@@ -162,14 +170,20 @@ class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def longdate(when: datetime) -> str:
-    """``23 September 2017``, the same on every machine whatever its locale."""
-    return f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
+def _translate(words: Words, key: str, lang: str | None = None, n: int | None = None, **values):
+    """``t("By")`` in templates: the site's language; ``t("By", article.lang)`` another."""
+    return words.of(lang)(key, n, **values) if lang else words(key, n, **values)
 
 
-def monthname(month: int) -> str:
-    """English month name of a month number."""
-    return MONTH_NAMES[month - 1]
+def _localdate(words: Words, when: datetime, lang: str | None = None, style: str = "long") -> str:
+    """``when|longdate(lang)``: ``23 September 2017``, or as readers of ``lang`` write it;
+    the same on every machine whatever its locale."""
+    return (words.of(lang) if lang else words).date(when, style)
+
+
+def _monthname(words: Words, month: int, lang: str | None = None) -> str:
+    """``number|monthname``: the name of a month (in the site's language unless ``lang``)."""
+    return (words.of(lang) if lang else words).month(month)
 
 
 class ArticleView:

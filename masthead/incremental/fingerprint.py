@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+import babel
 import jinja2
 import markdown
 from jinja2 import meta
 
 from .. import __version__
 from ..config import SiteConfig
+from ..i18n import Catalogues
 from ..model import Archive, Article, Link, Page
 from .session import Session
 
@@ -53,9 +55,24 @@ def parse_fingerprint(config: SiteConfig) -> str:
     )
 
 
-def site_fingerprint(config: SiteConfig, nav: tuple[Link, ...], sections: tuple[Link, ...]) -> str:
-    """Everything every page depends on: masthead, Jinja, the settings and the navigation."""
-    return digest(__version__, jinja2.__version__, repr(config), repr(nav), repr(sections))
+def site_fingerprint(
+    config: SiteConfig,
+    nav: tuple[Link, ...],
+    sections: tuple[Link, ...],
+    catalogues: Catalogues | None = None,
+) -> str:
+    """Everything every page depends on: masthead, Jinja, Babel (month names), the settings,
+    the navigation and the theme's words."""
+    words = repr(sorted((catalogues or Catalogues()).entries.items()))
+    return digest(
+        __version__,
+        jinja2.__version__,
+        babel.__version__,
+        repr(config),
+        repr(nav),
+        repr(sections),
+        words,
+    )
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,11 @@ def pages_to_render(
     """A task for every page whose fingerprint changed (or whose file was touched), with the
     bodies it shows; with ``reuse`` off, a task for every page. ``writer`` None: render only
     (``masthead check``)."""
-    env = make_environment(setup.template_paths, setup.config, setup.nav, setup.sections)
+    env = make_environment(
+        setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
+    )
     templates = TemplateFingerprints(env, session)
-    site = site_fingerprint(setup.config, setup.nav, setup.sections)
+    site = site_fingerprint(setup.config, setup.nav, setup.sections, setup.catalogues)
     page_print = PagePrints(site, article_fingerprints(setup.archive, session), session)
     tasks = []
     for page in pages:
