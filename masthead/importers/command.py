@@ -22,7 +22,10 @@ from ..text import printable
 from . import ImportReport
 from .store import write_drafts
 
-IMPORTERS: dict[str, str] = {}
+IMPORTERS: dict[str, str] = {
+    "page": "masthead.importers.page",
+    "feed": "masthead.importers.feed",
+}
 """Importer modules by subcommand name."""
 EXTRA = "pip install 'masthead[import]'"
 
