@@ -68,7 +68,7 @@ _BYLINE = re.compile(
     r"^(?:by|written\s+by|reported\s+by|story\s+by|تحریر|رپورٹ)\s*[:：]?\s+(?P<names>\S.*)$",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bwith\b|\s\|\s|\sاور\s|،)\s*", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|·|•|\band\b|\bwith\b|\s\|\s|\sاور\s|،)\s*", re.IGNORECASE)
 ROLES = frozenset((
     "staff reporter", "our staff reporter", "staff correspondent", "our correspondent",
     "correspondent", "special correspondent", "staff writer", "reporter", "editor",

@@ -33,8 +33,9 @@ from urllib.parse import urljoin, urlsplit
 from ..config import SiteConfig
 from ..model import WARNING, Problem
 from . import Draft, Failed, clues, drafting
+from . import fetch as fetching
 from .command import MissingLibrary
-from .fetch import DEFAULT_TIMEOUT, MAX_FEED_BYTES, FetchError, fetch, is_url
+from .fetch import DEFAULT_TIMEOUT, FetchError, fetch, is_url, size_text
 from .textpage import plain_markdown
 
 HELP = "import the entries of RSS or Atom feeds (files or http(s) URLs)"
@@ -131,8 +132,8 @@ def _load(name: str, timeout: float, lib: SimpleNamespace) -> _Feed | Failed:
     else:
         path = Path(name)
         try:
-            if path.stat().st_size > MAX_FEED_BYTES:
-                return Failed(name, f"larger than {MAX_FEED_BYTES // 2**20} MB")
+            if path.stat().st_size > fetching.MAX_FEED_BYTES:
+                return Failed(name, f"larger than {size_text(fetching.MAX_FEED_BYTES)}")
             body = path.read_bytes()
         except OSError as exc:
             return Failed(name, f"cannot read: {exc.strerror or exc}")

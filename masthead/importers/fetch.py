@@ -45,9 +45,10 @@ def is_url(name: str) -> bool:
     return name.lower().startswith(("http://", "https://"))
 
 
-def fetch(url: str, timeout: float = DEFAULT_TIMEOUT, limit: int = MAX_FEED_BYTES) -> Fetched:
+def fetch(url: str, timeout: float = DEFAULT_TIMEOUT, limit: int | None = None) -> Fetched:
     """The bytes at ``url``; FetchError for an HTTP error, a network error, a timeout, a
-    redirect off http(s), or a body over ``limit`` bytes."""
+    redirect off http(s), or a body over ``limit`` bytes (default ``MAX_FEED_BYTES``)."""
+    limit = MAX_FEED_BYTES if limit is None else limit
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": "identity"}
     )
@@ -79,8 +80,13 @@ def _read(response: object, limit: int, deadline: float) -> bytes:
     while chunk := response.read(65536):  # type: ignore[attr-defined]
         size += len(chunk)
         if size > limit:
-            raise FetchError(f"larger than {limit // 2**20} MB; not fetched whole")
+            raise FetchError(f"larger than {size_text(limit)}; not fetched whole")
         if time.monotonic() > deadline:
             raise FetchError("too slow: the whole feed did not arrive in time")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def size_text(size: int) -> str:
+    """A size for a message: ``50 MB``, ``4,096 bytes``."""
+    return f"{size // 2**20} MB" if size >= 2**20 else f"{size:,} bytes"

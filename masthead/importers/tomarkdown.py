@@ -260,6 +260,8 @@ def fragment_to_markdown(fragment: str, base_url: str | None) -> tuple[str, int]
 
 
 def _links(root: etree._Element, base_url: str | None) -> int:
+    for element in root.iter(*_OPTIONS.preserve_tags):
+        element.attrib.clear()  # kept as HTML in the Markdown: nothing but the tag itself
     relative = 0
     for link in list(root.iter("a")):
         href = (link.get("href") or "").strip()
