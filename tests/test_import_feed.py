@@ -209,7 +209,10 @@ def test_what_is_not_a_feed(make_site, tmp_path, capsys) -> None:
         RSS20.read_text(encoding="utf-8").replace("</channel>", "<oops></channel>"),
         encoding="utf-8",
     )
-    outcome = run_import(capsys, make_site(), "feed", page, tmp_path / "missing.xml", broken)
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    outcome = run_import(capsys, make_site(), "feed", page, tmp_path / "missing.xml", broken, empty)
+    assert outcome.failed[str(empty)] == "not an RSS or Atom feed (no RSS or Atom elements)"
     assert outcome.failed[str(page)].startswith("not an RSS or Atom feed")
     assert outcome.failed[str(tmp_path / "missing.xml")] == "cannot read: No such file or directory"
     assert len([s for s in outcome.imported if s.startswith(str(broken))]) == 4

@@ -140,7 +140,7 @@ def _load(name: str, timeout: float, lib: SimpleNamespace) -> _Feed | Failed:
         base, key = None, str(path.resolve())
     # A stream, never bytes or text: feedparser opens a string that looks like a path.
     parsed = lib.feedparser.parse(io.BytesIO(body), response_headers=headers)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements"
         return Failed(name, f"not an RSS or Atom feed ({reason})")
     own_link = _http(parsed.feed.get("link"))
@@ -148,7 +148,7 @@ def _load(name: str, timeout: float, lib: SimpleNamespace) -> _Feed | Failed:
 
 
 def _feed_notes(feed: _Feed) -> tuple[Problem, ...]:
-    if not feed.parsed.bozo:
+    if not feed.parsed.get("bozo"):
         return ()
     reason = feed.parsed.get("bozo_exception")
     return (
