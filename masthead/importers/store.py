@@ -54,7 +54,7 @@ def write_drafts(
 ) -> ImportReport:
     """Write every draft that is new and builds; report the rest. ``total`` (when known)
     is how many items to expect, for ``progress(label, done, total)``."""
-    known = _known(site_path, config)
+    known = _known(site_path, config, read_only=dry_run)
     report = ImportReport()
     for done, item in enumerate(items, start=1):
         if isinstance(item, Failed):
@@ -66,13 +66,14 @@ def write_drafts(
     return report
 
 
-def _known(site_path: Path, config: SiteConfig) -> _Known:
-    """The articles the site has (parsed through the parse cache, as a build would)."""
+def _known(site_path: Path, config: SiteConfig, read_only: bool) -> _Known:
+    """The articles the site has (parsed through the parse cache, as a build would; a dry
+    run only reads the cache, so that it writes nothing at all)."""
     known = _Known()
     if not (site_path / config.content_dir).is_dir():
         return known
     folder = cache_folder(site_path, None)
-    cache, _ = open_cache(folder, parse_fingerprint(config), read_only=False, shown="cache")
+    cache, _ = open_cache(folder, parse_fingerprint(config), read_only=read_only, shown="cache")
     try:
         loaded = load_sources(site_path, config, cache, default_jobs())
     finally:
