@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .. import status
-from ..config import load_config
+from ..config import LANG_PATTERN, load_config
 from ..model import Problem
 from ..progress import ProgressBar
 from ..text import printable
@@ -75,6 +75,16 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     site_path = Path(args.site)
+    if not site_path.is_dir():
+        print(f"masthead import: no site folder at {printable(str(site_path))}", file=sys.stderr)
+        return status.USAGE
+    if args.lang is not None and not LANG_PATTERN.fullmatch(args.lang):
+        shown = printable(repr(args.lang))
+        print(
+            f"masthead import: --lang {shown} is not a BCP 47 language tag (e.g. en, ur)",
+            file=sys.stderr,
+        )
+        return status.USAGE
     config, problems = load_config(site_path)
     for problem in problems:
         print(problem, file=sys.stderr)
