@@ -174,7 +174,8 @@ def _article(
 ) -> tuple[str, Article] | str:
     """The file's text and its article, or the first error it would have in a build."""
     try:
-        front = matter.dump_yaml(_plain(fields))
+        ordered = {name: fields[name] for name in ("title", "slug") if name in fields}
+        front = matter.dump_yaml(_plain({**ordered, **fields}))
     except matter.Refused as exc:
         return exc.message
     text = f"---\n{front}---\n\n{body.strip()}\n"
