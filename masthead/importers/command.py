@@ -22,7 +22,11 @@ from ..text import printable
 from . import ImportReport
 from .store import write_drafts
 
-IMPORTERS: dict[str, str] = {}
+IMPORTERS: dict[str, str] = {
+    "jekyll": "masthead.importers.jekyll",
+    "hugo": "masthead.importers.hugo",
+    "pelican": "masthead.importers.pelican",
+}
 """Importer modules by subcommand name."""
 EXTRA = "pip install 'masthead[import]'"
 
@@ -99,7 +103,7 @@ def _print_report(report: ImportReport, kind: str, dry_run: bool) -> None:
     for shown, why in report.skipped:
         print(printable(f"  skipped {shown}: {why}"))
     summary = (
-        f"masthead import {kind}: {len(report.imported)} {verb.split()[-1]}, "
+        f"masthead import {kind}: {len(report.imported)} {'to import' if dry_run else 'imported'}, "
         f"{len(report.skipped)} skipped, {len(report.failed)} failed"
     )
     print(summary + (" (dry run: nothing written)" if dry_run else ""))

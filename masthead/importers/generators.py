@@ -99,6 +99,8 @@ class Post:
     fallbacks: list[str] = field(default_factory=list)
     new_url: str = ""
     aliases: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """What a generator module keeps for its own later steps."""
 
     def note(self, shown: str, line: int | None, message: str) -> None:
         self.notes.append(Problem(shown, line, message, WARNING))
@@ -194,7 +196,10 @@ class Plan:
         self.taken |= {urls.output_rel(alias) for a in existing for alias in a.aliases}
         self.files = {f"{a.date.astimezone(config.tz):%Y/%m}/{a.slug}" for a in existing}
         self.terms: dict[str, set[str]] = {"tag": set(), "category": set(), "author": set()}
-        for post in sorted(self.chosen, key=lambda p: (p.date or _EPOCH, p.rel)):
+        home = config.language.split("-")[0].lower()
+        for post in sorted(  # the site's own language first: translations get the suffix
+            self.chosen, key=lambda p: (p.date or _EPOCH, self.lang_of(p).lower() != home, p.rel)
+        ):
             self._place(post, site_path)
         for post in self.chosen:
             self._alias(post)
@@ -227,8 +232,10 @@ class Plan:
         base = base or "untitled"
         when = post.date.astimezone(self.config.tz)
         category_slug = urls.slugify(post.category, self.config.slug_length)
+        lang = self.lang_of(post).lower()
+        first = [base] + ([f"{base}-{lang}"] if lang.split("-")[0] != self.config.language.split("-")[0].lower() else [])
         for number in range(1, 1000):
-            slug = base if number == 1 else f"{base}-{number}"
+            slug = first[number - 1] if number <= len(first) else f"{base}-{number - len(first) + 1}"
             url = urls.article_url(self.config.permalink, when, slug, category_slug)
             file = f"{when:%Y/%m}/{slug}"
             if urls.output_rel(url) not in self.taken and file not in self.files:

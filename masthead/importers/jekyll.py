@@ -254,7 +254,7 @@ def _placeholder(match: re.Match[str], values: dict[str, str]) -> str:
 def jekyll_slugify(text: str, pretty: bool = False) -> str:
     """Jekyll's ``slugify`` (default mode, lower case; or "pretty" mode, case kept)."""
     if pretty:
-        return re.sub(r"[^\w._~!$&'()+,;=@]+|_+(?=$)", "-", text).strip("-")
+        return re.sub(r"(?:[^\w.~!$&'()+,;=@]|_)+", "-", text).strip("-")
     return re.sub(r"[\W_]+", "-", text).strip("-").lower()
 
 
