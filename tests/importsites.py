@@ -53,7 +53,7 @@ class Imported:
 
 def new_site(tmp_path: Path, base_url: str = "https://example.org/") -> Path:
     site = tmp_path / "site"
-    site.mkdir()
+    site.mkdir(parents=True)
     (site / "pyproject.toml").write_text(PYPROJECT.format(base_url=base_url), encoding="utf-8")
     return site
 
@@ -124,7 +124,8 @@ def article_file(front: dict, site: Site) -> str:
     found = [
         rel
         for rel, page in site.pages.items()
-        if rel.endswith(f"/{front['slug']}/index.html") and "http-equiv" not in page.text
+        if re.fullmatch(r"\d{4}/\d{2}/\d{2}/" + re.escape(front["slug"]) + "/index.html", rel)
+        and "http-equiv" not in page.text
     ]
     assert len(found) == 1, f"{front['slug']}: {found}"
     return found[0]

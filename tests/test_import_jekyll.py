@@ -4,6 +4,8 @@ post redirects to its new page."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from importsites import (
     broken_links,
@@ -14,9 +16,8 @@ from importsites import (
     run_import,
 )
 
-from masthead.importers.jekyll import STYLES, expand, jekyll_slugify
 from masthead.importers.generators import Post, parse_date
-from zoneinfo import ZoneInfo
+from masthead.importers.jekyll import STYLES, expand, jekyll_slugify
 
 SYRIA = "jekyll:_posts/2017-09-23-us-russia-syria.md"
 FLOODS = "jekyll:_posts/2018-01-05-karachi-floods.md"
@@ -46,7 +47,7 @@ def test_every_post_imports_and_the_site_builds_without_broken_links(imported, c
 
 
 def test_front_matter_is_mapped(imported):
-    front, body = imported.by_origin(SYRIA)
+    front, _ = imported.by_origin(SYRIA)
     assert front["title"] == "US and Russia still far apart over Syria"
     assert front["date"] == "2017-09-23T14:30:00+05:00"
     assert front["category"] == "World"
@@ -119,7 +120,7 @@ def test_lang_imports_only_the_languages_asked_for(tmp_path, capsys):
     site = new_site(tmp_path)
     result = run_import(capsys, site, "jekyll", "--lang", "ja")
     assert result.code == 0 and "1 imported" in result.out
-    (front, body), = result.articles().values()
+    ((front, body),) = result.articles().values()
     assert front["lang"] == "ja"
     # its link to a post that was not imported is marked, not broken
     assert "`[unconverted: link: /blog/world/politics/2017/09/23/us-russia-syria.html]`" in body
@@ -134,7 +135,9 @@ def test_a_sub_path_base_url_takes_the_old_base_path_off(tmp_path, capsys):
     assert "[flood report](/blog/2018/01/05/karachi-floods/)" in body
     built = build(capsys, site)
     assert broken_links(built) == []
-    assert redirect_target(built, "/special/karachi-floods/") == "2018/01/05/karachi-floods/index.html"
+    assert (
+        redirect_target(built, "/special/karachi-floods/") == "2018/01/05/karachi-floods/index.html"
+    )
 
 
 def test_old_permalink_overrides_the_settings(tmp_path, capsys):

@@ -27,7 +27,9 @@ _INLINE_LINK = re.compile(
     r"(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
 _REFERENCE = re.compile(r"^(?P<lead> {0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*)(?P<dest>\S+)", re.M)
-_ATTRIBUTE = re.compile(r"(?P<lead>\b(?P<name>href|src)\s*=\s*)(?P<q>[\"'])(?P<dest>.*?)(?P=q)", re.I)
+_ATTRIBUTE = re.compile(
+    r"(?P<lead>\b(?P<name>href|src)\s*=\s*)(?P<q>[\"'])(?P<dest>.*?)(?P=q)", re.I
+)
 _AUTOLINK = re.compile(r"<(?P<dest>https?://[^\s<>]+)>")
 
 
@@ -206,7 +208,11 @@ def _rewrite_prose(text: str, body: Body, resolve: Resolver) -> str:
         found = target(match.group("dest"))
         if found.lost:
             dest = match.group("dest")
-            return dest if placeholder_in(dest) else body.lost_marker(f"[{match.group('label')}]: {dest}")
+            return (
+                dest
+                if placeholder_in(dest)
+                else body.lost_marker(f"[{match.group('label')}]: {dest}")
+            )
         return match.group("lead") + _markdown_dest(found.url)
 
     def attribute(match: re.Match[str]) -> str:

@@ -33,13 +33,192 @@ from . import Draft, Failed
 from .bodies import Body, Target, html_to_markdown, placeholder_in, rewrite_links
 
 ISO_639_1 = frozenset(
-    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu "
-    "cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi "
-    "ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks "
-    "ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl "
-    "nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl "
-    "sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve "
-    "vi vo wa wo xh yi yo za zh zu".split()
+    [
+        "aa",
+        "ab",
+        "ae",
+        "af",
+        "ak",
+        "am",
+        "an",
+        "ar",
+        "as",
+        "av",
+        "ay",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bh",
+        "bi",
+        "bm",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "ce",
+        "ch",
+        "co",
+        "cr",
+        "cs",
+        "cu",
+        "cv",
+        "cy",
+        "da",
+        "de",
+        "dv",
+        "dz",
+        "ee",
+        "el",
+        "en",
+        "eo",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "ff",
+        "fi",
+        "fj",
+        "fo",
+        "fr",
+        "fy",
+        "ga",
+        "gd",
+        "gl",
+        "gn",
+        "gu",
+        "gv",
+        "ha",
+        "he",
+        "hi",
+        "ho",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "hz",
+        "ia",
+        "id",
+        "ie",
+        "ig",
+        "ii",
+        "ik",
+        "io",
+        "is",
+        "it",
+        "iu",
+        "ja",
+        "jv",
+        "ka",
+        "kg",
+        "ki",
+        "kj",
+        "kk",
+        "kl",
+        "km",
+        "kn",
+        "ko",
+        "kr",
+        "ks",
+        "ku",
+        "kv",
+        "kw",
+        "ky",
+        "la",
+        "lb",
+        "lg",
+        "li",
+        "ln",
+        "lo",
+        "lt",
+        "lu",
+        "lv",
+        "mg",
+        "mh",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "na",
+        "nb",
+        "nd",
+        "ne",
+        "ng",
+        "nl",
+        "nn",
+        "no",
+        "nr",
+        "nv",
+        "ny",
+        "oc",
+        "oj",
+        "om",
+        "or",
+        "os",
+        "pa",
+        "pi",
+        "pl",
+        "ps",
+        "pt",
+        "qu",
+        "rm",
+        "rn",
+        "ro",
+        "ru",
+        "rw",
+        "sa",
+        "sc",
+        "sd",
+        "se",
+        "sg",
+        "si",
+        "sk",
+        "sl",
+        "sm",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "ss",
+        "st",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "ti",
+        "tk",
+        "tl",
+        "tn",
+        "to",
+        "tr",
+        "ts",
+        "tt",
+        "tw",
+        "ty",
+        "ug",
+        "uk",
+        "ur",
+        "uz",
+        "ve",
+        "vi",
+        "vo",
+        "wa",
+        "wo",
+        "xh",
+        "yi",
+        "yo",
+        "za",
+        "zh",
+        "zu",
+    ]
 )
 """Two-letter language codes: a folder so named holds posts in that language."""
 _DATE = re.compile(
@@ -233,9 +412,15 @@ class Plan:
         when = post.date.astimezone(self.config.tz)
         category_slug = urls.slugify(post.category, self.config.slug_length)
         lang = self.lang_of(post).lower()
-        first = [base] + ([f"{base}-{lang}"] if lang.split("-")[0] != self.config.language.split("-")[0].lower() else [])
+        first = [base] + (
+            [f"{base}-{lang}"]
+            if lang.split("-")[0] != self.config.language.split("-")[0].lower()
+            else []
+        )
         for number in range(1, 1000):
-            slug = first[number - 1] if number <= len(first) else f"{base}-{number - len(first) + 1}"
+            slug = (
+                first[number - 1] if number <= len(first) else f"{base}-{number - len(first) + 1}"
+            )
             url = urls.article_url(self.config.permalink, when, slug, category_slug)
             file = f"{when:%Y/%m}/{slug}"
             if urls.output_rel(url) not in self.taken and file not in self.files:
@@ -306,9 +491,9 @@ class Plan:
         parts = urlsplit(dest)
         if not dest or dest.startswith("#") or parts.scheme not in ("", "http", "https"):
             return Target(dest)
-        if parts.scheme or dest.startswith("//"):
-            if not self.site.origin or f"{parts.scheme}://{parts.netloc}" != self.site.origin:
-                return Target(dest)
+        origin = f"{parts.scheme or 'https'}://{parts.netloc}"
+        if (parts.scheme or dest.startswith("//")) and origin != self.site.origin:
+            return Target(dest)  # another site
         page = post.old_paths[0] if post.old_paths else self.site.base_path
         path = unquote(urlsplit(urljoin(page, dest)).path)
         target = self.by_path.get(path_key(path))
@@ -513,9 +698,9 @@ def language_folder(parts: tuple[str, ...], known: set[str]) -> str | None:
     """The language a post's folders name (``en/_posts/...``, ``content/ja/...``)."""
     for part in parts:
         lower = part.lower().replace("_", "-")
-        if lower in known or lower.split("-")[0] in ISO_639_1 and len(lower) <= 8:
-            if LANG_PATTERN.match(lower):
-                return lower
+        named = lower in known or (lower.split("-")[0] in ISO_639_1 and len(lower) <= 8)
+        if named and LANG_PATTERN.match(lower):
+            return lower
     return None
 
 

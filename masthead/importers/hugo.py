@@ -57,8 +57,21 @@ _SHORTCODE = re.compile(
 )
 _PARAM = re.compile(r'(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
 _TOKEN = re.compile(r":(slugorcontentbasename|slugorfilename|contentbasename|[a-z]+)")
-MONTHS = "January February March April May June July August September October November December".split()
-DAYS = "Sunday Monday Tuesday Wednesday Thursday Friday Saturday".split()
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 EMBEDS = {
     "youtube": "https://www.youtube.com/watch?v={id}",
     "vimeo": "https://vimeo.com/{id}",
@@ -264,7 +277,11 @@ def _post(
 
 def _date(front: dict[str, Any], sources: list[str], dated: Any, site: OldSite) -> datetime | None:
     for source in [str(s).lower() for s in sources]:
-        keys = ["date", "publishdate", "pubdate", "published", "lastmod"] if source == ":default" else [source]
+        keys = (
+            ["date", "publishdate", "pubdate", "published", "lastmod"]
+            if source == ":default"
+            else [source]
+        )
         for key in keys:
             if key == ":filename":
                 when = parse_date(dated.group(1), site.tz) if dated else None
@@ -306,7 +323,9 @@ def old_paths(
     found = [site.base_path.rstrip("/") + path]
     page_dir = found[0] if found[0].endswith("/") else found[0].rsplit("/", 1)[0] + "/"
     for alias in terms(front.get("aliases")):
-        found.append(site.base_path.rstrip("/") + alias if alias.startswith("/") else page_dir + alias)
+        found.append(
+            site.base_path.rstrip("/") + alias if alias.startswith("/") else page_dir + alias
+        )
     return found
 
 
@@ -317,7 +336,9 @@ def _pattern(settings: dict[str, Any], section: str) -> str | None:
     return str(value) if isinstance(value, str) else None
 
 
-def expand(pattern: str, post: Post, front: dict[str, Any], inside: Path, name: str, section: str) -> str:
+def expand(
+    pattern: str, post: Post, front: dict[str, Any], inside: Path, name: str, section: str
+) -> str:
     """A Hugo permalink pattern with the page's values in it."""
     when = post.date
     assert when is not None
@@ -331,7 +352,9 @@ def expand(pattern: str, post: Post, front: dict[str, Any], inside: Path, name: 
         "weekdayname": DAYS[when.isoweekday() % 7],
         "yearday": str(when.timetuple().tm_yday),
         "section": section,
-        "sections": "/".join(inside.parts[:-2] if inside.stem.startswith("index") else inside.parts[:-1]),
+        "sections": "/".join(
+            inside.parts[:-2] if inside.stem.startswith("index") else inside.parts[:-1]
+        ),
         "title": urlize(post.title or ""),
         "slug": urlize(slug or post.title or ""),
         "filename": name,
@@ -417,9 +440,18 @@ def _shortcode(
             return body.unconverted_tag(match.group(0), match.start(), f"no page {path}")
         return target.old_paths[0] + (f"#{fragment}" if fragment else "")
     if name == "figure" and args.get("src"):
-        return figure(args["src"], args.get("alt", ""), args.get("caption", ""), args.get("title", ""), args.get("link", ""))
+        return figure(
+            args["src"],
+            args.get("alt", ""),
+            args.get("caption", ""),
+            args.get("title", ""),
+            args.get("link", ""),
+        )
     if name in EMBEDS:
-        values = {"id": args.get("id") or args.get("1") or args.get("0", ""), "user": args.get("user") or args.get("0", "")}
+        values = {
+            "id": args.get("id") or args.get("1") or args.get("0", ""),
+            "user": args.get("user") or args.get("0", ""),
+        }
         if name in ("youtube", "vimeo", "instagram"):
             values["id"] = args.get("id") or args.get("0", "")
         if values["id"]:

@@ -54,8 +54,21 @@ _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
 _TAG = re.compile(r"\{%-?\s*(\w+)\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _BLOCKS = {"highlight": "endhighlight", "raw": "endraw", "comment": "endcomment"}
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
-MONTHS = "January February March April May June July August September October November December".split()
-DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -149,7 +162,9 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, draft: bool) -> P
         post.note(shown, 1, f'no title: "{post.title}", made from the file name as Jekyll does')
     languages = {str(x).lower() for x in site.settings.get("languages") or [] if x}
     folders = file.relative_to(site.root).parts[:-1]
-    folder_cats = [p for p in folders[: folders.index("_posts")] if p != "_drafts"] if not draft else []
+    folder_cats = (
+        [p for p in folders[: folders.index("_posts")] if p != "_drafts"] if not draft else []
+    )
     lang = text_value(front.get("lang")) or language_folder(tuple(folder_cats), languages)
     post.lang = lang.replace("_", "-") if lang else None
     own = terms(front.get("categories"), " ") + terms(front.get("category"), " ")
@@ -290,7 +305,9 @@ def convert(post: Post, body: Body, plan: Plan) -> str:
             out.append(_tag(name, args, match, body, post, plan))
         else:
             value = _expression(expression, post, plan)
-            out.append(value if value is not None else body.unconverted_tag(match.group(0), match.start()))
+            out.append(
+                value if value is not None else body.unconverted_tag(match.group(0), match.start())
+            )
     return "".join(out)
 
 
@@ -337,7 +354,9 @@ def _post_by_name(plan: Plan, name: str) -> Post | None:
 
 _STRING = r"'([^']*)'|\"([^\"]*)\""
 _OPERAND = re.compile(rf"^(?:{_STRING}|(site\.baseurl|site\.url|site\.title|page\.title))\s*")
-_FILTER = re.compile(rf"^\|\s*(relative_url|absolute_url|prepend|append)\s*(?::\s*(?:{_STRING}|(site\.baseurl|site\.url)))?\s*")
+_FILTER = re.compile(
+    rf"^\|\s*(relative_url|absolute_url|prepend|append)\s*(?::\s*(?:{_STRING}|(site\.baseurl|site\.url)))?\s*"
+)
 
 
 def _expression(expression: str, post: Post, plan: Plan) -> str | None:

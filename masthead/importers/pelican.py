@@ -165,7 +165,9 @@ def posts(site: OldSite, args: argparse.Namespace) -> Iterator[Post | Failed]:
     translations (the same slug in another language) at ``ARTICLE_LANG_URL``."""
     settings = site.settings
     content = site.root / str(settings["PATH"])
-    skip = [str(p).strip("/") for p in list(settings["PAGE_PATHS"]) + list(settings["ARTICLE_EXCLUDES"])]
+    skip = [
+        str(p).strip("/") for p in list(settings["PAGE_PATHS"]) + list(settings["ARTICLE_EXCLUDES"])
+    ]
     found: dict[Path, None] = {}
     for folder in settings["ARTICLE_PATHS"] or [""]:
         top = content / str(folder)
@@ -192,7 +194,9 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
         text = clean_text(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return Failed(shown, f"cannot read: {exc}")
-    meta, body, body_line = {"markdown": _markdown_meta, "rst": _rst_meta, "html": _html_meta}[markup](text)
+    meta, body, body_line = {"markdown": _markdown_meta, "rst": _rst_meta, "html": _html_meta}[
+        markup
+    ](text)
     if markup == "rst":
         try:
             body = _rst_to_html(body)
@@ -201,7 +205,10 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
         markup = "html"
     meta = {**{k.lower(): v for k, v in (settings.get("DEFAULT_METADATA") or {}).items()}, **meta}
     inside = file.relative_to(content).as_posix()
-    for pattern, subject in ((settings["FILENAME_METADATA"], file.stem), (settings["PATH_METADATA"], inside)):
+    for pattern, subject in (
+        (settings["FILENAME_METADATA"], file.stem),
+        (settings["PATH_METADATA"], inside),
+    ):
         match = re.match(str(pattern), subject) if pattern else None
         for key, value in (match.groupdict() if match else {}).items():
             if value:
@@ -210,7 +217,11 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
     post.title = text_value(meta.get("title"))
     post.date = _date(meta.get("date"), site)
     if post.date is None and settings.get("DEFAULT_DATE") == "fs":
-        post.note(shown, None, "no date: DEFAULT_DATE = 'fs' took the file's time, which does not survive a checkout; give the article a Date:")
+        post.note(
+            shown,
+            None,
+            "no date: DEFAULT_DATE = 'fs' took the file's time, which does not survive a checkout; give the article a Date:",
+        )
     elif post.date is None and isinstance(settings.get("DEFAULT_DATE"), (tuple, list)):
         post.date = datetime(*settings["DEFAULT_DATE"], tzinfo=site.tz)
     post.updated = _date(meta.get("modified"), site)
@@ -221,7 +232,11 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
     if not old_category and settings["USE_FOLDER_AS_CATEGORY"] and folder:
         old_category = folder
     post.category = old_category if old_category and old_category != post.lang else None
-    if not post.category and "DEFAULT_CATEGORY" in settings and settings["DEFAULT_CATEGORY"] != "misc":
+    if (
+        not post.category
+        and "DEFAULT_CATEGORY" in settings
+        and settings["DEFAULT_CATEGORY"] != "misc"
+    ):
         post.category = str(settings["DEFAULT_CATEGORY"])
     old_category = old_category or str(settings["DEFAULT_CATEGORY"])
     post.tags = terms(meta.get("tags"))
@@ -233,7 +248,11 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
     post.draft = status in ("draft", "hidden")
     post.published = status != "draft"
     if status == "hidden":
-        post.note(shown, None, "Status: hidden: masthead has no unlisted articles; imported as a draft (its old URL redirects once you publish it)")
+        post.note(
+            shown,
+            None,
+            "Status: hidden: masthead has no unlisted articles; imported as a draft (its old URL redirects once you publish it)",
+        )
     source = str(settings["SLUGIFY_SOURCE"])
     post.slug = text_value(meta.get("slug")) or slugify(
         file.stem if source == "basename" else post.title or file.stem, settings
@@ -312,7 +331,12 @@ def _html_meta(text: str) -> tuple[dict[str, Any], str, int]:
 def _rst_to_html(body: str) -> str:
     from docutils.core import publish_parts  # an optional library: ImportError says so
 
-    settings = {"report_level": 5, "halt_level": 5, "file_insertion_enabled": False, "raw_enabled": False}
+    settings = {
+        "report_level": 5,
+        "halt_level": 5,
+        "file_insertion_enabled": False,
+        "raw_enabled": False,
+    }
     return publish_parts(body, writer_name="html", settings_overrides=settings)["body"]
 
 
@@ -408,7 +432,10 @@ def convert(post: Post, body: Body, plan: Plan) -> str:
 
     def code(match: re.Match[str]) -> str:
         indent = match.group(1)
-        lines = [line[len(indent) :] if line.startswith(indent) else line for line in match.group(3).split("\n")]
+        lines = [
+            line[len(indent) :] if line.startswith(indent) else line
+            for line in match.group(3).split("\n")
+        ]
         return body.keep(fenced("\n".join(lines), match.group(2))) + "\n"
 
     text = _LIQUID.sub(lambda m: body.unconverted_tag(m.group(0), m.start()), text)
@@ -431,7 +458,9 @@ def special_link(dest: str, post: Post, plan: Plan) -> str | Target | None:
     path, _, fragment = value.partition("#")
     content = str(plan.site.settings["PATH"]).strip("/")
     here = posixpath.dirname(post.rel)
-    rel = posixpath.normpath(f"{content}/{path.lstrip('/')}" if path.startswith("/") else posixpath.join(here, path))
+    rel = posixpath.normpath(
+        f"{content}/{path.lstrip('/')}" if path.startswith("/") else posixpath.join(here, path)
+    )
     target = plan.by_rel.get(rel)
     if target is not None:
         return plan.post_target(target, post, fragment)
