@@ -223,7 +223,10 @@ def _post(site: OldSite, args: argparse.Namespace, file: Path, content: Path) ->
             "no date: DEFAULT_DATE = 'fs' took the file's time, which does not survive a checkout; give the article a Date:",
         )
     elif post.date is None and isinstance(settings.get("DEFAULT_DATE"), (tuple, list)):
-        post.date = datetime(*settings["DEFAULT_DATE"], tzinfo=site.tz)
+        try:
+            post.date = datetime(*settings["DEFAULT_DATE"], tzinfo=site.tz)
+        except (TypeError, ValueError):
+            post.note(shown, None, f"DEFAULT_DATE {settings['DEFAULT_DATE']!r} is not a date")
     post.updated = _date(meta.get("modified"), site)
     folders = file.relative_to(content).parts[:-1]
     post.lang = text_value(meta.get("lang")) or language_folder(folders, set())
