@@ -25,6 +25,9 @@ from .store import write_drafts
 IMPORTERS: dict[str, str] = {
     "page": "masthead.importers.page",
     "feed": "masthead.importers.feed",
+    "jekyll": "masthead.importers.jekyll",
+    "hugo": "masthead.importers.hugo",
+    "pelican": "masthead.importers.pelican",
 }
 """Importer modules by subcommand name."""
 EXTRA = "pip install 'masthead[import]'"
@@ -78,7 +81,10 @@ def _run(args: argparse.Namespace) -> int:
     if not site_path.is_dir():
         print(f"masthead import: no site folder at {printable(str(site_path))}", file=sys.stderr)
         return status.USAGE
-    if args.lang is not None and not LANG_PATTERN.fullmatch(args.lang):
+    # --lang is one tag (pages, feeds) or a comma-separated list of them (the generators)
+    if args.lang is not None and not all(
+        LANG_PATTERN.fullmatch(tag.strip()) for tag in args.lang.split(",")
+    ):
         shown = printable(repr(args.lang))
         print(
             f"masthead import: --lang {shown} is not a BCP 47 language tag (e.g. en, ur)",

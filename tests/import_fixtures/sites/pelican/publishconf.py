@@ -1,0 +1,6 @@
+import sys
+
+sys.path.append(".")
+from pelicanconf import *  # noqa
+
+SITEURL = "https://pelican.example.org/news"
