@@ -23,14 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import urls
 from ..config import LANG_PATTERN, SiteConfig
-from ..incremental import cache_folder
-from ..incremental.cache import open_cache
-from ..incremental.fingerprint import parse_fingerprint
-from ..incremental.parsing import load_sources
-from ..model import WARNING, Article, Problem
-from ..workers import default_jobs
+from ..model import WARNING, Problem
 from . import Draft, Failed
 from .bodies import Body, Target, html_to_markdown, placeholder_in, rewrite_links
+from .store import existing_articles
 
 ISO_639_1 = frozenset(
     [
@@ -369,7 +365,7 @@ class Plan:
                 self.by_path.setdefault(path_key(path), post)
         wanted = _languages(getattr(args, "lang", None))
         self.chosen = [p for p in self.posts if _wanted(self.lang_of(p), wanted)]
-        existing = existing_articles(site_path, config)
+        existing = existing_articles(site_path, config, read_only=getattr(args, "dry_run", False))
         self.done = {a.imported_from: a for a in existing if a.imported_from}
         self.taken = {urls.output_rel(a.url) for a in existing}
         self.taken |= {urls.output_rel(alias) for a in existing for alias in a.aliases}
@@ -601,18 +597,6 @@ def _languages(value: str | None) -> set[str]:
 def _wanted(lang: str, wanted: set[str]) -> bool:
     lang = lang.lower()
     return not wanted or any(lang == w or lang.startswith(w + "-") for w in wanted)
-
-
-def existing_articles(site_path: Path, config: SiteConfig) -> list[Article]:
-    """The articles the site has now, parsed as a build would (through the parse cache)."""
-    if not (site_path / config.content_dir).is_dir():
-        return []
-    folder = cache_folder(site_path, None)
-    cache, _ = open_cache(folder, parse_fingerprint(config), read_only=False, shown="cache")
-    try:
-        return list(load_sources(site_path, config, cache, default_jobs()).articles)
-    finally:
-        cache.close()
 
 
 # -- field values in the forms these generators accept -------------------------------------

@@ -66,19 +66,25 @@ def write_drafts(
     return report
 
 
-def _known(site_path: Path, config: SiteConfig, read_only: bool) -> _Known:
-    """The articles the site has (parsed through the parse cache, as a build would; a dry
-    run only reads the cache, so that it writes nothing at all)."""
-    known = _Known()
+def existing_articles(
+    site_path: Path, config: SiteConfig, read_only: bool = False
+) -> tuple[Article, ...]:
+    """The articles the site has now, parsed as a build would (through the parse cache; a
+    dry run only reads the cache, so that it writes nothing at all)."""
     if not (site_path / config.content_dir).is_dir():
-        return known
+        return ()
     folder = cache_folder(site_path, None)
     cache, _ = open_cache(folder, parse_fingerprint(config), read_only=read_only, shown="cache")
     try:
-        loaded = load_sources(site_path, config, cache, default_jobs())
+        return load_sources(site_path, config, cache, default_jobs()).articles
     finally:
         cache.close()
-    for article in loaded.articles:
+
+
+def _known(site_path: Path, config: SiteConfig, read_only: bool) -> _Known:
+    """What the content folder holds already."""
+    known = _Known()
+    for article in existing_articles(site_path, config, read_only):
         _remember(known, article, config.content_prefix + article.rel)
     return known
 
