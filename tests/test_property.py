@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitegen import write_files
 
 from masthead.cli import main
 from masthead.fields import KNOWN_FIELDS
@@ -128,11 +129,14 @@ sources = st.one_of(
 
 
 def _site(root: Path, source: bytes) -> Path:
-    (root / "content" / "2017" / "09").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "content" / "2017" / "09" / "good.md").write_bytes(GOOD)
-    (root / "content" / "2017" / "09" / "random.md").write_bytes(source)
-    return root
+    return write_files(
+        root,
+        {
+            "pyproject.toml": PYPROJECT,
+            "content/2017/09/good.md": GOOD,
+            "content/2017/09/random.md": source,
+        },
+    )
 
 
 def _assert_well_formed(code: int, stderr: str) -> None:

@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 
+from sitegen import SIMPLE_PYPROJECT
+
 from masthead.model import BuildOptions
 from masthead.pipeline import build
 
 GOOD = "---\ntitle: Talks resume\ndate: 2017-09-02\ncategory: World\nsource: Wire\n---\n\nBody.\n"
-PYPROJECT = '[tool.masthead]\ntimezone = "UTC"\nbase_url = "https://example.org/"\n'
 
 
 def messages(report) -> list[str]:
@@ -38,7 +39,7 @@ def test_a_fifo_in_the_content_folder_is_a_warning_and_the_build_goes_on(make_si
 def test_a_lowered_size_limit_applies_to_articles_the_cache_already_holds(make_site):
     site = make_site({"content/2017/09/talks.md": GOOD})
     assert build(site).errors == ()
-    (site / "pyproject.toml").write_text(PYPROJECT + "max_article_bytes = 50\n")
+    (site / "pyproject.toml").write_text(SIMPLE_PYPROJECT + "max_article_bytes = 50\n")
     report = build(site)
     size = (site / "content/2017/09/talks.md").stat().st_size
     assert messages(report) == [
