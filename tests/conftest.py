@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sitegen import SIMPLE_PYPROJECT, article_text, write_files
+from sitegen import SIMPLE_PYPROJECT, TINY_PYPROJECT, article_text, write_files
 
 from masthead import urls
 from masthead.config import SiteConfig
@@ -110,3 +110,23 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
 def tree() -> Callable[[Path], dict[str, tuple[bytes, int] | None]]:
     """``tree(folder)``: a byte-and-mtime snapshot of a folder, for 'left untouched' checks."""
     return snapshot
+
+
+@pytest.fixture
+def preview_root(tmp_path: Path) -> Path:
+    """A preview folder as ``masthead serve`` builds it (a site's .masthead-cache/preview),
+    with ``secret.txt`` beside the site: the HTTP side must never serve it."""
+    write_files(tmp_path, {"secret.txt": "secret", "site/pyproject.toml": TINY_PYPROJECT})
+    return write_files(
+        tmp_path / "site" / ".masthead-cache" / "preview",
+        {
+            "index.html": "<html><body>home</body></html>",
+            "2017/09/23/first-story/index.html": "<html><body>first</body></html>",
+            "static/style.css": "body{}",
+            "feed.xml": "<feed/>",
+            "data.json": "{}",
+            "img/logo.png": "png",
+            "404.html": "<html><body>not here</body></html>",
+            ".masthead-manifest.json": "{}",
+        },
+    )
