@@ -24,6 +24,8 @@ from sitegen import REPO, copy_demo
 
 from masthead.cli import main
 
+pytestmark = pytest.mark.slow  # a real browser
+
 ARTICLE_HREF = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 URDU_SLUG = "karachi-book-fair-draws-thousands"
 SEED_SLUG = "us-russia-still-far-apart-over-syria"

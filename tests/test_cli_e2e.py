@@ -23,6 +23,8 @@ from sitegen import copy_demo, write_article
 
 from masthead.cli import make_parser
 
+pytestmark = pytest.mark.slow  # every test runs the console script, most build in subprocesses
+
 MANIFEST = ".masthead-manifest.json"
 SUMMARY = re.compile(r"^masthead: .*\b(\d+) written, (\d+) unchanged, (\d+) removed\b.*$", re.M)
 ERROR_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): error: (?P<message>.+)$", re.M)

@@ -229,6 +229,7 @@ def test_sitemaps_with_such_dates_are_valid(dated_site: Path) -> None:
     assert "<news:publication_date>2017-09-24T09:30:42.567+05:00<" in news
 
 
+@pytest.mark.slow  # the Nu HTML checker: a Java process
 def test_nu_html_checker_accepts_the_dates(dated_site: Path, capsys) -> None:
     if shutil.which("java") is None:
         unavailable("java is not installed (apt-get install default-jre-headless)")

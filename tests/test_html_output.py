@@ -294,6 +294,7 @@ def test_seed_article_shows_source_dateline_and_body(site: Site) -> None:
     )
 
 
+@pytest.mark.slow  # the Nu HTML checker: a Java process
 def test_nu_html_checker_finds_no_errors(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     if shutil.which("java") is None:
         unavailable("java is not installed (apt-get install default-jre-headless)")

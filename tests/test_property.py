@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,8 @@ from sitegen import write_files
 
 from masthead.cli import main
 from masthead.fields import KNOWN_FIELDS
+
+pytestmark = pytest.mark.slow  # hundreds of random sources through check and build
 
 LINE = re.compile(r"^[^\n]+?(:\d+)?: (error|warning): .+$")
 PYPROJECT = '[tool.masthead]\ntimezone = "Asia/Karachi"\nbase_url = "https://example.org/"\n'

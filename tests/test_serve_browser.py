@@ -16,6 +16,8 @@ from browsers import launch_chromium
 from serving import FIRST, running
 from sitegen import story, tiny_site
 
+pytestmark = pytest.mark.slow  # a real browser against masthead serve
+
 RELOAD_MS = 2_000  # the promise: an open tab shows a saved change within 2 seconds
 TIMEOUT_MS = 30_000
 

@@ -408,6 +408,7 @@ def large_folder(tmp_path: Path) -> Iterator[Path]:
         yield Path(folder)
 
 
+@pytest.mark.slow
 def test_large_site_over_50000_urls_gets_a_sitemap_index_of_valid_parts_slow(
     large_folder: Path, sitemap_schema: xmlschema.XMLSchema, index_schema: xmlschema.XMLSchema
 ) -> None:
