@@ -155,9 +155,8 @@ def _split(entries: list[SitemapEntry], base_url: str) -> list[list[SitemapEntry
     parts: list[list[SitemapEntry]] = [[]]
     size = 0
     for entry in entries:
-        entry_size = (
-            len(base_url) + 3 * len(entry.url) + SITEMAP_ENTRY_OVERHEAD
-        )  # 3x: percent-encoding
+        # The URL as written: percent-encoded (a CJK or Urdu character takes 9 bytes).
+        entry_size = len(urls.absolute(base_url, entry.url)) + SITEMAP_ENTRY_OVERHEAD
         if len(parts[-1]) >= SITEMAP_MAX_URLS or size + entry_size > SITEMAP_MAX_BYTES - 1024:
             parts.append([])
             size = 0

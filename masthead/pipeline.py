@@ -1,5 +1,8 @@
 """``build(site_path, options)``: the whole pipeline, read top to bottom.
 
+A long-running caller (the preview server) passes a ``Session`` (re-exported here: the
+pipeline is the one door into the build) to carry results from one build to the next.
+
 config -> load -> index -> plan -> render -> write. Each stage is a pure function of its
 arguments in its own module; this module runs them in order and wraps them with the
 incremental layer (``masthead.incremental``): the build memo, the parse cache, fingerprints
@@ -39,7 +42,7 @@ from .incremental.memo import (
 )
 from .incremental.parsing import Loaded, SourceChanged, load_sources
 from .incremental.rendering import pages_to_render
-from .incremental.session import Session
+from .incremental.session import Session as Session  # the one door for the preview
 from .index import build_archive, published, split_retracted, url_collisions, without_sources
 from .jobs import RenderSetup, RenderTask, render_tasks
 from .ledger import (

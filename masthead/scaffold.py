@@ -15,6 +15,7 @@ from typing import NoReturn
 from . import matter, urls
 from .config import CONFIG_FILE, SiteConfig
 from .model import Problem, ProblemsError
+from .text import SURROGATES
 
 SITE_PYPROJECT = """\
 [project]
@@ -42,7 +43,6 @@ OPTIONAL_FIELDS_HELP = """\
 """
 
 _PROJECT_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_UNDECODABLE = re.compile("[\ud800-\udfff]")  # bytes of the command line that are not UTF-8
 
 
 def init_site(site_path: Path, now: datetime) -> list[Path]:
@@ -137,7 +137,7 @@ def _check_names(
     problems = []
     for what, name in named:
         shown = json.dumps(name if len(name) <= 60 else name[:59] + "…")
-        if _UNDECODABLE.search(name):
+        if SURROGATES.search(name):  # bytes of the command line that are not UTF-8
             problems.append(Problem(what, None, f"{shown} is not valid UTF-8; retype it"))
         elif not urls.slugify(name):
             problems.append(

@@ -17,6 +17,12 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 """Characters XML 1.0 forbids (tab, line feed and carriage return are allowed)."""
 CONTROL = re.compile("[\x00-\x1f\x7f]")
 """C0 control characters and DEL: never part of a name, a slug, an alias or a URL."""
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+"""C0 and C1 control characters (tab and line feed stay), DEL and the noncharacters: never
+text in an imported article. Format characters (zero-width joiners, bidirectional marks)
+are kept: Urdu and Arabic need them."""
+SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
+"""What a URL must not hold as it is: whitespace and control characters."""
 SURROGATES = re.compile("[\ud800-\udfff]")
 """Lone surrogates: what undecodable bytes of a file name become, or a broken escape."""
 # C0 and C1 controls, DEL, lone surrogates (undecodable file names), line and paragraph

@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
 from .taxonomy import BY_KIND
-from .text import CONTROL
+from .text import CONTROL, SPACE_OR_CONTROL
 
 ARCHIVE_URL = "archive/"
 NOT_FOUND_FILE = "404.html"
@@ -31,7 +31,6 @@ DEFAULT_SLUG_LENGTH = 80
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 _SLUG_PUNCTUATION = frozenset("-_.~")
 _HYPHENS = re.compile(r"-{2,}")
-_SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
 
 
 def _is_word_character(char: str) -> bool:
@@ -138,7 +137,7 @@ def alias_problem(alias: str) -> str | None:
 
 def http_url_problem(url: str) -> str | None:
     """Why ``url`` is not an absolute http(s) URL that every tool can parse, or None."""
-    if _SPACE_OR_CONTROL.search(url):
+    if SPACE_OR_CONTROL.search(url):
         return "must not contain spaces or control characters (write a space as %20)"
     try:
         parts = urlsplit(url)

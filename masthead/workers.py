@@ -29,10 +29,12 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from . import status
+
 CHUNK = 64
 POOL_THRESHOLD = 2 * CHUNK
 Progress = Callable[[str, int, int], None]
-ORPHAN_EXIT = 70
+ORPHAN_EXIT = status.INTERNAL
 """Exit status of a worker whose parent died (as in an internal error: nobody reads it)."""
 
 # The state of a worker process, set once by the pool initializer (never in the parent).

@@ -1,10 +1,11 @@
 """Shared fixtures: tiny sites written into temporary folders, and ready-made records.
 
-``make_site`` follows MkDocs' ``tempdir`` test helper: give it ``{relative path: text or
-bytes}`` and it writes those files into a fresh folder below ``tmp_path`` and returns the
-folder. Every site gets a default ``pyproject.toml`` (time zone UTC, base URL
-https://example.org/) unless the mapping brings its own. The default theme is the
-repository's ``templates/``, which ``masthead.render.theme_path()`` finds by itself.
+Every site is written by ``sitegen`` (the one module of site writers); these fixtures only
+hand its functions to tests. ``make_site`` follows MkDocs' ``tempdir`` test helper: give it
+``{relative path: text or bytes}`` and it writes those files into a fresh folder below
+``tmp_path`` and returns the folder. Every site gets a default ``pyproject.toml`` (time zone
+UTC, base URL https://example.org/) unless the mapping brings its own. The default theme is
+the repository's ``templates/``, which ``masthead.render.theme_path()`` finds by itself.
 """
 
 from __future__ import annotations
@@ -17,33 +18,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sitegen import SIMPLE_PYPROJECT, TINY_PYPROJECT, article_text, write_files
 
 from masthead import urls
 from masthead.config import SiteConfig
 from masthead.model import Article, Link
 
-DEFAULT_PYPROJECT = """\
-[tool.masthead]
-timezone = "UTC"
-base_url = "https://example.org/"
-url_ledger = false
-"""
-# Test sites delete and rename articles freely; the URL ledger has tests of its own.
-
 UTC = ZoneInfo("UTC")
-
-
-def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write ``{relative path: text or bytes}`` below ``root`` (text as UTF-8, LF endings)."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8", newline="\n")
-    return root
 
 
 @pytest.fixture
@@ -53,35 +34,10 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
 
     def make(files: dict[str, str | bytes] | None = None, name: str | None = None) -> Path:
         files = dict(files or {})
-        files.setdefault("pyproject.toml", DEFAULT_PYPROJECT)
+        files.setdefault("pyproject.toml", SIMPLE_PYPROJECT)
         return write_files(tmp_path / (name or f"site{next(counter)}"), files)
 
     return make
-
-
-def article_text(
-    title: str | None = "A headline",
-    date: str | None = "2017-09-23",
-    category: str | None = "World",
-    source: str | None = "Wire",
-    body: str = "Body text.\n",
-    **more: str,
-) -> str:
-    """Markdown source with YAML front matter; each extra keyword is one raw ``key: value`` line.
-
-    Pass None to leave a field out. Values are written as given (quote them yourself)."""
-    lines = ["---"]
-    for key, value in (
-        ("title", title),
-        ("date", date),
-        ("category", category),
-        ("source", source),
-    ):
-        if value is not None:
-            lines.append(f"{key}: {value}")
-    lines.extend(f"{key}: {value}" for key, value in more.items())
-    lines.append("---")
-    return "\n".join(lines) + "\n" + body
 
 
 @pytest.fixture
@@ -154,3 +110,23 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
 def tree() -> Callable[[Path], dict[str, tuple[bytes, int] | None]]:
     """``tree(folder)``: a byte-and-mtime snapshot of a folder, for 'left untouched' checks."""
     return snapshot
+
+
+@pytest.fixture
+def preview_root(tmp_path: Path) -> Path:
+    """A preview folder as ``masthead serve`` builds it (a site's .masthead-cache/preview),
+    with ``secret.txt`` beside the site: the HTTP side must never serve it."""
+    write_files(tmp_path, {"secret.txt": "secret", "site/pyproject.toml": TINY_PYPROJECT})
+    return write_files(
+        tmp_path / "site" / ".masthead-cache" / "preview",
+        {
+            "index.html": "<html><body>home</body></html>",
+            "2017/09/23/first-story/index.html": "<html><body>first</body></html>",
+            "static/style.css": "body{}",
+            "feed.xml": "<feed/>",
+            "data.json": "{}",
+            "img/logo.png": "png",
+            "404.html": "<html><body>not here</body></html>",
+            ".masthead-manifest.json": "{}",
+        },
+    )

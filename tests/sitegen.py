@@ -1,15 +1,29 @@
-"""A small, deterministic generator of test sites, and helpers to compare built output.
+"""Every site the tests write, from one module: files from a dict, articles from fields,
+generated archives, and helpers to compare built output.
 
-``generate_site(root, n)`` writes ``n`` articles (YAML front matter with title, date,
-category, source, authors and tags; a few paragraphs of body) below ``root/content``, a
-``pyproject.toml`` and, on request, a site-own ``templates/`` folder. The same arguments
-always give the same bytes: every choice comes from ``random.Random(seed)``, dates are fixed
-and lie in the past. Nothing here imports masthead, so a broken masthead cannot break the
-generator.
+- ``write_files(root, {rel: text or bytes})`` writes a folder of files (MkDocs' ``tempdir``);
+  a path ending in ``/`` makes an empty folder. ``make_site`` (the conftest fixture) is this
+  with a default ``pyproject.toml`` in a fresh folder below ``tmp_path``.
+- ``article_text(...)`` is one article's Markdown source with YAML front matter written line
+  by line as given; ``front_matter_text(fields)`` writes every value as a JSON literal (valid
+  YAML and TOML, control characters escaped), which ``write_site`` and ``write_article`` use.
+- ``write_site(root, settings, articles)`` writes ``pyproject.toml`` and one file per
+  article; ``build_site`` builds it in one process without the cache, at the pinned ``NOW``.
+- ``tiny_site(root)`` is the three-article site of the preview server's tests;
+  ``copy_demo(target)`` copies the repository's demo archive.
+- ``generate_site(root, n)`` writes ``n`` articles (YAML front matter with title, date,
+  category, source, authors and tags; a few paragraphs of body) below ``root/content``, a
+  ``pyproject.toml`` and, on request, a site-own ``templates/`` folder. The same arguments
+  always give the same bytes: every choice comes from ``random.Random(seed)``, dates are
+  fixed and lie in the past.
+
+Only ``build_site`` imports masthead (when called), so a broken masthead cannot break the
+writers.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -18,6 +32,7 @@ import sys
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "templates"
@@ -57,6 +72,153 @@ per_page = {per_page}
 url_ledger = false
 """
 # Generated sites delete and rename articles freely; the URL ledger has tests of its own.
+
+
+SIMPLE_PYPROJECT = """\
+[tool.masthead]
+timezone = "UTC"
+base_url = "https://example.org/"
+url_ledger = false
+"""
+"""The settings of a ``make_site`` site that brings none of its own (test sites delete and
+rename articles freely; the URL ledger has tests of its own)."""
+KARACHI = ZoneInfo("Asia/Karachi")
+NOW = datetime(2017, 9, 24, 12, 0, tzinfo=KARACHI)
+"""The reference time ``build_site`` pins: 24 Sep 2017, 12:00 in Asia/Karachi (+05:00)."""
+
+
+# -- sites from a dict of files ----------------------------------------------------------------
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> Path:
+    """Write ``{relative path: text or bytes}`` below ``root`` (text as UTF-8, LF endings);
+    a path ending in ``/`` (its value None or empty) is an empty folder. Returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, data in files.items():
+        path = root / rel
+        if rel.endswith("/"):
+            assert not data, f"{rel}: a folder has no content"
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data or "", encoding="utf-8", newline="\n")
+    return root
+
+
+def article_text(
+    title: str | None = "A headline",
+    date: str | None = "2017-09-23",
+    category: str | None = "World",
+    source: str | None = "Wire",
+    body: str = "Body text.\n",
+    **more: str,
+) -> str:
+    """Markdown source with YAML front matter; each extra keyword is one raw ``key: value`` line.
+
+    Pass None to leave a field out. Values are written as given (quote them yourself)."""
+    lines = ["---"]
+    for key, value in (
+        ("title", title),
+        ("date", date),
+        ("category", category),
+        ("source", source),
+    ):
+        if value is not None:
+            lines.append(f"{key}: {value}")
+    lines.extend(f"{key}: {value}" for key, value in more.items())
+    lines.append("---")
+    return "\n".join(lines) + "\n" + body
+
+
+def front_matter_text(fields: dict[str, object], body: str = "Some text.\n") -> str:
+    """An article's source with every front-matter value written as a JSON literal: valid
+    YAML, with control characters as escapes such as ``\\u0001`` that YAML decodes."""
+    front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
+    return f"---\n{front}\n---\n{body}"
+
+
+def settings_text(settings: dict[str, object]) -> str:
+    """A ``pyproject.toml`` whose ``[tool.masthead]`` holds ``settings`` as JSON literals
+    (which are valid TOML)."""
+    lines = ["[tool.masthead]"]
+    settings = {"url_ledger": False, **settings}  # these sites rename articles freely
+    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_site(root: Path, settings: dict, articles: dict[str, dict]) -> Path:
+    """A site folder: pyproject.toml with ``[tool.masthead]`` and one Markdown file per article
+    (``{rel below content/: fields}``, the body under the key ``body``)."""
+    files: dict[str, str | bytes | None] = {"pyproject.toml": settings_text(settings)}
+    for rel, fields in articles.items():
+        fields = dict(fields)
+        body = fields.pop("body", "Some text.\n")
+        files[f"content/{rel}"] = front_matter_text(fields, body)
+    return write_files(root, files)
+
+
+def write_article(site: Path, rel: str, **fields: object) -> Path:
+    """Write one article (``body`` and front-matter fields) below the site's content/ folder."""
+    body = str(fields.pop("body", "Some text.\n"))
+    write_files(site, {f"content/{rel}": front_matter_text(fields, body)})
+    return site / "content" / rel
+
+
+def build_site(root: Path, now: datetime | None = NOW, jobs: int = 1, **options) -> Path:
+    """Build the site without the cache (one process unless ``jobs`` says otherwise) and return
+    its output folder; any error fails the test."""
+    from masthead.model import BuildOptions
+    from masthead.pipeline import build
+
+    report = build(root, BuildOptions(now=now, use_cache=False, jobs=jobs, **options))
+    assert not report.errors, "\n".join(str(p) for p in report.errors)
+    return root / "output"
+
+
+# -- the preview server's site and the demo archive ----------------------------------------------
+
+TINY_PYPROJECT = """\
+[tool.masthead]
+title = "Serve Test"
+timezone = "UTC"
+base_url = "https://example.org/"
+url_ledger = false
+"""
+
+
+def story(title: str, date: str, category: str = "World", body: str = "Body text.") -> str:
+    """An article source with YAML front matter, source Wire (the tiny site's articles)."""
+    return article_text(title, date, category, "Wire", body + "\n")
+
+
+def tiny_site(root: Path) -> Path:
+    """Three articles, no templates of its own (the default theme is found by itself)."""
+    return write_files(
+        root,
+        {
+            "pyproject.toml": TINY_PYPROJECT,
+            "content/2017/09/first.md": story("First story", "2017-09-23", body="Original body."),
+            "content/2017/09/second.md": story("Second story", "2017-09-24", "Business"),
+            "content/2018/01/third.md": story("Third story", "2018-01-05"),
+        },
+    )
+
+
+def copy_demo(target: Path, *, build_py: bool = False) -> Path:
+    """A copy of the repository's demo archive (content/, templates/, pyproject.toml and,
+    with ``build_py``, build.py, which builds the folder it lives in)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in ("content", "templates"):
+        shutil.copytree(REPO / folder, target / folder)
+    for name in ("pyproject.toml", *(("build.py",) if build_py else ())):
+        shutil.copy2(REPO / name, target / name)
+    return target
+
+
+# -- generated archives ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the whole benchmark harness, in subprocesses
+
 REPO = Path(__file__).resolve().parent.parent
 
 

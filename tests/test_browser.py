@@ -9,7 +9,6 @@ where they fail.
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,10 +20,12 @@ from pathlib import Path
 
 import pytest
 from browsers import launch_chromium
+from sitegen import REPO, copy_demo
 
 from masthead.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # a real browser
+
 ARTICLE_HREF = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 URDU_SLUG = "karachi-book-fair-draws-thousands"
 SEED_SLUG = "us-russia-still-far-apart-over-syria"
@@ -34,10 +35,7 @@ TIMEOUT_MS = 20_000
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo archive, built from a copy so that nothing is written into the repository."""
-    site = tmp_path_factory.mktemp("browser-demo")
-    for folder in ("content", "templates"):
-        shutil.copytree(REPO / folder, site / folder)
-    shutil.copy2(REPO / "pyproject.toml", site / "pyproject.toml")
+    site = copy_demo(tmp_path_factory.mktemp("browser-demo"))
     # Served at the root of a local server, so the site's base path must be "/".
     code = main(["build", "--site", str(site), "--base-url", "http://127.0.0.1/", "--quiet"])
     assert code == 0, "the demo archive must build without errors"

@@ -19,10 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 import frontmatter
 import pytest
+from sitegen import copy_demo, write_article
 
 from masthead.cli import make_parser
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # every test runs the console script, most build in subprocesses
+
 MANIFEST = ".masthead-manifest.json"
 SUMMARY = re.compile(r"^masthead: .*\b(\d+) written, (\d+) unchanged, (\d+) removed\b.*$", re.M)
 ERROR_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): error: (?P<message>.+)$", re.M)
@@ -91,25 +93,10 @@ def page_of(output: Path, slug: str) -> Path | None:
     return found[0] if found else None
 
 
-def write_article(site: Path, rel: str, **fields: object) -> Path:
-    """Write a Markdown article with front matter below the site's content/ folder."""
-    body = fields.pop("body", "A paragraph of reporting.\n")
-    path = site / "content" / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(frontmatter.dumps(frontmatter.Post(body, **fields)) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the repository's demo archive that ``python build.py`` builds in place."""
-    site = tmp_path / "demo"
-    site.mkdir()
-    for folder in ("content", "templates"):
-        shutil.copytree(REPO / folder, site / folder)
-    for name in ("pyproject.toml", "build.py"):
-        shutil.copy2(REPO / name, site / name)
-    return site
+    return copy_demo(tmp_path / "demo", build_py=True)
 
 
 @pytest.fixture

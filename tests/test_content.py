@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sitegen import write_files
 
 from masthead.article import parse_article, rtl_direction
 from masthead.config import SiteConfig
@@ -511,10 +512,7 @@ def test_discovery_finds_markdown_and_skips_editor_files(tmp_path):
         "_drafts/x.md",
         "index.md",
     ]
-    for name in names:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("x", encoding="utf-8")
+    write_files(tmp_path, dict.fromkeys(names, "x"))
     assert discover_sources(tmp_path) == ("2017/09/a.md", "2017/09/b.markdown", "index.md")
 
 
@@ -536,15 +534,12 @@ def test_is_source_name(name, expected):
 
 
 def test_discovery_is_sorted(tmp_path):
-    for name in ("b/z.md", "a/y.md", "b/a.md", "c.md"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x", encoding="utf-8")
+    write_files(tmp_path, dict.fromkeys(("b/z.md", "a/y.md", "b/a.md", "c.md"), "x"))
     assert discover_sources(tmp_path) == ("a/y.md", "b/a.md", "b/z.md", "c.md")
 
 
 def test_a_folder_named_like_a_source_is_a_folder(tmp_path):
-    (tmp_path / "old.md").mkdir()
-    (tmp_path / "old.md" / "a.md").write_text("x", encoding="utf-8")
+    write_files(tmp_path, {"old.md/a.md": "x"})
     assert discover_sources(tmp_path) == ("old.md/a.md",)
 
 
@@ -875,8 +870,7 @@ def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
 def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
     import masthead.sources as content_module
 
-    (tmp_path / "2017" / "secret").mkdir(parents=True)
-    (tmp_path / "2017" / "a.md").write_text("x", encoding="utf-8")
+    write_files(tmp_path, {"2017/secret/": None, "2017/a.md": "x"})
     real_scandir = os.scandir
 
     def scandir(path):
@@ -889,8 +883,7 @@ def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
 
 
 def test_discovery_does_not_follow_links_to_folders(tmp_path):
-    (tmp_path / "real").mkdir()
-    (tmp_path / "real" / "a.md").write_text("x", encoding="utf-8")
+    write_files(tmp_path, {"real/a.md": "x"})
     os.symlink("real", tmp_path / "linked")
     os.symlink("..", tmp_path / "real" / "up")
     assert discover_sources(tmp_path) == ("real/a.md",)

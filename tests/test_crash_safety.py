@@ -36,6 +36,8 @@ from sitegen import (
     tree_difference,
 )
 
+pytestmark = pytest.mark.slow  # 1,500 articles, killed and built again many times
+
 N = 1500
 KILL_AFTER = (0.3, 0.8, 1.5, 3.0)
 # A template edit whose effect on the output is a plain byte substitution, so that the

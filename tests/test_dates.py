@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo, available_timezones
 import feedparser
 import pytest
 import xmlschema
-from feedsites import build_site, write_site
+from sitegen import KARACHI, NOW, build_site, write_site
 from test_html_output import unavailable
 from test_sitemaps import NEWS_NS, SCHEMAS, validate
 
 from masthead.metadata import expressible, isodate, rfc822
 
-KARACHI = ZoneInfo("Asia/Karachi")
 # RFC 3339 / W3C-DTF as HTML's "valid global date and time string" also allows it.
 MACHINE_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?[+-]\d\d:\d\d")
 RFC822_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}")
@@ -127,7 +126,6 @@ def test_plain_dates_and_naive_times_are_written_as_they_are() -> None:
 
 # --- A site with such dates -----------------------------------------------------------------
 
-NOW = datetime(2017, 9, 24, 12, 0, tzinfo=KARACHI)
 ARTICLES = {
     "1850/01/old.md": {  # local mean time: +04:28:12
         "title": "A report from 1850",
@@ -231,6 +229,7 @@ def test_sitemaps_with_such_dates_are_valid(dated_site: Path) -> None:
     assert "<news:publication_date>2017-09-24T09:30:42.567+05:00<" in news
 
 
+@pytest.mark.slow  # the Nu HTML checker: a Java process
 def test_nu_html_checker_accepts_the_dates(dated_site: Path, capsys) -> None:
     if shutil.which("java") is None:
         unavailable("java is not installed (apt-get install default-jre-headless)")

@@ -15,7 +15,16 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
-from feedsites import NOW, build_site, write_site
+from hostile import (
+    CLEAN_AUTHOR,
+    CLEAN_SUMMARY,
+    CLEAN_TAG,
+    CLEAN_TITLE,
+    HOSTILE_CATEGORY,
+    HOSTILE_SITE_TITLE,
+    hostile_fields,
+)
+from sitegen import NOW, build_site, write_site
 
 from masthead.model import BuildOptions, ProblemsError
 from masthead.pipeline import build
@@ -119,17 +128,6 @@ ARTICLES = {
         "source": "Reuters",
     },
 }
-
-HOSTILE_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> \x01ctl\x0bend"
-HOSTILE_AUTHOR = 'Mal </script><script>alert(1)</script> & "Q" \x01'
-HOSTILE_TAG = "tag </script><script>alert(1)</script> & ]]> \x0b"
-HOSTILE_SUMMARY = 'Sum </script><script>alert(1)</script> < & "q" ]]> \x01x'
-# What the archive keeps: control characters dropped (and the spaces of names collapsed).
-CLEAN_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> ctlend"
-CLEAN_AUTHOR = 'Mal </script><script>alert(1)</script> & "Q"'
-CLEAN_TAG = "tag </script><script>alert(1)</script> & ]]>"
-CLEAN_SUMMARY = 'Sum </script><script>alert(1)</script> < & "q" ]]> x'
-
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -559,21 +557,10 @@ def test_tag_pages_link_no_tag_feed_by_default(site: Path) -> None:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = {
         **SETTINGS,
-        "title": 'Example <News> & "Co"',
+        "title": HOSTILE_SITE_TITLE,
         "feed_taxonomies": ["category", "tag", "source", "author"],
     }
-    articles = {
-        "2017/09/evil.md": {
-            "title": HOSTILE_TITLE,
-            "date": "2017-09-23T10:30:00",
-            "category": "World & <Co>",
-            "source": 'Wire ]]> "S"',
-            "authors": [HOSTILE_AUTHOR],
-            "tags": [HOSTILE_TAG],
-            "summary": HOSTILE_SUMMARY,
-            "body": "A body with ]]> and & in it.\n",
-        }
-    }
+    articles = {"2017/09/evil.md": hostile_fields(body="A body with ]]> and & in it.\n")}
     return build_site(write_site(tmp_path_factory.mktemp("hostile") / "site", settings, articles))
 
 
@@ -587,11 +574,11 @@ def test_hostile_text_feeds_all_parse_without_errors(hostile: Path) -> None:
 
 def test_hostile_text_comes_back_exactly_from_the_atom_feed(hostile: Path) -> None:
     parsed = parse_feed(hostile / "feed.xml")
-    assert parsed.feed.title == 'Example <News> & "Co"'
+    assert parsed.feed.title == HOSTILE_SITE_TITLE
     entry = parsed.entries[0]
     assert entry.title == CLEAN_TITLE
     assert [a["name"] for a in entry.authors] == [CLEAN_AUTHOR]
-    assert [t["term"] for t in entry.tags] == ["World & <Co>"]
+    assert [t["term"] for t in entry.tags] == [HOSTILE_CATEGORY]
     assert entry.summary == CLEAN_SUMMARY
     assert "A body with ]]&gt; and &amp; in it." in entry.content[0].value
 
@@ -601,7 +588,7 @@ def test_hostile_text_comes_back_exactly_from_the_rss_feed(hostile: Path) -> Non
     item = parsed.entries[0]
     assert item.title == CLEAN_TITLE
     assert [a["name"] for a in item.authors] == [CLEAN_AUTHOR]
-    assert [t["term"] for t in item.tags] == ["World & <Co>"]
+    assert [t["term"] for t in item.tags] == [HOSTILE_CATEGORY]
 
 
 def test_hostile_summary_comes_back_exactly_from_the_rss_description(hostile: Path) -> None:

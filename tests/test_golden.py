@@ -5,17 +5,9 @@ tests/golden/expected/, byte for byte. After an intended change to the output, r
 from __future__ import annotations
 
 import difflib
-import importlib.util
-from pathlib import Path
 
 import pytest
-
-_SPEC = importlib.util.spec_from_file_location(
-    "update_golden", Path(__file__).resolve().parent / "update_golden.py"
-)
-assert _SPEC and _SPEC.loader
-golden = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(golden)
+import update_golden as golden
 
 UPDATE = "python tests/update_golden.py"
 

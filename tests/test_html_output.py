@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from sitegen import REPO, copy_demo
 
 from masthead.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
 MANIFEST = ".masthead-manifest.json"
 VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -175,10 +175,7 @@ def parse_page(rel: str, text: str) -> ParsedPage:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    site = tmp_path_factory.mktemp("demo")
-    for folder in ("content", "templates"):
-        shutil.copytree(REPO / folder, site / folder)
-    shutil.copy2(REPO / "pyproject.toml", site / "pyproject.toml")
+    site = copy_demo(tmp_path_factory.mktemp("demo"))
     output = site / "output"
     code = main(["build", "--site", str(site), "--quiet"])
     assert code == 0, "the demo archive must build without errors"
@@ -297,6 +294,7 @@ def test_seed_article_shows_source_dateline_and_body(site: Site) -> None:
     )
 
 
+@pytest.mark.slow  # the Nu HTML checker: a Java process
 def test_nu_html_checker_finds_no_errors(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     if shutil.which("java") is None:
         unavailable("java is not installed (apt-get install default-jre-headless)")

@@ -100,6 +100,7 @@ def _least_used_tag(specs: list[Spec]) -> str:
     return min(sorted(t for t in counts if counts[t]), key=lambda t: counts[t])
 
 
+@pytest.mark.slow  # 17 changes, each built twice (incremental and clean) and compared
 @pytest.mark.parametrize("in_session", [False, True], ids=["fresh-process", "session"])
 def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path, in_session):
     """Every build starting from disk (as ``masthead build`` does), or all in one Session

@@ -167,6 +167,7 @@ def test_there_are_cases():
     assert len(CASES) >= 20
 
 
+@pytest.mark.slow  # every case is a build in a subprocess
 @pytest.mark.parametrize("case", CASES)
 def test_case_reports_exactly_the_expected_problems(runs, case):
     run = runs[case].result()
@@ -174,6 +175,7 @@ def test_case_reports_exactly_the_expected_problems(runs, case):
     assert run.returncode == run.expected.exit, run.stderr
 
 
+@pytest.mark.slow  # every case is a build in a subprocess
 @pytest.mark.parametrize("case", CASES)
 def test_case_leaves_the_previous_output_alone(runs, case):
     run = runs[case].result()
@@ -191,6 +193,7 @@ def test_case_leaves_the_previous_output_alone(runs, case):
     assert not any(name.startswith(".masthead-staging") for name in after)
 
 
+@pytest.mark.slow  # every case is a build in a subprocess
 def test_failed_build_says_nothing_was_written(runs):
     run = runs["invalid_date"].result()
     assert "nothing written" in run.stdout

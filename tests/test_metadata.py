@@ -4,60 +4,48 @@ Pages are read with the standard library's ``html.parser`` and every JSON-LD blo
 ``json.loads``, as a crawler would. Golden files in ``tests/golden_head/`` pin one article
 page's ``<head>`` and one Atom feed byte for byte; after an intended change run
 
-    MASTHEAD_UPDATE_GOLDEN=1 pytest tests/test_metadata.py
+    python tests/update_golden.py
 
-and review the diff of ``tests/golden_head/`` before committing it.
+(which rewrites every golden file) and review the diff of ``tests/golden_head/`` before
+committing it.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-from feedsites import build_site, write_site
+import update_golden as golden
+from hostile import (
+    CLEAN_AUTHOR,
+    CLEAN_SUMMARY,
+    CLEAN_TAG,
+    CLEAN_TITLE,
+    CONTROL_CHARACTERS,
+    HOSTILE_CATEGORY,
+    HOSTILE_SITE_TITLE,
+    hostile_fields,
+)
+from sitegen import build_site, write_site
 
-UPDATE = os.environ.get("MASTHEAD_UPDATE_GOLDEN")
-GOLDEN = Path(__file__).resolve().parent / "golden_head"
-UPDATE_COMMAND = "MASTHEAD_UPDATE_GOLDEN=1 pytest tests/test_metadata.py"
+UPDATE_COMMAND = "python tests/update_golden.py"
 
 BASE_URL = "https://example.org/news/"
 SITE_TITLE = "Example News"
 
-SETTINGS = {
-    "title": SITE_TITLE,
-    "description": "News from everywhere.",
-    "base_url": BASE_URL,
-    "timezone": "Asia/Karachi",
-    "language": "en",
-    "per_page": 2,
-    "publisher_logo": "/static/logo.png",
-}
+SETTINGS = golden.HEAD_SETTINGS  # the golden-head site's: the golden files below pin its output
 
 GENEVA = "2017/09/23/talks-resume-in-geneva/"
 GENEVA_SOURCE_URL = "https://wire.example.com/2017/geneva-talks"
 MARKETS = "2017/09/22/markets-rally/"
 
 ARTICLES = {
-    "2017/09/geneva.md": {
-        "title": "Talks resume in Geneva",
-        "date": "2017-09-23T10:30:00",
-        "updated": "2017-09-24T08:00:00",
-        "category": "World",
-        "source": "Reuters",
-        "authors": ["Amina Khan", "Bilal Ahmed"],
-        "tags": ["Diplomacy", "Syria"],
-        "summary": "Diplomats met again on Saturday.",
-        "location": "GENEVA",
-        "source_url": GENEVA_SOURCE_URL,
-        "image": "/static/img/geneva.jpg",
-        "body": "Talks *resumed* on Saturday.\n\nThe envoys met again.\n",
-    },
+    "2017/09/geneva.md": golden.HEAD_ARTICLES["2017/09/geneva.md"],
     "2017/09/book-fair.md": {
         "title": "کراچی کتاب میلہ",
         "date": "2017-09-20T20:00:00",
@@ -82,17 +70,6 @@ ARTICLES = {
         "source": "Reuters",
     },
 }
-
-HOSTILE_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> \x01ctl\x0bend"
-HOSTILE_AUTHOR = 'Mal </script><script>alert(1)</script> & "Q" \x01'
-HOSTILE_TAG = "tag </script><script>alert(1)</script> & ]]> \x0b"
-HOSTILE_SUMMARY = 'Sum </script><script>alert(1)</script> < & "q" ]]> \x01x'
-CLEAN_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> ctlend"
-CLEAN_AUTHOR = 'Mal </script><script>alert(1)</script> & "Q"'
-CLEAN_TAG = "tag </script><script>alert(1)</script> & ]]>"
-CLEAN_SUMMARY = 'Sum </script><script>alert(1)</script> < & "q" ]]> x'
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -385,20 +362,9 @@ def test_every_json_ld_block_of_every_page_parses(site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    articles = {
-        "2017/09/evil.md": {
-            "title": HOSTILE_TITLE,
-            "date": "2017-09-23T10:30:00",
-            "category": "World & <Co>",
-            "source": 'Wire ]]> "S"',
-            "authors": [HOSTILE_AUTHOR],
-            "tags": [HOSTILE_TAG],
-            "summary": HOSTILE_SUMMARY,
-            "location": "KARACHI </script>",
-        }
-    }
+    articles = {"2017/09/evil.md": hostile_fields(location="KARACHI </script>")}
     root = tmp_path_factory.mktemp("hostile") / "site"
-    return build_site(write_site(root, {**SETTINGS, "title": 'Example <News> & "Co"'}, articles))
+    return build_site(write_site(root, {**SETTINGS, "title": HOSTILE_SITE_TITLE}, articles))
 
 
 @pytest.fixture(scope="module")
@@ -428,7 +394,7 @@ def test_hostile_text_round_trips_through_json_ld(hostile_article: Page) -> None
     assert (keywords if isinstance(keywords, list) else [keywords]) == [CLEAN_TAG]
     assert data["description"] == CLEAN_SUMMARY
     assert data["dateline"] == "KARACHI </script>"
-    assert data["articleSection"] == "World & <Co>"
+    assert data["articleSection"] == HOSTILE_CATEGORY
     crumbs = breadcrumb(hostile_article.json_ld_of_type("BreadcrumbList"))
     assert crumbs[-1][1] == CLEAN_TITLE
 
@@ -441,7 +407,7 @@ def test_hostile_text_round_trips_through_html(hostile_article: Page) -> None:
     assert hostile_article.meta("description") == CLEAN_SUMMARY
     assert hostile_article.meta("og:description") == CLEAN_SUMMARY
     assert hostile_article.metas("article:tag") == [CLEAN_TAG]
-    assert hostile_article.meta("article:section") == "World & <Co>"
+    assert hostile_article.meta("article:section") == HOSTILE_CATEGORY
 
 
 def test_hostile_text_term_pages_round_trip(hostile: Path) -> None:
@@ -457,37 +423,20 @@ def test_no_control_characters_in_any_output_file(hostile: Path) -> None:
     for path in sorted(hostile.rglob("*")):
         if path.is_file() and path.suffix in (".html", ".xml", ".txt"):
             text = path.read_text(encoding="utf-8")
-            assert not CONTROL.search(text), path
+            assert not CONTROL_CHARACTERS.search(text), path
 
 
 # --- golden files -------------------------------------------------------------------------
 
-GOLDEN_ARTICLES = {
-    "2017/09/geneva.md": ARTICLES["2017/09/geneva.md"],
-    "2017/09/markets.md": {
-        "title": "Markets rally",
-        "date": "2017-09-22T13:00:00",
-        "category": "Business",
-        "source": "Associated Press",
-        "summary": "Shares rose.",
-        "body": "Shares rose on *Friday*, led by banks & insurers.\n",
-    },
-}
-
 
 @pytest.fixture(scope="module")
-def golden_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("golden") / "site"
-    return build_site(write_site(root, SETTINGS, GOLDEN_ARTICLES))
+def golden_head(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return golden.head_files(golden.build_head_site(tmp_path_factory.mktemp("golden")))
 
 
 def compare_with_golden(name: str, actual: bytes) -> None:
-    """Compare with ``tests/golden_head/<name>`` byte for byte (or rewrite it on request)."""
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(actual)
-        return
+    """Compare with ``tests/golden_head/<name>`` byte for byte."""
+    path = golden.HEAD / name
     assert path.is_file(), f"no golden file {path}: run {UPDATE_COMMAND}"
     expected = path.read_bytes()
     if actual != expected:
@@ -504,11 +453,15 @@ def compare_with_golden(name: str, actual: bytes) -> None:
         )
 
 
-def test_golden_article_head(golden_site: Path) -> None:
-    text = (golden_site / GENEVA / "index.html").read_text(encoding="utf-8")
-    start, end = text.index("<head>"), text.index("</head>") + len("</head>")
-    compare_with_golden("article_head.html", (text[start:end] + "\n").encode("utf-8"))
+def test_golden_article_head(golden_head: dict[str, bytes]) -> None:
+    compare_with_golden("article_head.html", golden_head["article_head.html"])
 
 
-def test_golden_feed(golden_site: Path) -> None:
-    compare_with_golden("feed.xml", (golden_site / "feed.xml").read_bytes())
+def test_golden_feed(golden_head: dict[str, bytes]) -> None:
+    compare_with_golden("feed.xml", golden_head["feed.xml"])
+
+
+def test_the_golden_head_site_is_this_modules_site() -> None:
+    assert (SETTINGS["base_url"], SETTINGS["title"]) == (BASE_URL, SITE_TITLE)
+    assert golden.HEAD_ARTICLE_PAGE == GENEVA + "index.html"
+    assert golden.HEAD_ARTICLES["2017/09/geneva.md"]["source_url"] == GENEVA_SOURCE_URL

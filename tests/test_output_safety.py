@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from sitegen import (
 )
 
 from masthead import cli, write
-from masthead.lock import OutputBusy, output_lock
+from masthead.lock import HOLDER_FILE, OutputBusy, output_lock
 from masthead.model import BuildOptions
 from masthead.pipeline import build
 
@@ -53,6 +54,7 @@ def _start(*args: str | Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow  # concurrent builds
 def test_two_builds_at_once_give_the_site_of_the_last_one(tmp_path):
     site = tmp_path / "site"
     specs = generate_site(site, 600, per_page=10)
@@ -61,7 +63,10 @@ def test_two_builds_at_once_give_the_site_of_the_last_one(tmp_path):
         path = site / "content" / spec.rel
         path.write_text(path.read_text("utf-8").replace("---\n", "---\ndraft: true\n", 1), "utf-8")
     first = _start("build", "--site", site, "--jobs", "2")
-    time.sleep(0.3)
+    holder = site / "output" / HOLDER_FILE  # written once the first build holds the lock
+    deadline = time.monotonic() + 60
+    while not holder.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     second = _start("build", "--site", site, "--drafts", "--jobs", "2")
     outs = [p.communicate(timeout=300) for p in (first, second)]
     assert first.returncode == 0, outs[0]
@@ -78,6 +83,7 @@ def test_two_builds_at_once_give_the_site_of_the_last_one(tmp_path):
     assert "0 written" in again.stdout
 
 
+@pytest.mark.slow  # concurrent builds
 def test_builds_into_different_folders_share_the_cache_side_by_side(tmp_path):
     site = tmp_path / "site"
     generate_site(site, 400, per_page=10)
@@ -126,16 +132,18 @@ def test_the_lock_is_per_folder(make_site, md):
 
 def test_a_waiting_build_says_so_once(make_site, md):
     site = make_site({"content/a.md": md()})
-    said: list[str] = []
     output = site / "output"
     with output_lock(output):
         proc = _start("build", "--site", site)
-        time.sleep(1.0)
+        stuck = threading.Timer(60, proc.kill)  # a build that never says so fails, not hangs
+        stuck.start()
+        said = proc.stderr.readline()  # the build says it waits, then waits
+        assert said.startswith("masthead: waiting for"), said
         assert proc.poll() is None  # still waiting
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    assert err.count("masthead: waiting for") == 1
-    del said
+    stuck.cancel()
+    assert proc.returncode == 0, said + err
+    assert (said + err).count("masthead: waiting for") == 1
 
 
 # -- what is in the output folder already -----------------------------------------------------
@@ -371,6 +379,7 @@ def _assert_consistent(output: Path, old: dict[str, bytes], new: dict[str, bytes
     assert not (output / STAGING).exists()
 
 
+@pytest.mark.slow  # a full disk (or a permission) at 12 points of a commit
 @pytest.mark.parametrize("fail_at", [1, 2, 25, 10_000])
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EROFS])
 def test_a_commit_that_fails_part_way_leaves_a_site_the_next_build_repairs(
@@ -399,6 +408,7 @@ def test_a_commit_that_fails_part_way_leaves_a_site_the_next_build_repairs(
     assert not tree_difference(output_tree(site / "output"), new)
 
 
+@pytest.mark.slow  # a full disk
 def test_a_full_disk_while_staging_keeps_the_previous_output(tmp_path):
     site, new = _site_and_next_version(tmp_path)
     before = output_tree(site / "output")
@@ -439,6 +449,7 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.slow  # a full disk
 def test_a_real_full_disk(tmp_path):
     disk = tmp_path / "disk"
     if os.geteuid() != 0 or shutil.which("mount") is None or not _mount_tmpfs(disk, "600k"):

@@ -21,6 +21,8 @@ from sitegen import (
     tree_difference,
 )
 
+pytestmark = pytest.mark.slow  # 300 articles built with 1, 2 and 3 worker processes
+
 N = 300
 POOL_THRESHOLD = 128  # masthead parses and renders in worker processes from this many items
 

@@ -21,12 +21,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitegen import write_files
 
 from masthead.cli import main
 from masthead.fields import KNOWN_FIELDS
+
+pytestmark = pytest.mark.slow  # hundreds of random sources through check and build
 
 LINE = re.compile(r"^[^\n]+?(:\d+)?: (error|warning): .+$")
 PYPROJECT = '[tool.masthead]\ntimezone = "Asia/Karachi"\nbase_url = "https://example.org/"\n'
@@ -128,11 +132,14 @@ sources = st.one_of(
 
 
 def _site(root: Path, source: bytes) -> Path:
-    (root / "content" / "2017" / "09").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "content" / "2017" / "09" / "good.md").write_bytes(GOOD)
-    (root / "content" / "2017" / "09" / "random.md").write_bytes(source)
-    return root
+    return write_files(
+        root,
+        {
+            "pyproject.toml": PYPROJECT,
+            "content/2017/09/good.md": GOOD,
+            "content/2017/09/random.md": source,
+        },
+    )
 
 
 def _assert_well_formed(code: int, stderr: str) -> None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from browsers import launch_chromium
-from test_serve import FIRST, running, story, tiny_site
+from serving import FIRST, running
+from sitegen import story, tiny_site
+
+pytestmark = pytest.mark.slow  # a real browser against masthead serve
 
 RELOAD_MS = 2_000  # the promise: an open tab shows a saved change within 2 seconds
 TIMEOUT_MS = 30_000

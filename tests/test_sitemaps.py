@@ -19,7 +19,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import xmlschema
-from feedsites import KARACHI, NOW, build_site, write_site
+from hostile import CLEAN_TITLE, HOSTILE_SITE_TITLE, hostile_fields
+from sitegen import KARACHI, NOW, build_site, write_files, write_site
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -29,7 +30,7 @@ MAX_URLS = 50_000
 
 BASE_URL = "https://example.org/news/"
 SITE_TITLE = "Example News"
-# NOW (from feedsites) is 24 Sep 2017 12:00 in Karachi: the news window (2 days) from 22 Sep 12:00.
+# NOW (from sitegen) is 24 Sep 2017 12:00 in Karachi: the news window (2 days) from 22 Sep 12:00.
 
 SETTINGS = {
     "title": SITE_TITLE,
@@ -90,10 +91,6 @@ ARTICLES = {
         "source": "Dawn",
     },
 }
-
-HOSTILE_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> \x01ctl\x0bend"
-CLEAN_TITLE = "Evil </script><script>alert(1)</script> < & \"double\" 'single' ]]> ctlend"
-
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -361,25 +358,15 @@ def test_robots_txt_names_every_sitemap_by_absolute_url(site: Path) -> None:
 def test_hostile_title_keeps_sitemaps_valid(
     tmp_path: Path, sitemap_schema: xmlschema.XMLSchema
 ) -> None:
-    settings = {**SETTINGS, "title": 'Example <News> & "Co" ]]>'}
-    articles = {
-        "2017/09/evil.md": {
-            "title": HOSTILE_TITLE,
-            "date": "2017-09-23T10:30:00",
-            "category": "World & <Co>",
-            "source": 'Wire ]]> "S"',
-            "authors": ['Mal </script><script>alert(1)</script> & "Q" \x01'],
-            "tags": ["tag </script><script>alert(1)</script> & ]]> \x0b"],
-            "summary": 'Sum </script><script>alert(1)</script> < & "q" ]]> \x01x',
-        }
-    }
+    settings = {**SETTINGS, "title": HOSTILE_SITE_TITLE + " ]]>"}
+    articles = {"2017/09/evil.md": hostile_fields()}
     output = build_site(write_site(tmp_path / "site", settings, articles))
     validate(sitemap_schema, output / "sitemap.xml")
     validate(sitemap_schema, output / "news-sitemap.xml")
     assert set(url_entries(output / "sitemap.xml")) == indexable_pages(output)
     [entry] = news_entries(output / "news-sitemap.xml").values()
     assert entry["title"] == CLEAN_TITLE
-    assert entry["name"] == 'Example <News> & "Co" ]]>'
+    assert entry["name"] == HOSTILE_SITE_TITLE + " ]]>"
 
 
 # --- past 50,000 URLs: an index of parts (slow) ---------------------------------------------
@@ -395,21 +382,18 @@ def write_large_site(root: Path) -> Path:
     for articles and lists: the sitemap is what is tested, not the theme."""
     settings = {**SETTINGS, "per_page": 1, "feed_taxonomies": []}
     write_site(root, settings, {})
-    templates = root / "templates"
-    templates.mkdir()
-    (templates / "article.html").write_text("{{ article.title }}\n", encoding="utf-8")
-    (templates / "list.html").write_text("{{ page.title }}\n", encoding="utf-8")
+    files: dict[str, str | bytes | None] = {
+        "templates/article.html": "{{ article.title }}\n",
+        "templates/list.html": "{{ page.title }}\n",
+    }
     start = date(2000, 1, 1)
     for i in range(LARGE_ARTICLES):
         day = start + timedelta(days=i)
-        path = root / "content" / f"{day:%Y/%m}" / f"a{i}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
+        files[f"content/{day:%Y/%m}/a{i}.md"] = (
             f"---\ntitle: A{i}\ndate: {day.isoformat()}\ncategory: C{i % 6}\nsource: S{i % 3}\n"
-            f"authors: P{i % 8}\ntags: T{i % 10}\n---\nx\n",
-            encoding="utf-8",
+            f"authors: P{i % 8}\ntags: T{i % 10}\n---\nx\n"
         )
-    return root
+    return write_files(root, files)
 
 
 @pytest.fixture
@@ -424,6 +408,7 @@ def large_folder(tmp_path: Path) -> Iterator[Path]:
         yield Path(folder)
 
 
+@pytest.mark.slow
 def test_large_site_over_50000_urls_gets_a_sitemap_index_of_valid_parts_slow(
     large_folder: Path, sitemap_schema: xmlschema.XMLSchema, index_schema: xmlschema.XMLSchema
 ) -> None:

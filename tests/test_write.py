@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sitegen import write_files
 
 from masthead.manifest import MANIFEST_NAME
 from masthead.model import BuildOptions, ProblemsError
@@ -19,11 +20,8 @@ from masthead.write import STAGING_NAME, OutputWriter
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    (site / "content").mkdir(parents=True)
-    (site / "templates").mkdir()
-    (site / "pyproject.toml").write_text("[tool.masthead]\n", encoding="utf-8")
-    return site
+    files = {"content/": None, "templates/": None, "pyproject.toml": "[tool.masthead]\n"}
+    return write_files(tmp_path / "site", files)
 
 
 def refusal(site: Path, output: Path) -> str | None:

@@ -1,9 +1,15 @@
-"""Rewrite the golden expected output: ``python tests/update_golden.py``.
+"""Rewrite every golden file: ``python tests/update_golden.py``.
 
-tests/test_golden.py builds tests/golden/site/ and compares every file with
-tests/golden/expected/ byte for byte. When a change to the output is intended (a template,
-the Markdown rendering, a URL rule), run this script, read the diff of tests/golden/expected/
-and commit it with the change.
+Two sets of golden files pin masthead's output byte for byte:
+
+- tests/golden/expected/: everything the sample site in tests/golden/site/ builds to
+  (compared by tests/test_golden.py);
+- tests/golden_head/: one article page's ``<head>`` and the Atom feed of a small news site
+  (compared by tests/test_metadata.py).
+
+When a change to the output is intended (a template, the Markdown rendering, a URL rule),
+run this script, read the diff of both folders and commit it with the change. The tests
+only compare; this script is the one way to update.
 """
 
 from __future__ import annotations
@@ -15,10 +21,53 @@ import sys
 import tempfile
 from pathlib import Path
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from sitegen import build_site, write_site
+
+TESTS = Path(__file__).resolve().parent
+GOLDEN = TESTS / "golden"
 SITE = GOLDEN / "site"
 EXPECTED = GOLDEN / "expected"
 IGNORED = frozenset({".masthead-manifest.json"})  # holds mtimes: differs on every build
+HEAD = TESTS / "golden_head"
+
+# The news site behind tests/golden_head/ (tests/test_metadata.py builds it with these too).
+HEAD_SETTINGS = {
+    "title": "Example News",
+    "description": "News from everywhere.",
+    "base_url": "https://example.org/news/",
+    "timezone": "Asia/Karachi",
+    "language": "en",
+    "per_page": 2,
+    "publisher_logo": "/static/logo.png",
+}
+HEAD_ARTICLE_PAGE = "2017/09/23/talks-resume-in-geneva/index.html"
+HEAD_ARTICLES = {
+    "2017/09/geneva.md": {
+        "title": "Talks resume in Geneva",
+        "date": "2017-09-23T10:30:00",
+        "updated": "2017-09-24T08:00:00",
+        "category": "World",
+        "source": "Reuters",
+        "authors": ["Amina Khan", "Bilal Ahmed"],
+        "tags": ["Diplomacy", "Syria"],
+        "summary": "Diplomats met again on Saturday.",
+        "location": "GENEVA",
+        "source_url": "https://wire.example.com/2017/geneva-talks",
+        "image": "/static/img/geneva.jpg",
+        "body": "Talks *resumed* on Saturday.\n\nThe envoys met again.\n",
+    },
+    "2017/09/markets.md": {
+        "title": "Markets rally",
+        "date": "2017-09-22T13:00:00",
+        "category": "Business",
+        "source": "Associated Press",
+        "summary": "Shares rose.",
+        "body": "Shares rose on *Friday*, led by banks & insurers.\n",
+    },
+}
+
+
+# -- tests/golden/: the sample site ----------------------------------------------------------
 
 
 def build_golden(workdir: Path) -> Path:
@@ -48,24 +97,52 @@ def output_files(root: Path) -> dict[str, bytes]:
     }
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory() as temp:
-        files = output_files(build_golden(Path(temp)))
-    old = output_files(EXPECTED) if EXPECTED.is_dir() else {}
-    shutil.rmtree(EXPECTED, ignore_errors=True)
+# -- tests/golden_head/: an article's head and a feed ------------------------------------------
+
+
+def build_head_site(workdir: Path) -> Path:
+    """Write and build the golden-head news site inside ``workdir``; return its output."""
+    return build_site(write_site(workdir / "site", HEAD_SETTINGS, HEAD_ARTICLES))
+
+
+def head_files(output: Path) -> dict[str, bytes]:
+    """The golden-head files of a built news site: name -> bytes."""
+    text = (output / HEAD_ARTICLE_PAGE).read_text(encoding="utf-8")
+    start, end = text.index("<head>"), text.index("</head>") + len("</head>")
+    return {
+        "article_head.html": (text[start:end] + "\n").encode("utf-8"),
+        "feed.xml": (output / "feed.xml").read_bytes(),
+    }
+
+
+# -- rewriting ---------------------------------------------------------------------------------
+
+
+def rewrite(folder: Path, files: dict[str, bytes]) -> None:
+    """Make ``folder`` hold exactly ``files``, printing what was added, removed or changed."""
+    old = output_files(folder) if folder.is_dir() else {}
+    shutil.rmtree(folder, ignore_errors=True)
     for rel, data in files.items():
-        path = EXPECTED / rel
+        path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     added = sorted(set(files) - set(old))
     removed = sorted(set(old) - set(files))
     changed = sorted(rel for rel in set(files) & set(old) if files[rel] != old[rel])
-    print(f"{EXPECTED}: {len(files)} files")
+    print(f"{folder}: {len(files)} files")
     for label, names in (("added", added), ("removed", removed), ("changed", changed)):
         for name in names:
             print(f"  {label}: {name}")
     if not (added or removed or changed):
         print("  no changes")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as temp:
+        site_files = output_files(build_golden(Path(temp) / "golden"))
+        head = head_files(build_head_site(Path(temp) / "head"))
+    rewrite(EXPECTED, site_files)
+    rewrite(HEAD, head)
     return 0
 
 

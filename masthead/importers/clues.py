@@ -14,11 +14,9 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 from ..config import LANG_PATTERN
+from ..text import NOT_TEXT
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
-"""C0 and C1 control characters (tab and line feed stay), DEL, and the noncharacters:
-never text. Format characters (zero-width joiners, bidirectional marks) are kept: Urdu and
-Arabic need them."""
+CONTROL = NOT_TEXT
 
 MONTHS = {
     **dict.fromkeys(("january", "jan"), 1),

@@ -153,10 +153,12 @@ def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
     if memo is None or memo.inputs != inputs.fingerprint:
         return False
     valid_from = _instant(memo.valid_from)
-    until = _instant(memo.valid_until) if memo.valid_until else None
     if valid_from is None or now < valid_from:
         return False
-    return until is None or now < until
+    if memo.valid_until is None:
+        return True
+    until = _instant(memo.valid_until)
+    return until is not None and now < until
 
 
 def memo_to_record(memo: Memo, started_ns: int) -> dict | None:

@@ -34,10 +34,9 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from ..config import CONFIG_FILE, SiteConfig
-from ..incremental.session import Session
 from ..ledger import is_moved_url
 from ..model import BuildOptions, BuildReport, Problem, ProblemsError
-from ..pipeline import build
+from ..pipeline import Session, build
 from ..sources import is_editor_temp, is_source_name
 from ..workers import Progress
 

@@ -1,0 +1,295 @@
+"""The load stage, incrementally (masthead/incremental/parsing.py): which sources are parsed
+and which reused, as ``load_sources`` calls on a real parse cache; then whole builds on
+hostile content folders (special files, size limits, unlistable folders).
+
+A source is reused by its stat when the cache row has that very stat, by its content hash
+when only its stat changed (a touched file, or one saved moments before the last build),
+and parsed again when its row is lost; a Session keeps parsed outcomes in memory, so a
+long-running process does not even unpickle them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sitegen import SETTLED_NS, SIMPLE_PYPROJECT, article_text, write_files
+
+from masthead import sources
+from masthead.config import SiteConfig
+from masthead.incremental import cache as cache_module
+from masthead.incremental.cache import CACHE_FILE, ParseCache
+from masthead.incremental.fingerprint import parse_fingerprint
+from masthead.incremental.parsing import Loaded, load_sources
+from masthead.incremental.session import Session
+from masthead.incremental.stamps import UNTRUSTED, stamp_of
+from masthead.model import BuildOptions
+from masthead.pipeline import build
+
+GOOD = "---\ntitle: Talks resume\ndate: 2017-09-02\ncategory: World\nsource: Wire\n---\n\nBody.\n"
+CONFIG = SiteConfig()
+RELS = ("2017/09/a.md", "2017/09/b.md", "2017/10/c.md")
+
+
+# --- load_sources: parse, or reuse by stamp, by content hash, from the session ----------------
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """Three articles, saved long ago."""
+    folder = write_files(
+        tmp_path / "site",
+        {
+            "content/2017/09/a.md": article_text("Story A", "2017-09-01"),
+            "content/2017/09/b.md": article_text("Story B", "2017-09-02"),
+            "content/2017/10/c.md": article_text("Story C", "2017-10-03"),
+        },
+    )
+    for rel in RELS:
+        settle(folder, rel)
+    return folder
+
+
+def settle(site: Path, rel: str, ns: int = SETTLED_NS) -> None:
+    os.utime(site / "content" / rel, ns=(ns, ns))
+
+
+def load(site: Path, config: SiteConfig = CONFIG, session: Session | None = None, **more) -> Loaded:
+    """One build's load stage on the site's cache, which is written and closed after it."""
+    cache = ParseCache(site / ".masthead-cache", parse_fingerprint(config))
+    try:
+        return load_sources(site, config, cache, jobs=1, session=session, **more)
+    finally:
+        assert cache.close() is None
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The sources read from disk (their bytes, not only their stat)."""
+    seen: list[str] = []
+    real = sources.read_source
+
+    def read_source(content_path, rel, *args, **kwargs):
+        seen.append(rel)
+        return real(content_path, rel, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "read_source", read_source)
+    return seen
+
+
+@pytest.fixture
+def unpickled(monkeypatch) -> list[object]:
+    """The cache rows unpickled."""
+    seen: list[object] = []
+    real = cache_module._unpickled
+
+    def unpickle(meta):
+        seen.append(meta)
+        return real(meta)
+
+    monkeypatch.setattr(cache_module, "_unpickled", unpickle)
+    return seen
+
+
+def cache_rows(site: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every row of the site's cache file."""
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        return {rel: (m, s) for rel, m, s in db.execute("SELECT rel, mtime_ns, size FROM sources")}
+
+
+def test_the_first_load_parses_everything_and_the_next_reuses_it_by_stamp(site, reads) -> None:
+    first = load(site)
+    assert (first.parsed, first.reused, first.problems) == (3, 0, ())
+    assert [a.rel for a in first.articles] == list(RELS)
+    assert sorted(reads) == sorted(RELS)
+    reads.clear()
+    second = load(site)
+    assert (second.parsed, second.reused) == (0, 3)
+    assert reads == [], "an unchanged stat: not even read"
+    assert second.articles == first.articles
+
+
+def test_a_touched_file_is_reused_by_its_content_hash_and_restamped(site, reads) -> None:
+    first = load(site)
+    settle(site, RELS[1], SETTLED_NS + 5_000_000_000)
+    reads.clear()
+    touched = load(site)
+    assert (touched.parsed, touched.reused) == (0, 3)
+    assert reads == [RELS[1]], "read to compare its hash, not parsed"
+    assert touched.articles == first.articles
+    assert cache_rows(site)[RELS[1]][0] == SETTLED_NS + 5_000_000_000
+    reads.clear()
+    assert load(site).reused == 3 and reads == [], "the new stamp is trusted next time"
+
+
+def test_an_edited_file_is_parsed_again_and_only_it(site, reads) -> None:
+    load(site)
+    (site / "content" / RELS[2]).write_text(article_text("A new headline", "2017-10-03"), "utf-8")
+    settle(site, RELS[2], SETTLED_NS + 5_000_000_000)
+    reads.clear()
+    edited = load(site)
+    assert (edited.parsed, edited.reused) == (1, 2)
+    assert reads == [RELS[2]]
+    assert [a.title for a in edited.articles if a.rel == RELS[2]] == ["A new headline"]
+
+
+def test_a_file_saved_moments_before_the_load_is_checked_by_its_hash_next_time(site, reads):
+    load(site)
+    path = site / "content" / RELS[0]
+    path.write_text(path.read_text("utf-8") + "\nOne more line.\n", "utf-8")  # mtime: now
+    assert load(site).parsed == 1
+    assert cache_rows(site)[RELS[0]][0] == UNTRUSTED, "its stat may change again unseen"
+    reads.clear()
+    again = load(site)
+    assert (again.parsed, again.reused) == (0, 3)
+    assert reads == [RELS[0]]
+
+
+def test_a_row_the_cache_cannot_give_back_is_parsed_again(site, reads) -> None:
+    first = load(site)
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("UPDATE sources SET meta = ? WHERE rel = ?", (b"not a pickle", RELS[1]))
+    reads.clear()
+    again = load(site)
+    assert (again.parsed, again.reused) == (1, 2)
+    assert reads == [RELS[1]]
+    assert again.articles == first.articles
+
+
+def test_a_removed_file_leaves_the_cache(site) -> None:
+    load(site)
+    (site / "content" / RELS[0]).unlink()
+    after = load(site)
+    assert [a.rel for a in after.articles] == list(RELS[1:])
+    assert sorted(cache_rows(site)) == sorted(RELS[1:])
+
+
+def test_problems_are_reused_with_the_source_that_has_them(site) -> None:
+    (site / "content" / RELS[0]).write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    settle(site, RELS[0])
+    first = load(site)
+    assert first.parsed == 3 and len(first.problems) == 1
+    again = load(site)
+    assert (again.parsed, again.reused) == (0, 3)
+    assert again.problems == first.problems
+    assert len(again.articles) == 2
+
+
+def test_a_lowered_size_limit_beats_the_cache(site) -> None:
+    load(site)
+    limited = SiteConfig(max_article_bytes=20)
+    # Another setting: another parse fingerprint, so nothing is reused anyway; the limit is
+    # checked first, on the stat, and no source is read.
+    tight = load(site, limited)
+    assert tight.articles == () and len(tight.problems) == 3
+    assert all("over max_article_bytes (20)" in p.message for p in tight.problems)
+
+
+def test_sources_already_found_are_not_looked_for_again(site, monkeypatch) -> None:
+    def no_walk(content_path):
+        raise AssertionError("the content folder was walked again")
+
+    found = {rel: stamp_of(site / "content" / rel) for rel in RELS[:2]}
+    monkeypatch.setattr(sources, "discover_sources", no_walk)
+    loaded = load(site, found=found)
+    assert [a.rel for a in loaded.articles] == list(RELS[:2])
+
+
+def test_a_source_found_but_gone_is_an_error(site) -> None:
+    found = {rel: stamp_of(site / "content" / rel) for rel in RELS}
+    (site / "content" / RELS[2]).unlink()
+    loaded = load(site, found=found)
+    assert [p.path for p in loaded.problems] == ["content/" + RELS[2]]
+    assert len(loaded.articles) == 2
+
+
+def test_a_missing_content_folder_is_one_problem(tmp_path: Path) -> None:
+    loaded = load(write_files(tmp_path / "empty", {"pyproject.toml": SIMPLE_PYPROJECT}))
+    assert [(p.path, p.message) for p in loaded.problems] == [
+        ("content", "content folder not found; create it and add articles")
+    ]
+
+
+def test_a_session_keeps_outcomes_so_that_nothing_is_unpickled(site, unpickled) -> None:
+    session = Session()
+    first = load(site, session=session)
+    session.finish_build()
+    again = load(site, session=session)
+    assert (again.parsed, again.reused) == (0, 3)
+    assert unpickled == [], "the session held every outcome"
+    assert again.articles == first.articles
+    fresh = load(site)
+    assert fresh.reused == 3 and len(unpickled) == 3, "without it, each row is unpickled"
+
+
+# --- whole builds on hostile content folders ------------------------------------------------
+
+
+def messages(report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+def test_a_fifo_in_the_content_folder_is_a_warning_and_the_build_goes_on(make_site):
+    site = make_site({"content/2017/09/talks.md": GOOD})
+    os.mkfifo(site / "content/2017/09/pipe.md")
+    done = subprocess.run(
+        [sys.executable, "-m", "masthead.cli", "build", "--site", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "content/2017/09/pipe.md: warning: is a named pipe (FIFO), not a regular file: skipped "
+        "(replace it with a file, or move it out of the content folder)"
+    ]
+    assert (site / "output/2017/09/02/talks-resume/index.html").is_file()
+
+
+def test_a_lowered_size_limit_applies_to_articles_the_cache_already_holds(make_site):
+    site = make_site({"content/2017/09/talks.md": GOOD})
+    assert build(site).errors == ()
+    (site / "pyproject.toml").write_text(SIMPLE_PYPROJECT + "max_article_bytes = 50\n")
+    report = build(site)
+    size = (site / "content/2017/09/talks.md").stat().st_size
+    assert messages(report) == [
+        f"content/2017/09/talks.md: error: is {size} bytes, over max_article_bytes (50); "
+        "split the article, or raise max_article_bytes in [tool.masthead] of pyproject.toml"
+    ]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error(make_site, monkeypatch):
+    import masthead.sources as content_module
+
+    site = make_site({"content/2017/09/talks.md": GOOD, "content/secret/x.md": GOOD})
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).rstrip("/").endswith("secret"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(content_module.os, "scandir", scandir)
+    monkeypatch.setattr("masthead.incremental.parsing.os.scandir", scandir)
+    report = build(site, BuildOptions(write=False))
+    assert messages(report) == [
+        "content/secret/: error: cannot read folder: Permission denied; fix its permissions, "
+        "or move it out of the content folder"
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_fails_the_build_with_one_line(make_site):
+    site = make_site({"content/2017/09/talks.md": GOOD})
+    path = os.fsencode(site / "content/2017/09") + b"/caf\xe9.md"
+    with open(path, "wb") as handle:
+        handle.write(GOOD.encode())
+    report = build(site)
+    assert messages(report) == [
+        "content/2017/09/caf\\udce9.md: error: file name is not valid UTF-8; rename the file "
+        "(URLs and messages need UTF-8 names)"
+    ]

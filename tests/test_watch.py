@@ -1,0 +1,280 @@
+"""The preview server's watching: which file system events are changes to a build's inputs
+(articles, templates, settings; never editor temporaries, the output or the cache), and when
+a burst of them is over.
+
+Classification and the Debouncer are pure; the ChangeQueue runs on a test clock, so no test
+depends on how threads are scheduled. Only the last test watches a real folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from serving import DEADLINE, TestClock
+from sitegen import story, tiny_site, write_files
+
+from masthead.config import SiteConfig
+from masthead.preview import watch
+from masthead.preview.watch import (
+    CONFIG,
+    CONTENT,
+    TEMPLATES,
+    Change,
+    ChangeQueue,
+    Debouncer,
+    WatchRoots,
+)
+
+# --- Classifying changes ----------------------------------------------------------------
+
+
+@pytest.fixture
+def roots(tmp_path: Path) -> WatchRoots:
+    site = write_files(tmp_path / "site", {"content/": None, "templates/": None})
+    return WatchRoots.of(site, SiteConfig(), [site / ".masthead-cache" / "preview"])
+
+
+def changes(roots: WatchRoots, event: str, *rels: str, directory: bool = False) -> set[Change]:
+    paths = [str(roots.site_path / rel) for rel in rels]
+    return set(watch.classify(roots, event, paths, directory))
+
+
+@pytest.mark.parametrize("event", ["created", "modified", "deleted"])
+def test_an_article_event_is_a_content_change(roots: WatchRoots, event: str) -> None:
+    rel = "content/2017/09/a.md"
+    assert changes(roots, event, rel) == {Change(CONTENT, rel)}
+
+
+def test_templates_static_files_and_settings_are_classified(roots: WatchRoots) -> None:
+    assert changes(roots, "modified", "templates/article.html") == {
+        Change(TEMPLATES, "templates/article.html")
+    }
+    assert changes(roots, "created", "templates/static/style.css") == {
+        Change(TEMPLATES, "templates/static/style.css")
+    }
+    assert changes(roots, "modified", "pyproject.toml") == {Change(CONFIG, "pyproject.toml")}
+
+
+def test_save_by_rename_counts_the_destination(roots: WatchRoots) -> None:
+    moved = changes(roots, "moved", "content/2017/09/.a.md.tmp123", "content/2017/09/a.md")
+    assert moved == {Change(CONTENT, "content/2017/09/a.md")}
+
+
+def test_renaming_an_article_changes_both_paths(roots: WatchRoots) -> None:
+    moved = changes(roots, "moved", "content/2017/09/a.md", "content/2017/09/b.md")
+    assert moved == {
+        Change(CONTENT, "content/2017/09/a.md"),
+        Change(CONTENT, "content/2017/09/b.md"),
+    }
+
+
+def test_folders_of_articles_count_but_folder_mtimes_do_not(roots: WatchRoots) -> None:
+    assert changes(roots, "deleted", "content/2017", directory=True) == {
+        Change(CONTENT, "content/2017")
+    }
+    assert changes(roots, "moved", "content/2017", "content/2016", directory=True) == {
+        Change(CONTENT, "content/2017"),
+        Change(CONTENT, "content/2016"),
+    }
+    assert changes(roots, "modified", "content/2017", directory=True) == set()
+    assert changes(roots, "created", "content/_drafts", directory=True) == set()
+    assert changes(roots, "created", "content/_drafts/a.md") == set()
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "content/2017/09/.a.md.swp",
+        "content/2017/09/.a.md.swx",
+        "content/2017/09/a.md.swp",
+        "content/2017/09/a.md~",
+        "content/2017/09/.#a.md",
+        "content/2017/09/#a.md#",
+        "content/2017/09/4913",
+        "content/2017/09/a.md___jb_tmp___",
+        "content/2017/09/a.md___jb_old___",
+        "content/.hidden/a.md",
+        "content/2017/09/notes.txt",
+        "content/2017/09/photo.jpg",
+        "templates/.article.html.swp",
+        "templates/article.html~",
+        "templates/4913",
+        "templates/article.html___jb_tmp___",
+        "output/index.html",
+        "output/2017/09/23/a/index.html",
+        ".masthead-cache/preview/index.html",
+        ".masthead-cache/cache.sqlite-wal",
+        ".git/index",
+        "README.md",
+        "build.py",
+    ],
+)
+def test_noise_is_ignored(roots: WatchRoots, rel: str) -> None:
+    for event in ("created", "modified", "deleted"):
+        assert changes(roots, event, rel) == set(), (event, rel)
+
+
+def test_reading_files_is_not_a_change(roots: WatchRoots) -> None:
+    for event in ("opened", "closed_no_write", "closed"):
+        assert changes(roots, event, "content/2017/09/a.md") == set()
+
+
+def test_paths_outside_the_site_are_ignored(roots: WatchRoots, tmp_path: Path) -> None:
+    outside = str(tmp_path / "elsewhere" / "a.md")
+    assert watch.classify(roots, "created", [outside], False) == ()
+
+
+def test_roots_follow_the_settings(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    config = SiteConfig(content_dir="articles", templates_dir="theme/", output_dir="public")
+    preview = tmp_path / "elsewhere" / "preview"  # outside the site: nothing to ignore there
+    roots = WatchRoots.of(site, config, [preview, site / "build" / "preview"])
+    assert (roots.content, roots.templates) == ("articles", "theme")
+    assert roots.ignored == ("public", "build/preview")
+    assert changes(roots, "modified", "articles/a.md") == {Change(CONTENT, "articles/a.md")}
+    assert changes(roots, "modified", "content/a.md") == set()
+    assert changes(roots, "modified", "public/index.html") == set()
+    assert changes(roots, "modified", "build/preview/index.html") == set()
+
+
+@pytest.mark.parametrize(
+    ("name", "temp"),
+    [
+        ("a.md", False),
+        ("style.css", False),
+        ("4913.md", False),
+        ("a.md~", True),
+        (".a.md.swp", True),
+        (".a.md.swo", True),
+        ("a.md.swp", True),
+        (".#a.md", True),
+        ("#a.md#", True),
+        ("4913", True),
+        ("a.md___jb_tmp___", True),
+        (".DS_Store", True),
+    ],
+)
+def test_editor_temp_names(name: str, temp: bool) -> None:
+    assert watch.is_editor_temp(name) is temp
+
+
+# --- Debouncing ---------------------------------------------------------------------------
+
+
+def test_a_burst_is_released_once_it_is_quiet() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0)
+    a, b = Change(CONTENT, "content/a.md"), Change(CONTENT, "content/b.md")
+    assert debouncer.deadline() is None
+    assert debouncer.take(100.0) == ()
+    debouncer.add([a], 0.0)
+    debouncer.add([b], 0.1)
+    debouncer.add([a], 0.2)
+    assert debouncer.take(0.3) == (), "still within the quiet period of the last event"
+    assert debouncer.deadline() == pytest.approx(0.35)
+    assert debouncer.take(0.35) == (a, b), "each change once, in the order first seen"
+    assert debouncer.take(10.0) == ()
+
+
+def test_a_never_ending_burst_is_released_after_the_longest_wait() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0)
+    now = 0.0
+    released = ()
+    while not released:
+        debouncer.add([Change(CONTENT, f"content/{now:.1f}.md")], now)
+        now += 0.1
+        released = debouncer.take(now)
+    assert now == pytest.approx(3.0, abs=0.11)
+    assert len(released) == 30
+
+
+def test_adding_nothing_starts_no_burst() -> None:
+    debouncer = Debouncer()
+    debouncer.add([], 1.0)
+    assert debouncer.deadline() is None
+
+
+def test_the_queue_coalesces_a_burst_from_another_thread() -> None:
+    clock = TestClock()
+    changes_queue = ChangeQueue(quiet=0.5, clock=clock)
+    burst = [Change(CONTENT, f"content/2017/09/{n}.md") for n in range(500)]
+
+    def checkout() -> None:  # like `git checkout`: hundreds of files in a fraction of a second
+        for change in burst:
+            changes_queue.put([change])
+
+    writer = threading.Thread(target=checkout)
+    writer.start()
+    writer.join(DEADLINE)
+    assert not writer.is_alive()
+    # However long the writer thread was descheduled, no time passed on the queue's clock.
+    assert changes_queue.get(timeout=0) == (), "not over before the quiet period"
+    clock.advance(0.5)
+    assert changes_queue.get(timeout=DEADLINE) == tuple(burst)
+    clock.step = 1.0  # from now on every reading of the clock is a second later
+    assert changes_queue.get(timeout=0.3) == (), "nothing pending: () at the timeout"
+
+
+def test_a_pause_shorter_than_the_quiet_period_keeps_one_burst() -> None:
+    clock = TestClock()
+    changes_queue = ChangeQueue(quiet=0.5, longest=3.0, clock=clock)
+    a, b = Change(CONTENT, "content/a.md"), Change(CONTENT, "content/b.md")
+    changes_queue.put([a])
+    clock.advance(0.4)
+    changes_queue.put([b])
+    clock.advance(0.4)
+    assert changes_queue.get(timeout=0) == (), "0.4 s after the last change: still quiet"
+    clock.advance(0.1)
+    assert changes_queue.get(timeout=0) == (a, b)
+
+
+def test_a_pause_as_long_as_the_quiet_period_ends_the_burst() -> None:
+    clock = TestClock()
+    changes_queue = ChangeQueue(quiet=0.5, longest=3.0, clock=clock)
+    a, b = Change(CONTENT, "content/a.md"), Change(CONTENT, "content/b.md")
+    changes_queue.put([a])
+    clock.advance(0.5)
+    assert changes_queue.get(timeout=0) == (a,)
+    changes_queue.put([b])
+    clock.advance(0.5)
+    assert changes_queue.get(timeout=0) == (b,)
+
+
+def test_a_queue_that_never_goes_quiet_is_released_after_the_longest_wait() -> None:
+    clock = TestClock()
+    changes_queue = ChangeQueue(quiet=0.5, longest=3.0, clock=clock)
+    for n in range(12):  # a change every 0.25 s, from 0 to 2.75 s
+        if n:
+            clock.advance(0.25)
+        changes_queue.put([Change(CONTENT, f"content/{n}.md")])
+    assert changes_queue.get(timeout=0) == ()
+    clock.advance(0.25)  # 3 s after the first change, 0.25 s after the last
+    assert len(changes_queue.get(timeout=0)) == 12
+
+
+def test_the_watcher_reports_saves_and_skips_editor_files(tmp_path: Path) -> None:
+    site = tiny_site(tmp_path / "site")
+    changes_queue = ChangeQueue(quiet=0.2)
+    watcher = watch.Watcher(WatchRoots.of(site, SiteConfig()), changes_queue)
+    watcher.start()
+    try:
+        folder = site / "content" / "2017" / "09"
+        (folder / ".first.md.swp").write_text("swap")
+        (folder / "4913").write_text("")
+        (folder / "first.md~").write_text("backup")
+        (site / "output").mkdir()
+        (site / "output" / "index.html").write_text("built")
+        (folder / "first.md").write_text(story("Edited", "2017-09-23"))
+        temp = folder / "first.md___jb_tmp___"
+        temp.write_text(story("Saved by rename", "2017-09-23"))
+        temp.replace(folder / "second.md")
+        got = set(changes_queue.get(timeout=DEADLINE))
+        while extra := changes_queue.get(timeout=0.5):  # a slow machine may split the burst
+            got |= set(extra)
+        assert got == {
+            Change(CONTENT, "content/2017/09/first.md"),
+            Change(CONTENT, "content/2017/09/second.md"),
+        }
+    finally:
+        watcher.stop()
