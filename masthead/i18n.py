@@ -130,17 +130,23 @@ def _plural_form(lang: str, n: int) -> str:
 @dataclass(frozen=True)
 class Words:
     """The words of one language, for planning and templates: ``words("By")``,
-    ``words("{n} articles", n=3)``, ``words.date(when)``. Frozen and picklable."""
+    ``words("{n} articles", n=3)``, ``words.date(when)``. Frozen and picklable; dates once
+    written are remembered (an archive names each of its days many times)."""
 
     catalogues: Catalogues
     lang: str
+    _dates: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, key: str, n: int | None = None, **values: Any) -> str:
         return translate(self.catalogues, self.lang, key, n, **values)
 
     def date(self, when: date | datetime, style: str = "long") -> str:
         """A date in this language (``style``: long, month, day_month)."""
-        return localdate(self.catalogues, self.lang, when, style)
+        key = (when.year, when.month, when.day, style)
+        found = self._dates.get(key)
+        if found is None:
+            found = self._dates[key] = localdate(self.catalogues, self.lang, when, style)
+        return found
 
     def period(self, key: tuple[int, ...]) -> str:
         """``2017``, ``September 2017`` or ``23 September 2017``, in this language."""
@@ -156,7 +162,12 @@ class Words:
 
     def of(self, lang: str) -> Words:
         """The same catalogues in another language."""
-        return self if lang == self.lang else Words(self.catalogues, lang)
+        if lang == self.lang:
+            return self
+        other = self._dates.get(("of", lang))
+        if other is None:
+            other = self._dates[("of", lang)] = Words(self.catalogues, lang)
+        return other
 
 
 ENGLISH_WORDS = Words(Catalogues(), ENGLISH)
