@@ -37,6 +37,7 @@ from .incremental.memo import (
     memo_of,
     memo_to_record,
     memoised_report,
+    racy_inputs_unchanged,
     read_inputs,
     valid_until,
 )
@@ -194,9 +195,13 @@ class _Build:
             return False
         with self.stage("check"):
             paths = template_paths(self.site_path, self.config)
-            self.inputs = read_inputs(self.site_path, self.config, self.options, paths)
+            self.inputs = read_inputs(
+                self.site_path, self.config, self.options, paths, self.started_ns
+            )
             memo = memo_from(self.manifest.memo)
             if memo is None or not is_current(memo, self.inputs, self.now):
+                return False
+            if not racy_inputs_unchanged(memo):
                 return False
             if not intact_outputs(self.manifest.files, self.output):
                 return False
@@ -430,7 +435,7 @@ class _Build:
             return None
         until = valid_until(loaded.articles, self.config.news_window_days, self.now)
         memo = memo_of(self.inputs, self.now, until, self.report, _sorted(self.problems))
-        return memo_to_record(memo, self.started_ns)
+        return memo_to_record(memo)
 
     def read_static(self, path: Path) -> bytes:
         try:

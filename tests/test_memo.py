@@ -27,6 +27,7 @@ from masthead.incremental.memo import (
     memo_of,
     memo_to_record,
     memoised_report,
+    racy_inputs_unchanged,
     read_inputs,
     valid_until,
 )
@@ -81,16 +82,18 @@ def test_the_same_inputs_give_the_same_fingerprint(site) -> None:
     assert fingerprint(site) == fingerprint(site)
 
 
-def test_inputs_list_every_source_with_its_stat_and_the_newest_change(site) -> None:
+def test_inputs_list_every_source_with_its_stat_and_hash_the_racy_ones(site) -> None:
     folder, roots = site
-    touch(folder / "templates" / "article.html", SETTLED_NS + 5)
-    inputs = read_inputs(folder, CONFIG, OPTIONS, roots)
+    template = folder / "templates" / "article.html"
+    touch(template, SETTLED_NS + 5)
+    inputs = read_inputs(folder, CONFIG, OPTIONS, roots, SETTLED_NS + 6)
     size = len("A")
     assert inputs.sources == {
         "2017/09/a.md": Stamp(SETTLED_NS, size),
         "2017/09/b.md": Stamp(SETTLED_NS, size),
     }
-    assert inputs.newest_ns == SETTLED_NS + 5, "templates count as inputs too"
+    assert str(template) in inputs.racy, "templates count as inputs too"
+    assert all(Path(path).stat().st_mtime_ns <= SETTLED_NS + 5 for path in inputs.racy)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +184,7 @@ def test_another_masthead_version_changes_the_fingerprint(site, monkeypatch) -> 
 
 def test_a_site_without_content_or_settings_still_has_a_fingerprint(tmp_path: Path) -> None:
     inputs = read_inputs(tmp_path, CONFIG, OPTIONS, ())
-    assert inputs.sources == {} and inputs.newest_ns == 0 and inputs.fingerprint
+    assert inputs.sources == {} and inputs.racy == {} and inputs.fingerprint
 
 
 # --- valid_until: when the same inputs would give other output -------------------------------
@@ -231,11 +234,11 @@ def a_memo(
     """The memo of a successful build of 3 articles and 20 pages."""
     report = BuildReport(articles=3, pages=20, skipped_drafts=1, skipped_future=2)
     since = NOW - timedelta(days=1)  # the memoised build's reference time
-    return memo_of(Inputs(fingerprint, SETTLED_NS, {}), since, until, report, warnings)
+    return memo_of(Inputs(fingerprint, {}, {}), since, until, report, warnings)
 
 
 def inputs(fingerprint: str = "inputs") -> Inputs:
-    return Inputs(fingerprint, SETTLED_NS, {})
+    return Inputs(fingerprint, {}, {})
 
 
 def test_no_memo_is_never_current() -> None:
@@ -289,7 +292,7 @@ def stored(record: dict | None) -> dict | None:
 
 def test_a_memo_comes_back_from_the_manifest_exactly() -> None:
     memo = a_memo(until=datetime(2017, 9, 25, 10, 30, tzinfo=PLUS_FIVE), warnings=WARNINGS)
-    record = memo_to_record(memo, STARTED_NS)
+    record = memo_to_record(memo)
     assert record is not None
     assert memo_from(stored(record)) == memo
 
@@ -304,7 +307,7 @@ def test_the_memoised_report_gives_the_recorded_figures_and_warnings() -> None:
 
 
 def good_record() -> dict:
-    record = memo_to_record(a_memo(warnings=WARNINGS), STARTED_NS)
+    record = memo_to_record(a_memo(warnings=WARNINGS))
     assert record is not None
     return stored(record)
 
@@ -349,19 +352,35 @@ def test_a_damaged_memo_is_no_memo(damage: str) -> None:
     assert memo_from(record) is None
 
 
-def test_a_memo_of_inputs_changed_just_before_the_build_is_not_recorded() -> None:
-    settled = dataclasses.replace(a_memo(), newest_input_ns=STARTED_NS - RACY_NS - 1)
-    assert memo_to_record(settled, STARTED_NS) is not None
-    at_the_edge = dataclasses.replace(a_memo(), newest_input_ns=STARTED_NS - RACY_NS)
-    assert memo_to_record(at_the_edge, STARTED_NS) is None
-    during = dataclasses.replace(a_memo(), newest_input_ns=STARTED_NS + 1)
-    assert memo_to_record(during, STARTED_NS) is None
-
-
-def test_a_file_saved_moments_ago_keeps_the_memo_out_of_the_manifest(site) -> None:
+def test_a_file_saved_moments_before_the_build_is_known_by_its_bytes(site) -> None:
     folder, roots = site
-    (folder / "content" / "2017" / "09" / "a.md").write_text("Just saved", encoding="utf-8")
-    started_ns = os.stat(folder / "content" / "2017" / "09" / "a.md").st_mtime_ns + 1
-    memo = memo_of(read_inputs(folder, CONFIG, OPTIONS, roots), NOW, None, BuildReport(), ())
-    assert memo_to_record(memo, started_ns) is None
-    assert memo_to_record(memo, started_ns + RACY_NS) is not None
+    saved = folder / "content" / "2017" / "09" / "a.md"
+    saved.write_text("Just saved", encoding="utf-8")
+    started_ns = os.stat(saved).st_mtime_ns + 1
+    found = read_inputs(folder, CONFIG, OPTIONS, roots, started_ns)
+    assert list(found.racy) == [str(saved)]
+    later = read_inputs(folder, CONFIG, OPTIONS, roots, started_ns + RACY_NS)
+    assert later.racy == {} and later.fingerprint == found.fingerprint
+
+
+def test_a_memo_holds_while_the_racy_files_keep_their_bytes(site) -> None:
+    folder, roots = site
+    saved = folder / "content" / "2017" / "09" / "a.md"
+    saved.write_text("Just saved", encoding="utf-8")
+    stat = os.stat(saved)
+    found = read_inputs(folder, CONFIG, OPTIONS, roots, stat.st_mtime_ns + 1)
+    memo = memo_from(stored(memo_to_record(memo_of(found, NOW, None, BuildReport(), ()))))
+    assert memo is not None and racy_inputs_unchanged(memo)
+    saved.write_text("Just SAVED", encoding="utf-8")  # same size ...
+    os.utime(saved, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # ... and the same stat
+    assert read_inputs(folder, CONFIG, OPTIONS, roots).fingerprint == found.fingerprint
+    assert not racy_inputs_unchanged(memo)
+    saved.unlink()
+    assert not racy_inputs_unchanged(memo)
+
+
+@pytest.mark.parametrize("racy", [[], {"a": 1}, {"a": None}, "x"])
+def test_a_memo_with_damaged_racy_hashes_is_no_memo(racy) -> None:
+    record = good_record()
+    record["racy"] = racy
+    assert memo_from(record) is None

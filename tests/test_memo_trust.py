@@ -4,10 +4,11 @@ reference time; a memo that was edited or damaged in any way means a normal buil
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
-from sitegen import MANIFEST, masthead, ok, output_tree
+from sitegen import MANIFEST, masthead, ok, output_tree, tiny_site
 
 from masthead.incremental.memo import memo_from
 
@@ -55,3 +56,32 @@ def test_a_damaged_memo_means_a_normal_build(built, damage):
     done = ok(masthead("build", "--site", built, "--now", "2021-01-01T00:00:00+00:00"))
     assert done.stdout.startswith("masthead: 1 article, ")
     assert done.stderr == ""
+
+
+# --- files saved moments before a build (a fresh clone or checkout) ---------------------------
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A site built at once after its files were written, as after a clone or checkout."""
+    site = tiny_site(tmp_path / "site")
+    ok(masthead("build", "--site", site, "--now", "2021-01-01T00:00:00+00:00"))
+    return site
+
+
+def test_the_first_build_after_a_checkout_is_remembered(fresh):
+    again = ok(masthead("build", "--site", fresh, "--now", "2021-01-01T00:00:00+00:00", "-v"))
+    assert "0 rendered" in again.stdout
+    assert "  check " in again.stdout and "  plan " not in again.stdout, "the memo answered"
+
+
+def test_a_racy_file_changed_without_a_new_stat_is_built_again(fresh):
+    source = fresh / "content" / "2017" / "09" / "first.md"
+    stat = os.stat(source)
+    text = source.read_text("utf-8")
+    source.write_text(text.replace("Original body.", "Changed body."), encoding="utf-8")
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the stat alone looks unchanged
+    again = ok(masthead("build", "--site", fresh, "--now", "2021-01-01T00:00:00+00:00"))
+    assert "0 rendered" not in again.stdout
+    page = fresh / "output" / "2017" / "09" / "23" / "first-story" / "index.html"
+    assert "Changed body." in page.read_text("utf-8")

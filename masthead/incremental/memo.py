@@ -5,13 +5,19 @@ changed. A successful build records a fingerprint of all it read (settings, opti
 stat of every source, template and static file) and until when its time-dependent output
 (scheduled articles, the news sitemap window) stays valid. A build whose inputs match, at a
 time inside that validity, and whose output files are all intact, has nothing to do: it
-reports the recorded figures and returns. The memo lives in the output manifest: a build that writes
-anything rewrites the manifest first without it, so a crash cannot leave a stale memo. Any doubt (a file modified moments before the
-last build, a missing or damaged memo) means a normal build.
+reports the recorded figures and returns. The memo lives in the output manifest: a build
+that writes anything rewrites the manifest first without it, so a crash cannot leave a stale
+memo. A missing or damaged memo means a normal build.
+
+A file modified moments before a build may change again without its stat changing (git
+calls it "racily clean"; a fresh clone or checkout makes every file so). Its stat alone
+proves nothing, so the memo also records a hash of its bytes as this build found them, and
+the next build compares those bytes, as git does, instead of distrusting the memo.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -31,7 +37,6 @@ class Memo:
     """What a successful build read and reported."""
 
     inputs: str
-    newest_input_ns: int
     valid_from: str
     """The reference time ("now") of the build: its output holds from then..."""
     valid_until: str | None
@@ -41,48 +46,79 @@ class Memo:
     skipped_drafts: int
     skipped_future: int
     warnings: tuple[Problem, ...]
+    racy: dict[str, str]
+    """The hash of each input modified too close to the build's start to trust its stat,
+    by path."""
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """The fingerprint of everything a build reads, and the newest modification among them."""
+    """The fingerprint of everything a build reads."""
 
     fingerprint: str
-    newest_ns: int
     sources: dict[str, Stamp | None]
     """Every source found, with its stat: the load stage reuses them instead of walking and
     stat-ing the content folder a second time."""
+    racy: dict[str, str]
+    """The hash of the bytes of each input whose stat cannot be trusted yet, by path."""
 
 
 def read_inputs(
-    site_path: Path, config: SiteConfig, options: BuildOptions, template_paths: tuple[Path, ...]
+    site_path: Path,
+    config: SiteConfig,
+    options: BuildOptions,
+    template_paths: tuple[Path, ...],
+    started_ns: int = 0,
 ) -> Inputs:
-    """Stat every source, template and static file; fingerprint them with the settings."""
+    """Stat every source, template and static file; fingerprint them with the settings.
+
+    The bytes of each file modified within the racy window before ``started_ns`` are hashed
+    (see the module's docstring)."""
     parts = [
         __version__,
         repr(config),
         repr((options.drafts, options.future, options.base_url, options.output, options.preview)),
     ]
-    newest = 0
     sources: dict[str, Stamp | None] = {}
+    racy: list[str] = []
+
+    def add(kind: str, name: str, path: str, stamp: Stamp | None) -> None:
+        _add_stamp(parts, kind, name, stamp)
+        if stamp is not None and is_racy(stamp.mtime_ns, started_ns):
+            racy.append(path)
+
     content_path = site_path / config.content_dir
     if content_path.is_dir():
         folder = str(content_path)
         for rel in discover_sources(content_path):
-            sources[rel] = stamp_of(os.path.join(folder, rel))
-            newest = max(newest, _add_stamp(parts, "c", rel, sources[rel]))
+            path = os.path.join(folder, rel)
+            sources[rel] = stamp_of(path)
+            add("c", rel, path, sources[rel])
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):
             dirs.sort()
             for name in sorted(files):
                 path = os.path.join(folder, name)
-                name = os.path.relpath(path, root)
-                newest = max(newest, _add_stamp(parts, f"t{number}", name, stamp_of(path)))
+                add(f"t{number}", os.path.relpath(path, root), path, stamp_of(path))
     for name in (CONFIG_FILE, LEDGER_FILE):
         path = site_path / name
         if path.is_file():
-            newest = max(newest, _add_stamp(parts, "p", name, stamp_of(path)))
-    return Inputs(digest(*parts), newest, sources)
+            add("p", name, str(path), stamp_of(path))
+    return Inputs(digest(*parts), sources, {path: bytes_digest(path) for path in racy})
+
+
+def bytes_digest(path: str) -> str:
+    """A hash of a file's bytes ("missing" when it cannot be read)."""
+    try:
+        with open(path, "rb") as file:
+            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def racy_inputs_unchanged(memo: Memo) -> bool:
+    """True when every input the memo could not trust by its stat still has the same bytes."""
+    return all(bytes_digest(path) == known for path, known in memo.racy.items())
 
 
 def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) -> datetime | None:
@@ -98,7 +134,7 @@ def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) 
     return min(moments, default=None)
 
 
-_COUNTS = ("newest_input_ns", "articles", "pages", "skipped_drafts", "skipped_future")
+_COUNTS = ("articles", "pages", "skipped_drafts", "skipped_future")
 
 
 def memo_from(data: object) -> Memo | None:
@@ -112,6 +148,11 @@ def memo_from(data: object) -> Memo | None:
         data["valid_until"] is None or _instant(data["valid_until"]) is not None
     )
     if not (counts_ok and times_ok and isinstance(data["inputs"], str)):
+        return None
+    racy = data["racy"]
+    if not isinstance(racy, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in racy.items()
+    ):
         return None
     warnings = _warnings(data["warnings"])
     if warnings is None:
@@ -161,20 +202,16 @@ def is_current(memo: Memo | None, inputs: Inputs, now: datetime) -> bool:
     return until is not None and now < until
 
 
-def memo_to_record(memo: Memo, started_ns: int) -> dict | None:
-    """The memo as stored in the manifest; None when an input was modified too close to the
-    build's start to trust its stat next time."""
-    if is_racy(memo.newest_input_ns, started_ns):
-        return None
+def memo_to_record(memo: Memo) -> dict:
+    """The memo as stored in the manifest."""
     return asdict(memo)
 
 
-def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> int:
+def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> None:
     if stamp is None:
         parts.append(f"{kind}:{name}:missing")
-        return 0
-    parts.append(f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}")
-    return stamp.mtime_ns
+    else:
+        parts.append(f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}")
 
 
 def memo_of(
@@ -188,7 +225,6 @@ def memo_of(
     warnings."""
     return Memo(
         inputs=inputs.fingerprint,
-        newest_input_ns=inputs.newest_ns,
         valid_from=now.isoformat(),
         valid_until=until.isoformat() if until else None,
         articles=report.articles,
@@ -196,6 +232,7 @@ def memo_of(
         skipped_drafts=report.skipped_drafts,
         skipped_future=report.skipped_future,
         warnings=tuple(p for p in warnings if not p.is_error),
+        racy=inputs.racy,
     )
 
 
