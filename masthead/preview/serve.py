@@ -25,7 +25,7 @@ import webbrowser
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .. import status
 from ..clean import remove_output
@@ -34,8 +34,9 @@ from ..incremental import CACHE_DIR
 from ..model import BuildOptions, Problem, ProblemsError
 from ..progress import ProgressBar
 from ..text import printable
-from .httpd import PreviewServer
-from .watch import Change, ChangeQueue, Outcome, Preview, Watcher, WatchRoots
+
+if TYPE_CHECKING:
+    from .watch import Change, Outcome, Preview, WatchRoots
 
 try:
     import fcntl
@@ -124,6 +125,11 @@ class ServeSettings:
 
 def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) -> int:
     """Build, serve and rebuild on changes until Ctrl-C; return the exit code."""
+    # Imported here: the watcher and the HTTP side (watchdog, the whole build) would slow
+    # every other command's start.
+    from .httpd import PreviewServer
+    from .watch import ChangeQueue, Preview, Watcher, WatchRoots
+
     if not site_path.is_dir():
         _say(err, printable(f"masthead serve: no site folder at {site_path}"))
         return status.USAGE
@@ -248,6 +254,8 @@ def preview_folder(site_path: Path) -> Iterator[Path]:
 
 
 def _roots(site_path: Path, ignored: tuple[Path, ...]) -> WatchRoots | None:
+    from .watch import WatchRoots
+
     try:
         config, _ = load_config(site_path)
     except ProblemsError:
