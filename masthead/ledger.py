@@ -159,10 +159,14 @@ def is_moved_url(problem: Problem) -> bool:
     return problem.message.startswith(MOVED)
 
 
-def write_ledger(site_path: Path, entries: Iterable[str]) -> bool:
-    """Write the ledger (atomically) when its URLs changed; True when it was written."""
+def ledger_text(entries: Iterable[str]) -> str:
+    """The ledger's text for these URL paths."""
+    return HEADER + "".join(f"{url}\n" for url in sorted(set(entries)))
+
+
+def write_ledger(site_path: Path, text: str) -> bool:
+    """Write the ledger's ``text`` (atomically) when it changed; True when it was written."""
     path = site_path / LEDGER_FILE
-    text = HEADER + "".join(f"{url}\n" for url in sorted(set(entries)))
     with contextlib.suppress(OSError):
         if path.read_text("utf-8") == text:
             return False

@@ -32,13 +32,14 @@ from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import parse_fingerprint
 from .incremental.memo import (
     Inputs,
+    bytes_digest,
     is_current,
     memo_from,
     memo_of,
     memo_to_record,
     memoised_report,
-    racy_inputs_unchanged,
     read_inputs,
+    unchanged_by_bytes,
     valid_until,
 )
 from .incremental.parsing import Loaded, SourceChanged, load_sources
@@ -49,6 +50,7 @@ from .jobs import RenderSetup, RenderTask, render_tasks
 from .ledger import (
     LEDGER_FILE,
     Moved,
+    ledger_text,
     moved_problems,
     moved_urls,
     read_ledger,
@@ -201,7 +203,7 @@ class _Build:
             memo = memo_from(self.manifest.memo)
             if memo is None or not is_current(memo, self.inputs, self.now):
                 return False
-            if not racy_inputs_unchanged(memo):
+            if not unchanged_by_bytes(memo, self.site_path):
                 return False
             if not intact_outputs(self.manifest.files, self.output):
                 return False
@@ -328,8 +330,10 @@ class _Build:
                 return
             for rel, path in static.items():
                 writer.add(rel, self.read_static(path))
-            result = writer.commit(self.memo_record(loaded))
-            self.update_ledger()
+            ledger = self.updated_ledger()
+            result = writer.commit(self.memo_record(loaded, ledger))
+            if ledger is not None:
+                self.write_ledger(ledger)
         if writer.written:
             self.session.wrote_file(manifest_path(self.output), writer.written)
         self.report = replace(
@@ -377,16 +381,20 @@ class _Build:
                 )
         return done
 
-    def update_ledger(self) -> None:
-        """After a successful production build: every URL it serves joins the ledger."""
+    def updated_ledger(self) -> str | None:
+        """The ledger's text after a successful production build, to which every URL it
+        serves is added; None when this build leaves the ledger alone."""
         production = not (self.options.preview or self.options.drafts or self.options.future)
         if not (self.config.url_ledger and production) or self.has_errors():
-            return
+            return None
         ledger = read_ledger(self.site_path)
         known = set(ledger.lines) if ledger else set()
-        serving = served(self.serving)
+        return ledger_text(known | set(served(self.serving)))
+
+    def write_ledger(self, text: str) -> None:
+        """Write the ledger after the output was committed (a warning when it cannot be)."""
         try:
-            write_ledger(self.site_path, known | set(serving))
+            write_ledger(self.site_path, text)
         except OSError as exc:
             message = (
                 f"cannot write {LEDGER_FILE}: {exc.strerror or exc}; the next build tries again"
@@ -429,12 +437,15 @@ class _Build:
             self.catalogues,
         )
 
-    def memo_record(self, loaded: Loaded) -> dict | None:
-        """The memo to record for the next build; None when it must not trust this one."""
+    def memo_record(self, loaded: Loaded, ledger: str | None) -> dict | None:
+        """The memo to record for the next build, which finds the ledger as ``ledger`` (None:
+        as it was); None when the next build must not trust this one."""
         if self.inputs is None or self.has_errors():
             return None
         until = valid_until(loaded.articles, self.config.news_window_days, self.now)
-        memo = memo_of(self.inputs, self.now, until, self.report, _sorted(self.problems))
+        problems = _sorted(self.problems)
+        left = None if ledger is None else bytes_digest(ledger.encode("utf-8"))
+        memo = memo_of(self.inputs, self.now, until, self.report, problems, left)
         return memo_to_record(memo)
 
     def read_static(self, path: Path) -> bytes:

@@ -27,8 +27,8 @@ from masthead.incremental.memo import (
     memo_of,
     memo_to_record,
     memoised_report,
-    racy_inputs_unchanged,
     read_inputs,
+    unchanged_by_bytes,
     valid_until,
 )
 from masthead.incremental.stamps import RACY_NS, Stamp
@@ -234,11 +234,11 @@ def a_memo(
     """The memo of a successful build of 3 articles and 20 pages."""
     report = BuildReport(articles=3, pages=20, skipped_drafts=1, skipped_future=2)
     since = NOW - timedelta(days=1)  # the memoised build's reference time
-    return memo_of(Inputs(fingerprint, {}, {}), since, until, report, warnings)
+    return memo_of(Inputs(fingerprint, {}, {}, "missing"), since, until, report, warnings)
 
 
 def inputs(fingerprint: str = "inputs") -> Inputs:
-    return Inputs(fingerprint, {}, {})
+    return Inputs(fingerprint, {}, {}, "missing")
 
 
 def test_no_memo_is_never_current() -> None:
@@ -370,17 +370,17 @@ def test_a_memo_holds_while_the_racy_files_keep_their_bytes(site) -> None:
     stat = os.stat(saved)
     found = read_inputs(folder, CONFIG, OPTIONS, roots, stat.st_mtime_ns + 1)
     memo = memo_from(stored(memo_to_record(memo_of(found, NOW, None, BuildReport(), ()))))
-    assert memo is not None and racy_inputs_unchanged(memo)
+    assert memo is not None and unchanged_by_bytes(memo, folder)
     saved.write_text("Just SAVED", encoding="utf-8")  # same size ...
     os.utime(saved, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # ... and the same stat
     assert read_inputs(folder, CONFIG, OPTIONS, roots).fingerprint == found.fingerprint
-    assert not racy_inputs_unchanged(memo)
+    assert not unchanged_by_bytes(memo, folder)
     saved.unlink()
-    assert not racy_inputs_unchanged(memo)
+    assert not unchanged_by_bytes(memo, folder)
 
 
-@pytest.mark.parametrize("racy", [[], {"a": 1}, {"a": None}, "x"])
-def test_a_memo_with_damaged_racy_hashes_is_no_memo(racy) -> None:
-    record = good_record()
-    record["racy"] = racy
-    assert memo_from(record) is None
+@pytest.mark.parametrize(
+    "damage", [{"racy": []}, {"racy": {"a": 1}}, {"racy": "x"}, {"ledger": None}, {"ledger": 5}]
+)
+def test_a_memo_with_damaged_hashes_is_no_memo(damage: dict) -> None:
+    assert memo_from({**good_record(), **damage}) is None

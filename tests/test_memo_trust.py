@@ -85,3 +85,18 @@ def test_a_racy_file_changed_without_a_new_stat_is_built_again(fresh):
     assert "0 rendered" not in again.stdout
     page = fresh / "output" / "2017" / "09" / "23" / "first-story" / "index.html"
     assert "Changed body." in page.read_text("utf-8")
+
+
+def test_a_build_that_adds_to_the_url_ledger_is_remembered(tmp_path):
+    site = tiny_site(tmp_path / "site")
+    settings = site / "pyproject.toml"
+    settings.write_text(settings.read_text().replace("url_ledger = false", "url_ledger = true"))
+    assert "url_ledger = true" in settings.read_text()
+    ok(masthead("build", "--site", site, "--now", "2021-01-01T00:00:00+00:00"))
+    assert (site / "published-urls.txt").is_file()
+    again = ok(masthead("build", "--site", site, "--now", "2021-01-01T00:00:00+00:00", "-v"))
+    assert "  plan " not in again.stdout, "the memo answered"
+    with (site / "published-urls.txt").open("a") as ledger:
+        ledger.write("/2017/09/23/gone/\n")
+    edited = masthead("build", "--site", site, "--now", "2021-01-01T00:00:00+00:00")
+    assert edited.returncode == 1 and "/2017/09/23/gone/" in edited.stderr

@@ -9,6 +9,9 @@ reports the recorded figures and returns. The memo lives in the output manifest:
 that writes anything rewrites the manifest first without it, so a crash cannot leave a stale
 memo. A missing or damaged memo means a normal build.
 
+The URL ledger is an input that the build itself rewrites: the memo holds a hash of its
+bytes as the build leaves them, so a build that adds URLs to it is remembered too.
+
 A file modified moments before a build may change again without its stat changing (git
 calls it "racily clean"; a fresh clone or checkout makes every file so). Its stat alone
 proves nothing, so the memo also records a hash of its bytes as this build found them, and
@@ -49,6 +52,8 @@ class Memo:
     racy: dict[str, str]
     """The hash of each input modified too close to the build's start to trust its stat,
     by path."""
+    ledger: str
+    """The hash of the URL ledger's bytes as the build left them."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Inputs:
     stat-ing the content folder a second time."""
     racy: dict[str, str]
     """The hash of the bytes of each input whose stat cannot be trusted yet, by path."""
+    ledger: str
+    """The hash of the URL ledger's bytes."""
 
 
 def read_inputs(
@@ -100,25 +107,37 @@ def read_inputs(
             for name in sorted(files):
                 path = os.path.join(folder, name)
                 add(f"t{number}", os.path.relpath(path, root), path, stamp_of(path))
-    for name in (CONFIG_FILE, LEDGER_FILE):
-        path = site_path / name
-        if path.is_file():
-            add("p", name, str(path), stamp_of(path))
-    return Inputs(digest(*parts), sources, {path: bytes_digest(path) for path in racy})
+    path = site_path / CONFIG_FILE
+    if path.is_file():
+        add("p", CONFIG_FILE, str(path), stamp_of(path))
+    return Inputs(
+        digest(*parts),
+        sources,
+        {path: file_digest(path) for path in racy},
+        file_digest(site_path / LEDGER_FILE),
+    )
 
 
-def bytes_digest(path: str) -> str:
+def file_digest(path: str | os.PathLike) -> str:
     """A hash of a file's bytes ("missing" when it cannot be read)."""
     try:
         with open(path, "rb") as file:
-            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+            return bytes_digest(file.read())
     except OSError:
         return "missing"
 
 
-def racy_inputs_unchanged(memo: Memo) -> bool:
-    """True when every input the memo could not trust by its stat still has the same bytes."""
-    return all(bytes_digest(path) == known for path, known in memo.racy.items())
+def bytes_digest(data: bytes) -> str:
+    """A hash of some bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def unchanged_by_bytes(memo: Memo, site_path: Path) -> bool:
+    """True when the ledger, and every input the memo could not trust by its stat, still
+    have the bytes the memoised build left."""
+    if file_digest(site_path / LEDGER_FILE) != memo.ledger:
+        return False
+    return all(file_digest(path) == known for path, known in memo.racy.items())
 
 
 def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) -> datetime | None:
@@ -150,6 +169,8 @@ def memo_from(data: object) -> Memo | None:
     if not (counts_ok and times_ok and isinstance(data["inputs"], str)):
         return None
     racy = data["racy"]
+    if not isinstance(data["ledger"], str):
+        return None
     if not isinstance(racy, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in racy.items()
     ):
@@ -220,9 +241,11 @@ def memo_of(
     until: datetime | None,
     report: BuildReport,
     warnings: tuple[Problem, ...],
+    ledger: str | None = None,
 ) -> Memo:
     """The memo of a successful build with these inputs, reference time, figures and
-    warnings."""
+    warnings; ``ledger`` is the hash of the ledger the build writes (None: it leaves the
+    ledger as it found it)."""
     return Memo(
         inputs=inputs.fingerprint,
         valid_from=now.isoformat(),
@@ -233,6 +256,7 @@ def memo_of(
         skipped_future=report.skipped_future,
         warnings=tuple(p for p in warnings if not p.is_error),
         racy=inputs.racy,
+        ledger=inputs.ledger if ledger is None else ledger,
     )
 
 
