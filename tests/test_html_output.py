@@ -285,7 +285,9 @@ def test_urdu_article_is_right_to_left_in_an_english_page(site: Site) -> None:
     assert page.html_attrs.get("dir") == "ltr", page.html_attrs
     assert re.search(r'<article class="story" lang="ur" dir="rtl">', page.text)
     # The site's own names inside the Urdu article are marked as English.
-    assert re.search(r'<p class="kicker"><a href="[^"]+" lang="en" dir="ltr">Culture</a>', page.text)
+    assert re.search(
+        r'<p class="kicker"><a href="[^"]+" lang="en" dir="ltr">Culture</a>', page.text
+    )
     assert re.search(r'rel="tag" lang="en" dir="ltr">Books</a>', page.text)
 
 
