@@ -30,7 +30,12 @@ def _site(root: Path, language: str = "en", **settings) -> Path:
         }
         for n in range(1, 6)
     }
-    articles["2017/08/urdu.md"] = {**URDU, "source": "BBC Urdu", "tags": ["Books"]}
+    articles["2017/08/urdu.md"] = {
+        **URDU,
+        "source": "BBC Urdu",
+        "tags": ["Books"],
+        "authors": ["Farah Naqvi", "Ali Raza"],
+    }
     config = {
         "title": "Look Test",
         "timezone": "UTC",
@@ -73,7 +78,8 @@ def test_the_chrome_of_an_urdu_article_keeps_the_sites_language(english: Path) -
     article = html.split('<article class="story"', 1)[1].split("</article>", 1)[0]
     # Labels inside the article are Urdu (the theme's catalogue); names are the site's.
     assert "بشکریہ: <a " in article and "ٹیگ" in article
-    for name in ("Culture", "BBC Urdu", "Books"):
+    assert re.search(r">از <a [^>]+>Farah Naqvi</a> اور <a [^>]+>Ali Raza</a>", article)
+    for name in ("Culture", "BBC Urdu", "Books", "Farah Naqvi", "Ali Raza"):
         assert re.search(rf'lang="en" dir="ltr">{name}</a>', article), name
     # The chrome has no lang of its own to repeat: it is the page's.
     assert '<header class="site-header">' in html and '<footer class="site-footer">' in html
