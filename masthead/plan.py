@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import urls
+from .article import rtl_direction
 from .config import SiteConfig
 from .i18n import ENGLISH_WORDS, Words
 from .model import (
@@ -99,8 +100,8 @@ def retraction_pages(
                 template="retracted.html",
                 kind="retracted",
                 title=words("Retracted: {title}", title=article.title),
-                lang=article.lang or config.language,
-                dir=article.dir,
+                lang=config.language,
+                dir=rtl_direction(config.language),
                 description=words("This article was retracted: {reason}", reason=article.retracted),
                 values={"article": article},
                 sources=(article.rel,),
@@ -152,7 +153,16 @@ def sections(words: Words = ENGLISH_WORDS) -> tuple[Link, ...]:
 
 
 def _page(config: SiteConfig, url: str, template: str, kind: str, title: str, **fields) -> Page:
-    return Page(url=url, template=template, kind=kind, title=title, lang=config.language, **fields)
+    direction = rtl_direction(config.language)
+    return Page(
+        url=url,
+        template=template,
+        kind=kind,
+        title=title,
+        lang=config.language,
+        dir=direction,
+        **fields,
+    )
 
 
 def _per_article_pages(
@@ -192,8 +202,8 @@ def article_pages(
         template="article.html",
         kind="article",
         title=article.title,
-        lang=article.lang or config.language,
-        dir=article.dir,
+        lang=config.language,
+        dir=rtl_direction(config.language),
         description=article.summary,
         values={"trail": trail},
         refs=refs,

@@ -11,12 +11,12 @@ from functools import partial
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import feedlinks, feeds, metadata, urls
 from .article import rtl_direction
 from .config import SiteConfig
-from .i18n import Catalogues, Words
+from .i18n import ENGLISH, Catalogues, Words
 from .model import Archive, Article, Link, Page, Problem
 from .paths import THEME_PREFIX
 
@@ -104,7 +104,9 @@ def make_environment(
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
         t=partial(_translate, words),
+        say=partial(_say, words),
         language_dir=rtl_direction,
+        current=nav_current,
     )
     env.filters.update(
         longdate=partial(_localdate, words),
@@ -173,6 +175,36 @@ class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
 def _translate(words: Words, key: str, lang: str | None = None, n: int | None = None, **values):
     """``t("By")`` in templates: the site's language; ``t("By", article.lang)`` another."""
     return words.of(lang)(key, n, **values) if lang else words(key, n, **values)
+
+
+def _say(words: Words, key: str, lang: str | None = None, n: int | None = None, **values):
+    """``say("By", article.lang)``: ``t()`` as HTML, the word wrapped in
+    ``<span lang="en" dir="ltr">`` when no catalogue of ``lang`` has it, so that an English
+    label inside, say, an Urdu article is marked as English."""
+    text = _translate(words, key, lang, n, **values)
+    lang = lang or words.lang
+    if lang.split("-")[0].lower() == ENGLISH or any(
+        key in entries for entries in words.catalogues.words(lang)
+    ):
+        return escape(text)
+    return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
+
+
+PERIOD_KINDS = ("year", "month", "day")
+
+
+def nav_current(link_url: str, page: Page) -> Markup:
+    """The ``aria-current`` attribute of a navigation link on ``page``: ``page`` on the page
+    itself, ``true`` in its section (a later page of a listing, an article of a category, a
+    term of a listing, a date of the archive: the links of the page's trail), else none."""
+    if link_url == page.url:
+        return Markup(' aria-current="page"')
+    trail = page.values.get("trail") or ()
+    if any(link.url == link_url for link in trail) or (
+        link_url == urls.ARCHIVE_URL and page.kind in PERIOD_KINDS
+    ):
+        return Markup(' aria-current="true"')
+    return Markup("")
 
 
 def _localdate(words: Words, when: datetime, lang: str | None = None, style: str = "long") -> str:

@@ -278,10 +278,17 @@ def test_every_page_has_one_h1(site: Site) -> None:
     assert not wrong, f"pages without exactly one <h1>: {dict(list(wrong.items())[:20])}"
 
 
-def test_urdu_article_is_right_to_left(site: Site) -> None:
+def test_urdu_article_is_right_to_left_in_an_english_page(site: Site) -> None:
+    """The site's chrome keeps the site's language and direction; the article is Urdu."""
     page = site.page_by_slug(URDU_SLUG)
-    assert page.html_attrs.get("lang") == "ur", page.html_attrs
-    assert page.html_attrs.get("dir") == "rtl", page.html_attrs
+    assert page.html_attrs.get("lang") == "en", page.html_attrs
+    assert page.html_attrs.get("dir") == "ltr", page.html_attrs
+    assert re.search(r'<article class="story" lang="ur" dir="rtl">', page.text)
+    # The site's own names inside the Urdu article are marked as English.
+    assert re.search(
+        r'<p class="kicker"><a href="[^"]+" lang="en" dir="ltr">Culture</a>', page.text
+    )
+    assert re.search(r'rel="tag" lang="en" dir="ltr">Books</a>', page.text)
 
 
 def test_seed_article_shows_source_dateline_and_body(site: Site) -> None:

@@ -7,6 +7,7 @@ in this process.
 from __future__ import annotations
 
 import io
+import re
 import socket
 import time
 from email.utils import formatdate
@@ -23,8 +24,9 @@ from serving import (
     read_all,
     status_of,
 )
+from sitegen import TINY_PYPROJECT, write_files
 
-from masthead.model import Problem
+from masthead.model import BuildOptions, Problem
 from masthead.preview import httpd, watch
 
 # --- Path safety ----------------------------------------------------------------------------
@@ -376,3 +378,95 @@ def test_the_idle_timeout_does_not_cut_the_long_poll(preview_root: Path, monkeyp
         )
         assert status == 200 and b'"reload": false' in body
         assert time.monotonic() - started >= 0.9, "it waited the whole poll"
+
+
+# --- The overlay's content ----------------------------------------------------------------
+
+
+def test_the_overlay_counts_errors_and_warnings_and_lists_errors_first() -> None:
+    problems = (
+        Problem("content/a.md", 3, "unknown field 'titel': did you mean 'title'?", "warning"),
+        Problem("content/b.md", 4, "front matter is not valid YAML: oops"),
+    )
+    overlay = httpd.error_overlay(problems)
+    assert "The last build failed: 1 error, 1 warning" in overlay
+    assert overlay.index("content/b.md:4: error:") < overlay.index("content/a.md:3: warning:")
+    errors = overlay.split('<ol class="masthead-errors"', 1)[1].split("</ol>", 1)[0]
+    warnings = overlay.split('<ol class="masthead-warnings"', 1)[1].split("</ol>", 1)[0]
+    assert "content/b.md" in errors and "content/a.md" not in errors
+    assert "content/a.md" in warnings and "content/b.md" not in warnings
+    assert 'class="masthead-error" style="' in errors
+    assert 'class="masthead-warning" style="' in warnings
+    error_style = re.search(r'class="masthead-error" style="([^"]+)"', errors).group(1)
+    warning_style = re.search(r'class="masthead-warning" style="([^"]+)"', warnings).group(1)
+    assert error_style != warning_style, "errors and warnings must look different"
+    only_errors = httpd.error_overlay(problems[1:])
+    assert "failed: 1 error</h1>" in only_errors and "masthead-warnings" not in only_errors
+
+
+def test_the_overlay_shows_the_source_line_and_the_hint(tmp_path: Path) -> None:
+    from masthead.preview import overlay
+
+    site = tmp_path / "site"
+    write_files(
+        site,
+        {
+            "content/2017/09/first.md": "---\ntitle: First\ndate: 2017-09-23\n"
+            "category: World: <Asia>\n---\nBody.\n"
+        },
+    )
+    message = (
+        "front matter is not valid YAML: mapping values are not allowed here "
+        "(put text that holds ': ' in quotes)"
+    )
+    problem = Problem("content/2017/09/first.md", 4, message)
+    lines = overlay.excerpt(site, problem)
+    assert lines == ((3, "date: 2017-09-23"), (4, "category: World: <Asia>"), (5, "---"))
+    shown = httpd.error_overlay((problem,), (lines,))
+    assert (
+        "content/2017/09/first.md:4: error: front matter is not valid YAML: "
+        "mapping values are not allowed here</strong>"
+    ) in shown
+    source = shown.split('<pre class="masthead-source"', 1)[1].split("</pre>", 1)[0]
+    assert "4 | category: World: &lt;Asia&gt;" in source
+    assert "3 | date: 2017-09-23" in source
+    assert re.search(r"font-weight:bold\">4 \| category", source), "the line itself stands out"
+    assert "<strong>How to fix:</strong> put text that holds &#x27;: &#x27; in quotes" in shown
+    # A parser's own words get the hint for their kind.
+    raw = Problem("pyproject.toml", 2, "invalid TOML: Expected '=' (at line 2, column 5)")
+    what, hint = overlay.split_hint(raw.message)
+    assert what == raw.message and hint.startswith("write key = value")
+    assert overlay.split_hint("URL /a/ is claimed by x.md and y.md; give one a slug") == (
+        "URL /a/ is claimed by x.md and y.md",
+        "give one a slug",
+    )
+
+
+def test_no_excerpt_outside_the_site_without_a_line_or_past_the_end(tmp_path: Path) -> None:
+    from masthead.preview import overlay
+
+    site = tmp_path / "site"
+    write_files(site, {"pyproject.toml": "[tool.masthead]\n", "../secret.txt": "secret\n"})
+    assert overlay.excerpt(site, Problem("../secret.txt", 1, "x")) == ()
+    assert overlay.excerpt(site, Problem("pyproject.toml", None, "x")) == ()
+    assert overlay.excerpt(site, Problem("pyproject.toml", 9, "x")) == ()
+    assert overlay.excerpt(site, Problem("missing.md", 1, "x")) == ()
+    assert overlay.excerpt(site, Problem("pyproject.toml", 1, "x")) == ((1, "[tool.masthead]"),)
+
+
+def test_a_failed_build_publishes_the_excerpts(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_files(
+        site,
+        {
+            "pyproject.toml": TINY_PYPROJECT,
+            "content/2017/09/first.md": "---\ntitle: First\ndate: 2017-09-23\n"
+            "category: World: Asia\nsource: Wire\n---\nBody.\n",
+        },
+    )
+    preview = watch.Preview(site, BuildOptions(output=tmp_path / "out", use_cache=False))
+    outcome = preview.rebuild()
+    assert outcome.errors
+    state = preview.state
+    assert len(state.excerpts) == len(state.problems)
+    assert (4, "category: World: Asia") in state.excerpts[0]

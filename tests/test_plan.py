@@ -95,7 +95,8 @@ def test_article_page(article):
     )
     page = by_url(pages)["2017/09/23/urdu/"]
     assert (page.template, page.kind, page.title) == ("article.html", "article", "Urdu")
-    assert (page.lang, page.dir, page.description) == ("ur", "rtl", "Short.")
+    # The page (its chrome) is in the site's language; the article element carries its own.
+    assert (page.lang, page.dir, page.description) == ("en", "ltr", "Short.")
     assert page.sources == ("2017/09/urdu.md",)
     refs = {name: page.refs[name] for name in ("article", "newer", "older", "related")}
     assert refs == {"article": 0, "newer": None, "older": None, "related": ()}
@@ -341,3 +342,8 @@ def test_alias_onto_the_home_page_file_is_a_collision(article):
 def test_html_permalink(article):
     _, pages = plan([article("Story", permalink="{category}/{slug}.html")])
     assert "world/story.html" in by_url(pages)
+
+
+def test_pages_of_a_right_to_left_site_are_right_to_left(article):
+    _, pages = plan([article("Story", "2017-09-23", lang="en")], language="ur")
+    assert {(p.lang, p.dir) for p in pages if p.kind != "feed"} == {("ur", "rtl")}

@@ -43,6 +43,7 @@ from urllib.parse import parse_qs, unquote
 from ..model import Problem
 from ..text import printable
 from ..urls import MAX_SEGMENT_BYTES, NOT_FOUND_FILE, is_reserved
+from .overlay import error_overlay
 from .watch import Preview, Snapshot
 
 WAIT_PATH = "/__masthead/wait"
@@ -395,28 +396,13 @@ _RELOAD_SCRIPT = """<script data-masthead-reload>
 })();
 </script>
 """
-_OVERLAY_STYLE = (
-    "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;"
-    "background:#fff8f6;color:#1a1a1a;font:15px/1.5 system-ui,sans-serif;text-align:left"
-)
-_OVERLAY = """<div id="masthead-build-errors" role="alert" lang="en" dir="ltr" style="{style}">
-<button type="button" onclick="this.parentNode.remove()" style="float:right;font:inherit;\
-padding:.25rem .75rem;cursor:pointer">Show the page</button>
-<h1 style="margin:0 0 .5rem;font:bold 1.4rem/1.3 system-ui,sans-serif;color:#a00">\
-The last build failed: {count}</h1>
-<p style="margin:0 0 1rem">The page underneath is from the last good build. Fix the files
-below and save; this page reloads by itself.</p>
-<ol style="margin:0;padding-left:1.5rem;font:14px/1.5 ui-monospace,monospace">
-{items}</ol>
-</div>
-"""
 
 
 def decorate(page: bytes, state: Snapshot) -> bytes:
     """The page with the reload script (and the error overlay) inserted before </body>."""
     addition = _RELOAD_SCRIPT % (state.generation, state.server_id, WAIT_PATH)
     if state.problems:
-        addition = error_overlay(state.problems) + addition
+        addition = error_overlay(state.problems, state.excerpts) + addition
     elif state.notices:
         addition = notice_banner(state.notices) + addition
     at = page.lower().rfind(b"</body>")
@@ -443,17 +429,6 @@ def notice_banner(notices: tuple[Problem, ...]) -> str:
         "<strong>This save moves a published URL</strong> (the build of the site would fail):"
         f'<ul style="margin:.25rem 0 0;padding-left:1.5rem">{items}</ul></div>\n'
     )
-
-
-def error_overlay(problems: tuple[Problem, ...]) -> str:
-    """Every problem of the failed build as ``path:line: error: message``, escaped."""
-    items = "".join(
-        f'<li style="margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere">{html.escape(str(p))}</li>\n'
-        for p in problems
-    )
-    errors = sum(p.is_error for p in problems)
-    count = f"{errors} error" if errors == 1 else f"{errors} errors"
-    return _OVERLAY.format(style=_OVERLAY_STYLE, count=count, items=items)
 
 
 def _fallback_404() -> str:

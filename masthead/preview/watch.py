@@ -39,6 +39,7 @@ from ..model import BuildOptions, BuildReport, Problem, ProblemsError
 from ..pipeline import Session, build
 from ..sources import is_editor_temp, is_source_name
 from ..workers import Progress
+from .overlay import Excerpt, excerpts
 
 QUIET_SECONDS = 0.15
 """A burst is over when no event arrived for this long."""
@@ -287,6 +288,8 @@ class Snapshot:
     finished: float
     notices: tuple[Problem, ...] = ()
     """Warnings a writer must see in the page: saving moved a published URL."""
+    excerpts: tuple[Excerpt, ...] = ()
+    """The source lines each of ``problems`` names, for the overlay."""
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,12 @@ class Preview:
                     # Open tabs reload only when something they could show changed.
                     generation = self.state.generation + 1
                     self.state = Snapshot(
-                        generation, self.state.server_id, failed, time.time(), notices
+                        generation,
+                        self.state.server_id,
+                        failed,
+                        time.time(),
+                        notices,
+                        excerpts(self.site_path, failed),
                     )
                 self.building = False
                 self.changed.notify_all()
