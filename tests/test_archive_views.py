@@ -7,7 +7,9 @@ grid cell and calendar day links to a page that was built, under a sub-path base
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import time
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -415,3 +417,27 @@ def test_chart_svg_matches_its_golden_file(tmp_path: Path):
     assert built == expected, (
         f"the chart's SVG differs from {golden.CHART} (python tests/update_golden.py)"
     )
+
+
+@pytest.mark.slow
+def test_a_build_on_the_next_day_moves_the_box_and_equals_a_clean_build(tmp_path: Path):
+    from sitegen import output_tree
+
+    from masthead.model import BuildOptions
+    from masthead.pipeline import build
+
+    site = write_site(tmp_path / "site", {"base_url": BASE, "timezone": "UTC"}, ARTICLES)
+    for path in site.rglob("*"):  # written long ago: the memo trusts their stat
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    # Long after every article: no scheduled article nor the news window ends the memo.
+    first = build(site, BuildOptions(now=datetime(2018, 2, 28, 12, tzinfo=UTC), jobs=1))
+    assert not first.errors
+    later = BuildOptions(now=datetime(2018, 3, 1, 12, tzinfo=UTC), jobs=1)
+    second = build(site, later)  # the same inputs: the memo must not hold past midnight
+    assert not second.errors and second.rendered >= 1
+    home = (site / "output/index.html").read_text(encoding="utf-8")
+    assert "On this day: 1 March" in home
+    clean = tmp_path / "clean"
+    options = BuildOptions(now=later.now, jobs=1, use_cache=False, output=str(clean))
+    assert not build(site, options).errors
+    assert output_tree(site / "output") == output_tree(clean)
