@@ -441,3 +441,23 @@ def test_a_build_on_the_next_day_moves_the_box_and_equals_a_clean_build(tmp_path
     options = BuildOptions(now=later.now, jobs=1, use_cache=False, output=str(clean))
     assert not build(site, options).errors
     assert output_tree(site / "output") == output_tree(clean)
+
+
+def test_an_urdu_site_gets_its_calendar_chart_and_ranges_in_urdu(tmp_path: Path):
+    site = write_site(
+        tmp_path / "site",
+        {"base_url": BASE, "timezone": "UTC", "language": "ur"},
+        {
+            "2017/09/a.md": {"title": "A", "date": "2017-09-01", "category": "W", "source": "S"},
+            "2017/09/b.md": {"title": "B", "date": "2017-09-14", "category": "W", "source": "S"},
+        },
+    )
+    output = build_site(site, now=datetime(2017, 9, 29, tzinfo=UTC))
+    month = (output / "2017/09/index.html").read_text(encoding="utf-8")
+    assert '<abbr title="پیر">' in month  # Monday, from CLDR
+    assert "تاریخیں: 1–14 ستمبر، 2017" in month
+    assert 'aria-label="راستہ"' in month  # the breadcrumb trail's label
+    archive = (output / "archive/index.html").read_text(encoding="utf-8")
+    assert '<title id="chart-title">ہر مہینے کی خبریں</title>' in archive
+    assert "ستمبر 2017: 2 خبریں" in archive
+    assert "آج کے دن: 29 ستمبر" in (output / "index.html").read_text(encoding="utf-8")
