@@ -9,6 +9,7 @@ any other page value, and drawn by the templates (``_archive.html``) as SVG and 
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -99,7 +100,7 @@ def chart(months: tuple[tuple[tuple[int, int], int, str, str], ...]) -> Chart | 
                 count=count,
             )
         )
-    every = max(1, -(-YEAR_LABEL_WIDTH // max(1, int(12 * step))))
+    every = max(1, math.ceil(YEAR_LABEL_WIDTH / (12 * step) - 1e-9))
     years = tuple(
         Tick(_n(left + (year - first) * 12 * step), str(year))
         for year in range(first, last + 1)

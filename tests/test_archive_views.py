@@ -92,6 +92,10 @@ def test_chart_keeps_small_months_visible_and_year_labels_apart():
     positions = [t.position for t in chart.years]
     assert all(b - a >= datemaps.YEAR_LABEL_WIDTH for a, b in itertools.pairwise(positions))
     assert chart.years[0].label == "1990"
+    wide = datemaps.chart(_months((1000, 1, 1), (9998, 12, 1)))  # every year a date may have
+    assert wide is not None and len(wide.years) <= datemaps.CHART_WIDTH // 40 + 1
+    ticks = [t.position for t in wide.years]
+    assert all(b - a >= datemaps.YEAR_LABEL_WIDTH - 0.01 for a, b in itertools.pairwise(ticks))
 
 
 def test_chart_coordinates_are_rounded():
