@@ -97,6 +97,7 @@ _SITEMAP_KINDS = frozenset(
         "day",
         "terms",
         "archive",
+        "on-this-day",
     }
 )
 

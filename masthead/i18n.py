@@ -29,7 +29,12 @@ from .model import Problem
 
 I18N_FOLDER = "i18n"
 ENGLISH = "en"
-PATTERNS = {"date.long": "d MMMM y", "date.month": "MMMM y", "date.day_month": "d MMMM"}
+PATTERNS = {
+    "date.long": "d MMMM y",
+    "date.month": "MMMM y",
+    "date.day_month": "d MMMM",
+    "date.day": "d",
+}
 """Date patterns (CLDR syntax) for languages whose catalogue names none."""
 
 
@@ -159,6 +164,38 @@ class Words:
     def month(self, number: int) -> str:
         """The name of a month (1-12) standing alone, in this language."""
         return format_date(date(2000, number, 1), "LLLL", locale=_locale(self.lang))
+
+    def month_short(self, number: int) -> str:
+        """The abbreviated name of a month (1-12) standing alone: ``Sep``."""
+        return format_date(date(2000, number, 1), "LLL", locale=_locale(self.lang))
+
+    def day_of_year(self, month: int, day: int) -> str:
+        """``23 September``, ``29 February``: a day of any year, in this language."""
+        return self.date(date(2000, month, day), "day_month")  # 2000: a leap year
+
+    @property
+    def first_weekday(self) -> int:
+        """The day weeks start on for readers of this language (0 Monday ... 6 Sunday)."""
+        return _locale(self.lang).first_week_day
+
+    def weekdays(self) -> tuple[tuple[str, str], ...]:
+        """Each day of the week from Monday: (abbreviated, full) names standing alone."""
+        names = _locale(self.lang).days["stand-alone"]
+        return tuple((names["abbreviated"][i], names["wide"][i]) for i in range(7))
+
+    def date_range(self, start: date | datetime, end: date | datetime) -> str:
+        """``1–14 September 2017``, ``28 August – 3 September 2017``, ``30 December 2016 –
+        2 January 2017``, or one date; the catalogue's ``{start}–{end}`` (within a month) and
+        ``{start} – {end}`` entries join them, ``date.day`` names the first day alone."""
+        if start > end:
+            start, end = end, start
+        if (start.year, start.month, start.day) == (end.year, end.month, end.day):
+            return self.date(end)
+        if (start.year, start.month) == (end.year, end.month):
+            first = self.date(start, "day")
+            return self("{start}–{end}", start=first, end=self.date(end))
+        style = "day_month" if start.year == end.year else "long"
+        return self("{start} – {end}", start=self.date(start, style), end=self.date(end))
 
     def of(self, lang: str) -> Words:
         """The same catalogues in another language."""

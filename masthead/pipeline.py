@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from . import markup, urls
 from .config import SiteConfig, load_config, parse_instant, with_base_url
@@ -269,7 +270,8 @@ class _Build:
             self.catalogues, problems = load_catalogues(template_paths(self.site_path, self.config))
             self.problems += problems
             words = Words(self.catalogues, self.config.language)
-            pages = plan_pages(archive, self.config, self.session, words)
+            today = self.now.astimezone(self.config.tz)
+            pages = plan_pages(archive, self.config, self.session, words, (today.month, today.day))
             pages += retraction_pages(self.retracted, self.config, words)
             if self.config.redirects_file:
                 pages += (redirects_page(pages, self.config),)
@@ -443,6 +445,7 @@ class _Build:
         if self.inputs is None or self.has_errors():
             return None
         until = valid_until(loaded.articles, self.config.news_window_days, self.now)
+        until = min(filter(None, (until, next_day(self.now, self.config.tz))))
         problems = _sorted(self.problems)
         left = None if ledger is None else bytes_digest(ledger.encode("utf-8"))
         memo = memo_of(self.inputs, self.now, until, self.report, problems, left)
@@ -561,6 +564,14 @@ def _cache_inside(cache: Path, output: Path) -> str | None:
             "and it holds every source, drafts too; choose another output folder or --cache-dir"
         )
     return None
+
+
+def next_day(now: datetime, tz: ZoneInfo) -> datetime:
+    """The next midnight in the site's time zone: the home page's "on this day" box names
+    the reference day, so output made today holds until then."""
+    local = now.astimezone(tz)
+    following = (local + timedelta(days=1)).date()
+    return datetime(following.year, following.month, following.day, tzinfo=tz)
 
 
 def reference_time(config: SiteConfig, options: BuildOptions) -> datetime:

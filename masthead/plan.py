@@ -7,8 +7,10 @@ in the archive, so its inputs can be fingerprinted without rendering it.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from datetime import date
 
-from . import urls
+from . import datemaps, urls
 from .article import rtl_direction
 from .config import SiteConfig
 from .i18n import ENGLISH_WORDS, Words
@@ -29,6 +31,10 @@ from .model import (
 from .taxonomy import BY_KIND, TAXONOMIES
 
 PAGINATION_WINDOW = 2
+ON_THIS_DAY_SHOWN = 5
+"""Articles the home page's "on this day" box shows (its page lists them all)."""
+LEAP_YEAR = 2000
+"""The year whose days "on this day" pages are made for: all 366, 29 February too."""
 
 
 def plan_pages(
@@ -36,9 +42,11 @@ def plan_pages(
     config: SiteConfig,
     memo: Memoizer = DIRECT,
     words: Words = ENGLISH_WORDS,
+    today: tuple[int, int] | None = None,
 ) -> tuple[Page, ...]:
     """Every page of the site, in a deterministic order; headings in the site's language
-    (``words``).
+    (``words``); ``today`` is the build's reference day (month, day) for the home page's
+    "on this day" box (None: no box).
 
     With a reusing ``memo``, an article's pages are planned again only when the article, its
     place or its neighbours changed, and the index pages only when the index did."""
@@ -52,6 +60,7 @@ def plan_pages(
         len(archive.articles),
         config,
         words,
+        today,
     )
     pages = [article_page for article_page, _ in per_article]
     pages.extend(listings)
@@ -68,17 +77,24 @@ def index_pages(
     count: int,
     config: SiteConfig,
     words: Words = ENGLISH_WORDS,
+    today: tuple[int, int] | None = None,
 ) -> tuple[Page, ...]:
-    """The home page, term and period listings, the archive overview and the 404 page."""
+    """The home page, term and period listings, the archive overview, the "on this day"
+    pages and the 404 page."""
     pages: list[Page] = []
     everything = tuple(range(count))
     home = (_home(words),)
     feed = urls.feed_url("")
-    pages.extend(_listing(config, words, "", "home", config.title, everything, home, feed=feed))
+    by_day_of_year = _by_day_of_year(days)
+    home_pages = _listing(config, words, "", "home", config.title, everything, home, feed=feed)
+    if today is not None:
+        home_pages[0] = _with_today_box(home_pages[0], today, by_day_of_year, words)
+    pages.extend(home_pages)
     for taxonomy in TAXONOMIES:
         pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind, words))
     pages.extend(_period_pages(years, months, days, config, words))
     pages.append(_archive_overview(years, months, config, words))
+    pages.extend(_on_this_day_pages(by_day_of_year, config, words))
     pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", words("Page not found")))
     return tuple(pages)
 
@@ -257,10 +273,12 @@ def _listing(
     trail: tuple[Link, ...],
     period_nav: PeriodNav | None = None,
     feed: str | None = None,
+    extra: dict | None = None,
 ) -> list[Page]:
     """The paginated list pages of one index (home, a term or a period).
 
-    ``trail`` is the breadcrumb trail from the home page to this index."""
+    ``trail`` is the breadcrumb trail from the home page to this index; ``extra`` values
+    are given to every page of it."""
     per_page = config.per_page
     total = max(1, -(-len(positions) // per_page))
     pages = []
@@ -279,6 +297,7 @@ def _listing(
             "period_nav": period_nav,
             "feed_url": feed,
             "trail": trail,
+            **(extra or {}),
         }
         chunk = positions[(number - 1) * per_page : number * per_page]
         pages.append(
@@ -342,6 +361,7 @@ def _period_pages(
     overview = Link(words("Archive"), urls.ARCHIVE_URL)
     year_links = {p.key: _named(p, words) for p in years}
     month_links = {p.key: _named(p, words) for p in months}
+    extras = _period_extras(years, months, days, words)
     pages = []
     for kind, periods, parent in (
         ("year", years, lambda key: overview),
@@ -366,9 +386,138 @@ def _period_pages(
                     period.articles,
                     _period_trail(period.key, words),
                     nav,
+                    extra=extras.get(period.key),
                 )
             )
     return pages
+
+
+def _period_extras(
+    years: tuple[Period, ...],
+    months: tuple[Period, ...],
+    days: tuple[Period, ...],
+    words: Words,
+) -> dict[tuple[int, ...], dict]:
+    """What a period's pages show besides its articles: a year its twelve months (with
+    counts), a month its calendar, a day a link to the same day in every year."""
+    months_of: dict[int, dict[int, Period]] = defaultdict(dict)
+    for month in months:
+        months_of[month.key[0]][month.key[1]] = month
+    days_of: dict[tuple[int, int], dict[int, tuple[int, str, str]]] = defaultdict(dict)
+    for day in days:
+        days_of[day.key[:2]][day.key[2]] = (day.link.count, day.link.url, _labelled(day, words))
+    extras: dict[tuple[int, ...], dict] = {}
+    for year in years:
+        extras[year.key] = {"months": _month_cells(months_of[year.key[0]], words)}
+    weekdays = tuple(datemaps.Weekday(short, name) for short, name in words.weekdays())
+    for month in months:
+        extras[month.key] = {
+            "calendar": datemaps.month_calendar(
+                month.key,  # type: ignore[arg-type]
+                days_of[month.key],
+                words.first_weekday,
+                weekdays,
+                words.period(month.key),
+            )
+        }
+    for day in days:
+        month_day = day.key[1:]
+        extras[day.key] = {
+            "on_this_day": Link(
+                words("{day} in every year", day=words.day_of_year(*month_day)),
+                urls.on_this_day_url(*month_day),
+            )
+        }
+    return extras
+
+
+def _labelled(period: Period, words: Words) -> str:
+    """``September 2017: 12 articles``: how a chart bar or a calendar day is announced."""
+    count = period.link.count
+    return words(
+        "{name}: {articles}", name=words.period(period.key), articles=words("{n} articles", n=count)
+    )
+
+
+def _month_cells(found: dict[int, Period], words: Words) -> tuple[datemaps.MonthCell, ...]:
+    """All twelve months of a year; those without articles have no URL and no count."""
+    return tuple(
+        datemaps.MonthCell(
+            number,
+            words.month(number),
+            found[number].link.url if number in found else None,
+            found[number].link.count if number in found else 0,
+        )
+        for number in range(1, 13)
+    )
+
+
+def _by_day_of_year(days: tuple[Period, ...]) -> dict[tuple[int, int], tuple[int, ...]]:
+    """The articles of each (month, day) in every year, newest first."""
+    found: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for day in days:
+        found[(day.key[1], day.key[2])].extend(day.articles)
+    return {key: tuple(sorted(positions)) for key, positions in found.items()}
+
+
+def _days_of_year() -> tuple[tuple[int, int], ...]:
+    """Every (month, day) a year can have, 29 February included."""
+    first = date(LEAP_YEAR, 1, 1).toordinal()
+    return tuple(
+        (when.month, when.day)
+        for when in map(date.fromordinal, range(first, date(LEAP_YEAR, 12, 31).toordinal() + 1))
+    )
+
+
+def _on_this_day_pages(
+    by_day_of_year: dict[tuple[int, int], tuple[int, ...]], config: SiteConfig, words: Words
+) -> list[Page]:
+    """``on-this-day/MM-DD/`` for all 366 days: that day's articles of every year, newest
+    first; a day without any says so."""
+    every = _days_of_year()
+    home = _home(words)
+    overview = Link(words("Archive"), urls.ARCHIVE_URL)
+    pages = []
+    for index, (month, day) in enumerate(every):
+        name = words.day_of_year(month, day)
+        heading = words("On this day: {day}", day=name)
+        earlier, later = every[index - 1], every[(index + 1) % len(every)]
+        nav = PeriodNav(
+            up=overview,
+            prev=Link(words.day_of_year(*earlier), urls.on_this_day_url(*earlier)),
+            next=Link(words.day_of_year(*later), urls.on_this_day_url(*later)),
+        )
+        url = urls.on_this_day_url(month, day)
+        trail = (home, overview, Link(heading, url))
+        empty = words("Nothing was published on {day} in any year.", day=name)
+        positions = by_day_of_year.get((month, day), ())
+        extra = {"empty_note": empty}
+        pages.extend(
+            _listing(config, words, url, "on-this-day", heading, positions, trail, nav, extra=extra)
+        )
+    return pages
+
+
+def _with_today_box(
+    page: Page,
+    today: tuple[int, int],
+    by_day_of_year: dict[tuple[int, int], tuple[int, ...]],
+    words: Words,
+) -> Page:
+    """The home page with a box of the reference day's articles in every year."""
+    found = by_day_of_year.get(today, ())
+    name = words.day_of_year(*today)
+    box = {
+        "heading": words("On this day: {day}", day=name),
+        "link": Link(words("{day} in every year", day=name), urls.on_this_day_url(*today)),
+        "count": len(found),
+        "empty": words("Nothing was published on {day} in any year.", day=name),
+    }
+    return replace(
+        page,
+        values={**page.values, "today_box": box},
+        refs={**page.refs, "today_articles": found[:ON_THIS_DAY_SHOWN]},
+    )
 
 
 def _named(period: Period, words: Words) -> Link:
@@ -405,6 +554,20 @@ def _archive_overview(
         )
         for year in years
     )
+    by_key = {m.key: m for m in months}
+    chart = datemaps.chart(
+        tuple((m.key, m.link.count, m.link.url, _labelled(m, words)) for m in months)  # type: ignore[misc]
+    )
+    grid = tuple(
+        datemaps.YearRow(
+            _named(year, words),
+            _month_cells(
+                {n: by_key[(year.key[0], n)] for n in range(1, 13) if (year.key[0], n) in by_key},
+                words,
+            ),
+        )
+        for year in years
+    )
     return _page(
         config,
         urls.ARCHIVE_URL,
@@ -414,6 +577,28 @@ def _archive_overview(
         values={
             "heading": words("Archive"),
             "years": entries,
+            "chart": chart,
+            "chart_text": _chart_text(chart, years, words),
+            "grid": grid,
+            "month_names": tuple(
+                datemaps.Weekday(words.month_short(n), words.month(n)) for n in range(1, 13)
+            ),
             "trail": (_home(words), Link(words("Archive"), urls.ARCHIVE_URL)),
         },
     )
+
+
+def _chart_text(chart: datemaps.Chart | None, years: tuple[Period, ...], words: Words) -> dict:
+    """The chart's title and description, its text alternative (the grid below it gives
+    every month's count)."""
+    if chart is None:
+        return {"title": words("Articles per month"), "desc": ""}
+    span = f"{years[-1].key[0]}" if len(years) == 1 else f"{years[-1].key[0]}–{years[0].key[0]}"
+    desc = words(
+        "{articles} from {span}, at most {most} in a month; the table below gives the count "
+        "of every month.",
+        articles=words("{n} articles", n=chart.total),
+        span=span,
+        most=chart.most,
+    )
+    return {"title": words("Articles per month"), "desc": desc}

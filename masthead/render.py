@@ -100,6 +100,7 @@ def make_environment(
         news_article=partial(metadata.news_article, config),
         collection_page=partial(metadata.collection_page, config),
         breadcrumbs=partial(metadata.breadcrumbs, config),
+        day_url=_day_url,
     )
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
@@ -112,6 +113,7 @@ def make_environment(
         longdate=partial(_localdate, words),
         isodate=metadata.isodate,
         monthname=partial(_monthname, words),
+        daterange=partial(_daterange, words),
         rfc822=metadata.rfc822,
         plain=str,
         news_language=metadata.news_language,
@@ -211,6 +213,20 @@ def _localdate(words: Words, when: datetime, lang: str | None = None, style: str
     """``when|longdate(lang)``: ``23 September 2017``, or as readers of ``lang`` write it;
     the same on every machine whatever its locale."""
     return (words.of(lang) if lang else words).date(when, style)
+
+
+def _day_url(when: datetime) -> str:
+    """``day_url(article.date)``: the site-relative URL of the day archive of a date."""
+    return urls.period_url((when.year, when.month, when.day))
+
+
+def _daterange(words: Words, articles, lang: str | None = None) -> str:
+    """``articles|daterange``: the dates a listing's articles cover (newest first or not),
+    ``1–14 September 2017``; empty for no articles."""
+    if not articles:
+        return ""
+    dates = [a.date for a in articles]
+    return (words.of(lang) if lang else words).date_range(min(dates), max(dates))
 
 
 def _monthname(words: Words, month: int, lang: str | None = None) -> str:

@@ -244,6 +244,15 @@ def period_url(key: tuple[int, ...]) -> str:
     return "/".join([f"{first:04d}", *(f"{part:02d}" for part in rest)]) + "/"
 
 
+ON_THIS_DAY_PREFIX = "on-this-day/"
+
+
+def on_this_day_url(month: int, day: int) -> str:
+    """URL of the page listing a day of the year's articles from every year:
+    ``on-this-day/09-23/`` (``on-this-day/02-29/`` too, whatever the years)."""
+    return f"{ON_THIS_DAY_PREFIX}{month:02d}-{day:02d}/"
+
+
 def paginated_url(base: str, number: int) -> str:
     """URL of page ``number`` (1-based) of a listing at ``base``."""
     return base if number == 1 else f"{base}page/{number}/"

@@ -219,3 +219,32 @@ def test_an_old_url_lands_on_the_article(page, output: Path) -> None:
         page.wait_for_url(f"**{target}")
         headline = page.locator("h1").first.inner_text()
         assert headline == "Central bank holds policy rate steady, cites rising imports"
+
+
+MONTH_HREF = re.compile(r"/\d{4}/\d{2}/$")
+DAY_HREF = re.compile(r"/\d{4}/\d{2}/\d{2}/$")
+
+
+def test_clicking_a_chart_bar_then_a_calendar_day(page) -> None:
+    """The archive's chart is real links: a bar opens its month, whose calendar opens a day."""
+    page.goto("/archive/")
+    bar = page.locator(".archive-chart svg a").last
+    label = bar.get_attribute("aria-label")
+    href = bar.get_attribute("href")
+    assert MONTH_HREF.search(href), href
+    bar.locator(".chart-hit").click()
+    page.wait_for_url(f"**{href}")
+    month = label.split(":")[0]
+    assert page.locator("h1").inner_text() == month
+    day = page.locator("table.calendar td.has-articles a").first
+    day_href = day.get_attribute("href")
+    assert DAY_HREF.search(day_href) and day_href.startswith(href), day_href
+    day.click()
+    page.wait_for_url(f"**{day_href}")
+    assert page.locator("main .card").count() >= 1
+    crumbs = page.locator('nav[aria-label="Breadcrumb"] a')
+    assert crumbs.last.get_attribute("aria-current") == "page"
+    assert crumbs.last.get_attribute("href") == day_href
+    page.locator(".on-this-day-link a").click()
+    page.wait_for_url("**/on-this-day/**")
+    assert page.locator("main .card").count() >= 1

@@ -90,7 +90,9 @@ class PageParser(HTMLParser):
         if duplicates:
             self.errors.append(f"line {line}: <{tag}> repeats {sorted(duplicates)}")
         values = dict(attrs)
-        self.counts[tag] = self.counts.get(tag, 0) + 1
+        in_svg = any(open_tag == "svg" for open_tag, _ in self.stack)  # an SVG <title> is its own
+        counted = f"svg {tag}" if in_svg else tag
+        self.counts[counted] = self.counts.get(counted, 0) + 1
         if tag == "html":
             self.html_attrs = values
         element_id = values.get("id")

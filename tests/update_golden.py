@@ -5,7 +5,9 @@ Two sets of golden files pin masthead's output byte for byte:
 - tests/golden/expected/: everything the sample site in tests/golden/site/ builds to
   (compared by tests/test_golden.py);
 - tests/golden_head/: one article page's ``<head>`` and the Atom feed of a small news site
-  (compared by tests/test_metadata.py).
+  (compared by tests/test_metadata.py);
+- tests/golden_chart/: the archive's chart (its ``<svg>``) and one month's calendar of a
+  small site spanning three years (compared by tests/test_archive_views.py).
 
 When a change to the output is intended (a template, the Markdown rendering, a URL rule),
 run this script, read the diff of both folders and commit it with the change. The tests
@@ -29,6 +31,7 @@ SITE = GOLDEN / "site"
 EXPECTED = GOLDEN / "expected"
 IGNORED = frozenset({".masthead-manifest.json"})  # holds mtimes: differs on every build
 HEAD = TESTS / "golden_head"
+CHART = TESTS / "golden_chart"
 
 # The news site behind tests/golden_head/ (tests/test_metadata.py builds it with these too).
 HEAD_SETTINGS = {
@@ -115,6 +118,48 @@ def head_files(output: Path) -> dict[str, bytes]:
     }
 
 
+# -- tests/golden_chart/: the archive's chart and a calendar -------------------------------------
+
+CHART_SETTINGS = {"title": "Chart", "base_url": "https://example.org/news/", "timezone": "UTC"}
+CHART_ARTICLES = {
+    f"{year}/{month:02d}/story-{n}.md": {
+        "title": f"Story {year} {month} {n}",
+        "date": f"{year}-{month:02d}-{(n * 7) % 28 + 1:02d}",
+        "category": "World",
+        "source": "Wire",
+    }
+    for year, month, count in (
+        (2015, 11, 1),
+        (2016, 1, 4),
+        (2016, 2, 2),
+        (2016, 7, 6),
+        (2017, 9, 3),
+        (2017, 8, 1),
+    )
+    for n in range(count)
+}
+CHART_MONTH_PAGE = "2016/07/index.html"
+
+
+def build_chart_site(workdir: Path) -> Path:
+    """Write and build the golden-chart site inside ``workdir``; return its output."""
+    return build_site(write_site(workdir / "site", CHART_SETTINGS, CHART_ARTICLES))
+
+
+def chart_files(output: Path) -> dict[str, bytes]:
+    """The golden-chart files of the built site: name -> bytes."""
+
+    def cut(rel: str, start: str, end: str) -> bytes:
+        text = (output / rel).read_text(encoding="utf-8")
+        begin = text.index(start)
+        return (text[begin : text.index(end, begin) + len(end)] + "\n").encode("utf-8")
+
+    return {
+        "chart.svg": cut("archive/index.html", "<svg", "</svg>"),
+        "calendar.html": cut(CHART_MONTH_PAGE, '<table class="calendar">', "</table>"),
+    }
+
+
 # -- rewriting ---------------------------------------------------------------------------------
 
 
@@ -141,8 +186,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temp:
         site_files = output_files(build_golden(Path(temp) / "golden"))
         head = head_files(build_head_site(Path(temp) / "head"))
+        chart = chart_files(build_chart_site(Path(temp) / "chart"))
     rewrite(EXPECTED, site_files)
     rewrite(HEAD, head)
+    rewrite(CHART, chart)
     return 0
 
 
