@@ -176,6 +176,12 @@ def _check_positive_int(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _check_count(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None, f"must be a whole number of at least 0, not {_shown(value)}"
+    return value, None
+
+
 def _check_int_up_to(highest: int) -> Any:
     def check(value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
@@ -291,7 +297,7 @@ def _check_folder(value: Any) -> tuple[Any, str | None]:
 _CHECKERS = {
     "per_page": _check_positive_int,
     "summary_length": _check_positive_int,
-    "related_count": _check_positive_int,
+    "related_count": _check_count,
     "base_url": _check_base_url,
     "timezone": _check_timezone,
     "language": _check_language,

@@ -25,6 +25,7 @@ from .model import (
     TermEntry,
     YearEntry,
 )
+from .related import related_positions
 from .taxonomy import BY_KIND, TAXONOMIES
 
 PAGINATION_WINDOW = 2
@@ -159,9 +160,8 @@ def _per_article_pages(
     archive: Archive, config: SiteConfig, memo: Memoizer, words: Words
 ) -> list[tuple[Page, tuple[Page, ...]]]:
     """Each article's page and its alias pages, newest article first."""
-    related = memo.call(
-        related_positions, archive.terms["category"], len(archive.articles), config.related_count
-    )
+    stamps = tuple(int(article.date.timestamp()) for article in archive.articles)
+    related = memo.call(related_positions, archive.terms, stamps, config.related_count)
     last = len(archive.articles) - 1
     return [
         memo.each(
@@ -213,28 +213,6 @@ def article_pages(
         for alias in article.aliases
     )
     return page, aliases
-
-
-def related_positions(
-    categories: tuple[TermEntry, ...], count: int, limit: int
-) -> list[tuple[int, ...]]:
-    """For each of ``count`` articles, up to ``limit`` nearest articles in date of the same
-    category, newest first.
-
-    Nearest rather than newest, so that a new article changes only its neighbours' pages."""
-    related: list[tuple[int, ...]] = [()] * count
-    for entry in categories:
-        members = entry.articles
-        for index, position in enumerate(members):
-            chosen = []
-            for step in range(1, len(members)):
-                for neighbour in (index - step, index + step):
-                    if 0 <= neighbour < len(members) and len(chosen) < limit:
-                        chosen.append(members[neighbour])
-                if len(chosen) >= limit or step > limit:
-                    break
-            related[position] = tuple(sorted(chosen))
-    return related
 
 
 def _listing(

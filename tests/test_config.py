@@ -163,7 +163,7 @@ INVALID_VALUES = [
     ),
     (
         "related_count = -1",
-        "pyproject.toml: error: [tool.masthead] related_count: must be a whole number of at least 1, not -1",
+        "pyproject.toml: error: [tool.masthead] related_count: must be a whole number of at least 0, not -1",
     ),
     (
         'permalink = "{year}/{title}/"',
