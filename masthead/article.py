@@ -135,6 +135,7 @@ def _make_article(
         aliases=tuple(a for a in fields["aliases"] if urls.output_rel(a) != own_file),
         imported_from=fields["imported_from"],
         retracted=fields["retracted"],
+        corrections=fields["corrections"],
         extra={k: v for k, v in front.data.items() if k not in KNOWN_FIELDS},
         digest=digest,
     )

@@ -7,6 +7,7 @@ in the archive, so its inputs can be fingerprinted without rendering it.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from . import urls
 from .config import SiteConfig
@@ -55,6 +56,7 @@ def plan_pages(
     )
     pages = [article_page for article_page, _ in per_article]
     pages.extend(listings)
+    pages.extend(memo.call(corrections_pages, corrected_positions(archive), config, words))
     for _, aliases in per_article:
         pages.extend(aliases)
     return tuple(pages)
@@ -81,6 +83,26 @@ def index_pages(
     pages.append(_archive_overview(years, months, config, words))
     pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", words("Page not found")))
     return tuple(pages)
+
+
+def corrected_positions(archive: Archive) -> tuple[int, ...]:
+    """Positions of the articles with corrections, the newest correction first (ties: the
+    newer article first)."""
+    corrected = (p for p, article in enumerate(archive.articles) if article.corrections)
+    return tuple(
+        sorted(corrected, key=lambda p: archive.articles[p].corrections[0].date, reverse=True)
+    )
+
+
+def corrections_pages(
+    corrected: tuple[int, ...], config: SiteConfig, words: Words = ENGLISH_WORDS
+) -> tuple[Page, ...]:
+    """``/corrections/``: every corrected article with its corrections, the newest
+    correction first, paginated like any listing (written even when there is none)."""
+    heading = words("Corrections")
+    trail = (_home(words), Link(heading, urls.CORRECTIONS_URL))
+    pages = _listing(config, words, urls.CORRECTIONS_URL, "corrections", heading, corrected, trail)
+    return tuple(replace(page, template="corrections.html") for page in pages)
 
 
 def _home(words: Words) -> Link:

@@ -58,6 +58,7 @@ def test_empty_archive_still_has_home_listings_archive_and_404():
         ("authors/", "terms.html", "terms"),
         ("archive/", "archive.html", "archive"),
         ("404.html", "404.html", "404"),
+        ("corrections/", "corrections.html", "corrections"),
     ]
 
 
@@ -80,6 +81,7 @@ def test_one_article_gives_every_page(article):
             "2017/09/23/",
             "archive/",
             "404.html",
+            "corrections/",
         ]
     )
     assert check_output_paths(pages, {}, PREFIX).problems == ()
