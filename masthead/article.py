@@ -125,6 +125,7 @@ def _make_article(
         body_html=body_html,
         word_count=markup.word_count(body_html),
         draft=fields["draft"],
+        featured=fields["featured"],
         lang=fields["lang"],
         dir=rtl_direction(fields["lang"] or config.language),
         location=fields["location"],

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 KNOWN_FIELDS = (
     "title", "date", "category", "source", "authors", "tags", "summary", "slug", "updated",
     "draft", "lang", "location", "source_url", "image", "aliases", "imported_from",
-    "retracted", "corrections",
+    "retracted", "corrections", "featured",
 )  # fmt: skip
 """Every front-matter field masthead reads (the taxonomies' fields among them); any other
 key is kept in ``Article.extra``."""
@@ -71,6 +71,7 @@ class FieldChecker:
         fields["source_url"] = self._url("source_url")
         fields["lang"] = self._lang()
         fields["draft"] = self._flag("draft")
+        fields["featured"] = self._flag("featured")
         for taxonomy in TAXONOMIES:
             if not taxonomy.required:
                 fields[taxonomy.field] = self._terms(taxonomy)

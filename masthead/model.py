@@ -83,6 +83,8 @@ class Article:
     word_count: int = 0
     updated: datetime | None = None
     draft: bool = False
+    featured: bool = False
+    """Marked as a lead story: the newest featured article leads the home page."""
     lang: str | None = None
     dir: str = "ltr"
     location: str | None = None

@@ -24,19 +24,21 @@ articles. Pure and picklable: positions in, positions out.
 
 from __future__ import annotations
 
-from heapq import nsmallest
+from collections import Counter
 
 from .model import TermEntry
 
-WEIGHTS = (("tag", 4), ("category", 2), ("source", 1))
+WEIGHTS = (("tag", 4), ("category", 2), ("source", 1))  # TAG_WEIGHT below
 """What sharing one term of each kind is worth."""
+TAG_WEIGHT = 4
 MIN_WINDOW = 10
-"""Members looked at on each side of an article in one term: at least this many, and at
-least twice the number of related articles shown."""
+"""Members of one tag looked at on each side of an article: at least this many, and at
+least twice the number of related articles shown. Of a category or a source, which only
+break ties between articles sharing as many tags, ``limit`` on each side."""
 
 
 def related_window(limit: int) -> int:
-    """How many members of one term an article looks at on each side of it."""
+    """How many members of one tag an article looks at on each side of it."""
     return max(MIN_WINDOW, 2 * limit)
 
 
@@ -70,17 +72,18 @@ def _best(
     window: int,
 ) -> tuple[int, ...]:
     """The ``limit`` best candidates of one article, best first."""
-    scores: dict[int, int] = {}
-    get = scores.get
+    hits: list[int] = []
     for members, index, weight in memberships:
-        for other in members[max(0, index - window) : index + window + 1]:
-            scores[other] = get(other, 0) + weight
-    scores.pop(position, None)
-    if not scores:
-        return ()
+        wide = window if weight == TAG_WEIGHT else limit
+        nearest = members[max(0, index - wide) : index + wide + 1]
+        hits.extend(nearest * weight if weight > 1 else nearest)
+    scores = Counter(hits)  # each candidate's score, counted in C
+    del scores[position]
+    if len(scores) > limit:  # only the candidates that can make the cut are ordered
+        cut = sorted(scores.values(), reverse=True)[limit - 1]
+        pool = [other for other, score in scores.items() if score >= cut]
+    else:
+        pool = list(scores)
     stamp = stamps[position]
-    return tuple(
-        nsmallest(
-            limit, scores, key=lambda other: (-scores[other], abs(stamps[other] - stamp), other)
-        )
-    )
+    pool.sort(key=lambda other: (-scores[other], abs(stamps[other] - stamp), other))
+    return tuple(pool[:limit])

@@ -123,13 +123,15 @@ def test_page_counts(many, count, total):
     assert len(home) == total
     assert [p.url for p in home] == ["", *(f"page/{n}/" for n in range(2, total + 1))]
     assert all(p.values["pagination"].total == total for p in home)
-    assert sum(len(p.refs["articles"]) for p in home) == count
+    shown = sum(len(p.refs["articles"]) + (p.refs["lead"] is not None) for p in home)
+    assert shown == count
 
 
 def test_listing_pages_split_articles_newest_first(many):
     _, pages = plan(many(5), per_page=2)
     home = [p for p in pages if p.kind == "home"]
-    assert [p.refs["articles"] for p in home] == [(0, 1), (2, 3), (4,)]
+    assert [p.refs["articles"] for p in home] == [(1,), (2, 3), (4,)]
+    assert [p.refs["lead"] for p in home] == [0, None, None]
     assert [p.title for p in home] == [
         "News Archive",
         "News Archive (page 2 of 3)",
