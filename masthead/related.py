@@ -25,6 +25,8 @@ articles. Pure and picklable: positions in, positions out.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import repeat
+from operator import neg, sub
 
 from .model import TermEntry
 
@@ -84,6 +86,8 @@ def _best(
         pool = [other for other, score in scores.items() if score >= cut]
     else:
         pool = list(scores)
-    stamp = stamps[position]
-    pool.sort(key=lambda other: (-scores[other], abs(stamps[other] - stamp), other))
-    return tuple(pool[:limit])
+    # (-score, distance in time, position) for each, built by map in C: no Python call
+    # per candidate, which is most of the cost at 100,000 articles.
+    distances = map(abs, map(sub, map(stamps.__getitem__, pool), repeat(stamps[position])))
+    ranked = sorted(zip(map(neg, map(scores.__getitem__, pool)), distances, pool, strict=True))
+    return tuple(other for _, _, other in ranked[:limit])
