@@ -125,6 +125,7 @@ def _make_article(
         body_html=body_html,
         word_count=markup.word_count(body_html),
         draft=fields["draft"],
+        featured=fields["featured"],
         lang=fields["lang"],
         dir=rtl_direction(fields["lang"] or config.language),
         location=fields["location"],
@@ -135,6 +136,7 @@ def _make_article(
         aliases=tuple(a for a in fields["aliases"] if urls.output_rel(a) != own_file),
         imported_from=fields["imported_from"],
         retracted=fields["retracted"],
+        corrections=fields["corrections"],
         extra={k: v for k, v in front.data.items() if k not in KNOWN_FIELDS},
         digest=digest,
     )

@@ -28,6 +28,9 @@ FIRST_YEAR, LAST_YEAR = 1000, 9998
 or by a year (the news sitemap's window) never leaves what Python's datetime can hold."""
 MAX_NEWS_WINDOW_DAYS = 365
 DEFAULT_MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
+DEFAULT_NAV_CATEGORIES = 8
+MAX_DESCRIPTION = 5000
+"""Characters a category's description may have (as a summary)."""
 LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|[xX](-[A-Za-z0-9]{1,8})+")
 """A BCP 47 language tag (use ``fullmatch``): ``en``, ``ur-PK``, ``en-US-u-ca-gregory``."""
 
@@ -66,6 +69,10 @@ class SiteConfig:
     """A source file larger than this is an error, not read."""
     markdown_seconds: int = 20
     """Converting one body to HTML may take this long before it is an error."""
+    categories: tuple[tuple[str, str], ...] = ()
+    """``[tool.masthead.categories]``: a description per category name, shown on its page."""
+    nav_categories: int | tuple[str, ...] = DEFAULT_NAV_CATEGORIES
+    """The header's categories: the N with most articles, or these names in this order."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -173,6 +180,12 @@ def _check_text(value: Any) -> tuple[Any, str | None]:
 def _check_positive_int(value: Any) -> tuple[Any, str | None]:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None, f"must be a whole number of at least 1, not {_shown(value)}"
+    return value, None
+
+
+def _check_count(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None, f"must be a whole number of at least 0, not {_shown(value)}"
     return value, None
 
 
@@ -288,10 +301,42 @@ def _check_folder(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _check_descriptions(value: Any) -> tuple[Any, str | None]:
+    example = '[tool.masthead.categories] with lines such as Business = "Markets and companies"'
+    if not isinstance(value, dict):
+        return None, f"must be a table, not {_type_name(value)}: write {example}"
+    found = []
+    for name, text in value.items():
+        if not name.strip():
+            return None, f"a category name must not be empty: write {example}"
+        if not isinstance(text, str) or not text.strip():
+            shown = "empty text" if isinstance(text, str) else _shown(text)
+            return None, f'"{name}" must be described in text, not {shown}: write {example}'
+        text = " ".join(without_forbidden(text).split())
+        if len(text) > MAX_DESCRIPTION:
+            return (
+                None,
+                f'"{name}" has a description of {len(text):,} characters; at most {MAX_DESCRIPTION:,}',
+            )
+        found.append((" ".join(name.split()), text))
+    return tuple(sorted(found)), None
+
+
+def _check_nav_categories(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value, None
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(dict.fromkeys(" ".join(v.split()) for v in value)), None
+    return (
+        None,
+        f"must be a whole number of at least 0 (the categories with most articles) or a list of category names, not {_shown(value)}",
+    )
+
+
 _CHECKERS = {
     "per_page": _check_positive_int,
     "summary_length": _check_positive_int,
-    "related_count": _check_positive_int,
+    "related_count": _check_count,
     "base_url": _check_base_url,
     "timezone": _check_timezone,
     "language": _check_language,
@@ -307,6 +352,8 @@ _CHECKERS = {
     "canonical_to_source": lambda value: _check_flag(value),
     "redirects_file": lambda value: _check_flag(value),
     "url_ledger": lambda value: _check_flag(value),
+    "categories": _check_descriptions,
+    "nav_categories": _check_nav_categories,
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,

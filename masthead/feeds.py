@@ -98,6 +98,7 @@ _SITEMAP_KINDS = frozenset(
         "terms",
         "archive",
         "on-this-day",
+        "corrections",
     }
 )
 
@@ -147,7 +148,9 @@ def _sitemap_entry(page: Page, lastmods: tuple[datetime, ...]) -> SitemapEntry:
     if page.kind == "article":
         shown = page.refs.get("article")
         return SitemapEntry(page.url, lastmods[shown] if isinstance(shown, int) else None)
-    shown = page.refs.get("articles")
+    shown = page.refs.get("articles") or ()
+    lead = page.refs.get("lead")  # the home page's lead story, shown above its articles
+    shown = (*shown, lead) if isinstance(lead, int) else shown
     return SitemapEntry(page.url, max(map(lastmods.__getitem__, shown)) if shown else None)
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from . import urls
 from .config import FIRST_YEAR, LANG_PATTERN, LAST_YEAR, in_year_range
-from .model import WARNING, Link, Problem
+from .model import WARNING, Correction, Link, Problem
 from .taxonomy import TAXONOMIES, Taxonomy
 from .text import describe, quoted, without_forbidden
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 KNOWN_FIELDS = (
     "title", "date", "category", "source", "authors", "tags", "summary", "slug", "updated",
     "draft", "lang", "location", "source_url", "image", "aliases", "imported_from",
-    "retracted",
+    "retracted", "corrections", "featured",
 )  # fmt: skip
 """Every front-matter field masthead reads (the taxonomies' fields among them); any other
 key is kept in ``Article.extra``."""
@@ -34,6 +34,8 @@ MAX_LENGTHS = {"title": 1000, "summary": 5000, "name": 300}
 name is repeated on every page that links its term, so a hostile one must stay small."""
 MAX_NAMES = 200
 """Names one list field (tags, authors) may hold."""
+CORRECTION_EXAMPLE = 'write each as "- date: YYYY-MM-DD" with "text: what was corrected" below it'
+"""How a correction is written, for messages."""
 
 
 class FieldChecker:
@@ -69,10 +71,12 @@ class FieldChecker:
         fields["source_url"] = self._url("source_url")
         fields["lang"] = self._lang()
         fields["draft"] = self._flag("draft")
+        fields["featured"] = self._flag("featured")
         for taxonomy in TAXONOMIES:
             if not taxonomy.required:
                 fields[taxonomy.field] = self._terms(taxonomy)
         fields["aliases"] = self._aliases()
+        fields["corrections"] = self._corrections(fields["date"])
         category = fields["category"]
         fields["category_slug"] = category.url.split("/")[1] if category else ""
         fields["slug"] = self._slug(fields["title"])
@@ -242,6 +246,71 @@ class FieldChecker:
                 aliases.append(urls.normalise_alias(decoded))
         # /old/story, /old/story/ and /old/story/index.html are one redirect page
         return tuple(dict.fromkeys(aliases))
+
+    def _corrections(self, published: datetime | None) -> tuple[Correction, ...]:
+        """The ``corrections`` list: mappings of ``date`` and ``text``, newest first."""
+        value = self.data.get("corrections")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.errors.append(
+                ("corrections", f"must be a list, not {describe(value)}; {CORRECTION_EXAMPLE}")
+            )
+            return ()
+        if len(value) > MAX_NAMES:
+            self.errors.append(("corrections", f"has {len(value):,} items; at most {MAX_NAMES}"))
+            return ()
+        found = []
+        for number, item in enumerate(value, 1):
+            problem, correction = self._correction(item, published)
+            if problem:
+                where = f"item {number}" if len(value) > 1 else "the item"
+                self.errors.append(("corrections", f"{where}: {problem}"))
+            elif correction is not None:
+                found.append(correction)
+        return tuple(sorted(found, key=lambda c: c.date, reverse=True))
+
+    def _correction(
+        self, item: Any, published: datetime | None
+    ) -> tuple[str | None, Correction | None]:
+        if not isinstance(item, dict):
+            return (
+                f"must be a mapping of date and text, not {describe(item)}; {CORRECTION_EXAMPLE}",
+                None,
+            )
+        unknown = sorted(str(k) for k in item if k not in ("date", "text"))
+        if unknown:
+            return f"unknown key {quoted(unknown[0])}; a correction has only date and text", None
+        if "date" not in item or "text" not in item:
+            missing = "date" if "date" not in item else "text"
+            return f"{missing} is required; {CORRECTION_EXAMPLE}", None
+        when = parse_when(item["date"], self.tz)
+        if when is None:
+            shown = (
+                quoted(item["date"]) if isinstance(item["date"], str) else describe(item["date"])
+            )
+            return (
+                f"date {shown} is not a date (use YYYY-MM-DD or ISO 8601) in the years {FIRST_YEAR} to {LAST_YEAR}",
+                None,
+            )
+        if published is not None and when < published:
+            return (
+                f"date {when.isoformat()} is before the article's date {published.isoformat()}; a correction comes after publication",
+                None,
+            )
+        text = item["text"]
+        if not isinstance(text, str) or not text.strip():
+            return (
+                f"text must be the words of the correction, not {describe(text) if not isinstance(text, str) else 'empty text'}",
+                None,
+            )
+        text = " ".join(unicodedata.normalize("NFC", without_forbidden(text)).split())
+        if len(text) > MAX_LENGTHS["summary"]:
+            return (
+                f"text has {len(text):,} characters; at most {MAX_LENGTHS['summary']:,}: shorten it",
+                None,
+            )
+        return None, Correction(when, text)
 
     def _slug(self, title: str | None) -> str:
         value = self.data.get("slug")

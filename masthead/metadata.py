@@ -131,6 +131,11 @@ def news_article(config: SiteConfig, article: Article) -> dict[str, Any]:
         data["dateline"] = article.location
     if article.source_url:
         data["isBasedOn"] = article.source_url
+    if article.corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "datePublished": isodate(c.date), "text": c.text}
+            for c in article.corrections
+        ]
     if article.retracted:  # the notice shows no body: say so, and why
         data["creativeWorkStatus"] = "Retracted"
         data["description"] = f"Retracted: {article.retracted}"

@@ -58,6 +58,13 @@ class Link(NamedTuple):
     count: int = 0
 
 
+class Correction(NamedTuple):
+    """One correction of an article, as its front matter's ``corrections`` list gives it."""
+
+    date: datetime
+    text: str
+
+
 @dataclass(frozen=True)
 class Article:
     """One parsed, validated article. ``rel`` is its path below the content folder."""
@@ -76,6 +83,8 @@ class Article:
     word_count: int = 0
     updated: datetime | None = None
     draft: bool = False
+    featured: bool = False
+    """Marked as a lead story: the newest featured article leads the home page."""
     lang: str | None = None
     dir: str = "ltr"
     location: str | None = None
@@ -86,6 +95,8 @@ class Article:
     """What ``masthead import`` made this article from (a URL, a feed entry's id, a path)."""
     retracted: str | None = None
     """Why the article was retracted: its URL then serves a notice instead of the article."""
+    corrections: tuple[Correction, ...] = ()
+    """What was corrected and when, newest first (shown as a notice at the top)."""
     extra: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     """Content hash of the source file: what a page that shows this article depends on."""
@@ -100,9 +111,18 @@ class Article:
         return None
 
     @property
+    def revised(self) -> datetime | None:
+        """When the article last changed after publication: the later of ``updated`` and
+        its newest correction (None when neither)."""
+        newest = self.corrections[0].date if self.corrections else None
+        if newest is None or (self.updated is not None and self.updated >= newest):
+            return self.updated
+        return newest
+
+    @property
     def last_modified(self) -> datetime:
-        """The latest of ``date`` and ``updated``."""
-        return self.updated or self.date
+        """The latest of ``date``, ``updated`` and the corrections."""
+        return self.revised or self.date
 
 
 @dataclass(frozen=True)

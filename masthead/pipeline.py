@@ -426,8 +426,8 @@ class _Build:
         bytecode = None
         if self.options.write and self.options.use_cache:
             bytecode = cache_folder(self.site_path, self.options.cache_dir) / BYTECODE_FOLDER
-        nav = navigation(archive)
         words = Words(self.catalogues, self.config.language)
+        nav = navigation(archive, self.config, words)
         return RenderSetup(
             paths,
             self.config,

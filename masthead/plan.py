@@ -28,6 +28,7 @@ from .model import (
     TermEntry,
     YearEntry,
 )
+from .related import related_positions
 from .taxonomy import BY_KIND, TAXONOMIES
 
 PAGINATION_WINDOW = 2
@@ -61,9 +62,11 @@ def plan_pages(
         config,
         words,
         today,
+        lead_position(archive.articles),
     )
     pages = [article_page for article_page, _ in per_article]
     pages.extend(listings)
+    pages.extend(memo.call(corrections_pages, corrected_positions(archive), config, words))
     for _, aliases in per_article:
         pages.extend(aliases)
     return tuple(pages)
@@ -78,9 +81,10 @@ def index_pages(
     config: SiteConfig,
     words: Words = ENGLISH_WORDS,
     today: tuple[int, int] | None = None,
+    lead: int | None = None,
 ) -> tuple[Page, ...]:
-    """The home page, term and period listings, the archive overview, the "on this day"
-    pages and the 404 page."""
+    """The home page (led by the article at position ``lead``), term and period listings,
+    the archive overview, the "on this day" pages and the 404 page."""
     pages: list[Page] = []
     everything = tuple(range(count))
     home = (_home(words),)
@@ -89,7 +93,7 @@ def index_pages(
     home_pages = _listing(config, words, "", "home", config.title, everything, home, feed=feed)
     if today is not None:
         home_pages[0] = _with_today_box(home_pages[0], today, by_day_of_year, words)
-    pages.extend(home_pages)
+    pages.extend(_with_lead(home_pages, lead))
     for taxonomy in TAXONOMIES:
         pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind, words))
     pages.extend(_period_pages(years, months, days, config, words))
@@ -97,6 +101,47 @@ def index_pages(
     pages.extend(_on_this_day_pages(by_day_of_year, config, words))
     pages.append(_page(config, urls.NOT_FOUND_FILE, "404.html", "404", words("Page not found")))
     return tuple(pages)
+
+
+def corrected_positions(archive: Archive) -> tuple[int, ...]:
+    """Positions of the articles with corrections, the newest correction first (ties: the
+    newer article first)."""
+    corrected = (p for p, article in enumerate(archive.articles) if article.corrections)
+    return tuple(
+        sorted(corrected, key=lambda p: archive.articles[p].corrections[0].date, reverse=True)
+    )
+
+
+def corrections_pages(
+    corrected: tuple[int, ...], config: SiteConfig, words: Words = ENGLISH_WORDS
+) -> tuple[Page, ...]:
+    """``/corrections/``: every corrected article with its corrections, the newest
+    correction first, paginated like any listing (written even when there is none)."""
+    heading = words("Corrections")
+    trail = (_home(words), Link(heading, urls.CORRECTIONS_URL))
+    pages = _listing(config, words, urls.CORRECTIONS_URL, "corrections", heading, corrected, trail)
+    return tuple(replace(page, template="corrections.html") for page in pages)
+
+
+def lead_position(articles: tuple[Article, ...]) -> int | None:
+    """The home page's lead story: the newest article marked ``featured``, else the newest
+    (None in an empty archive)."""
+    featured = next((p for p, article in enumerate(articles) if article.featured), None)
+    return featured if featured is not None else (0 if articles else None)
+
+
+def _with_lead(pages: list[Page], lead: int | None) -> list[Page]:
+    """The home pages with ``lead`` as the first page's lead story, and the rest of its
+    newest articles below it (every later page keeps its place)."""
+    if not pages:
+        return pages
+    first = pages[0]
+    newest = tuple(p for p in first.refs["articles"] if p != lead)
+    refs = {**first.refs, "lead": lead, "articles": newest}
+    return [
+        replace(first, refs=refs),
+        *(replace(p, refs={**p.refs, "lead": None}) for p in pages[1:]),
+    ]
 
 
 def _home(words: Words) -> Link:
@@ -156,10 +201,45 @@ def redirects_page(pages: tuple[Page, ...], config: SiteConfig) -> Page:
     )
 
 
-def navigation(archive: Archive) -> tuple[Link, ...]:
-    """Categories for the site header, by name. Without counts: adding an article must not
-    change every page of the site."""
-    return tuple(Link(e.link.name, e.link.url) for e in archive.terms["category"])
+def navigation(
+    archive: Archive, config: SiteConfig | None = None, words: Words = ENGLISH_WORDS
+) -> tuple[Link, ...]:
+    """Categories for the site header: ``nav_categories`` names them in order, or gives how
+    many, the ones with most articles (ties by name), shown by name. When some are left out,
+    a last link, "More", leads to the categories page. Without counts: adding an article
+    changes every page only when it changes which categories are shown."""
+    config = config or SiteConfig()
+    entries = archive.terms["category"]
+    chosen = config.nav_categories
+    if isinstance(chosen, int):
+        most = sorted(entries, key=lambda e: -e.link.count)[:chosen]  # stable: ties by name
+        urls_shown = {e.link.url for e in most}
+        shown = [e for e in entries if e.link.url in urls_shown]
+    else:
+        by_name = {_normal_name(e.link.name): e for e in entries}
+        by_url = {e.link.url: e for e in entries}
+        found = (
+            by_name.get(_normal_name(name))
+            or by_url.get(urls.term_url("category", urls.slugify(name, config.slug_length)))
+            for name in chosen
+        )
+        shown = list(dict.fromkeys(e for e in found if e is not None))
+    links = tuple(Link(e.link.name, e.link.url) for e in shown)
+    if len(shown) < len(entries) and shown:
+        links += (Link(words("More"), urls.listing_url("category")),)
+    return links
+
+
+def _normal_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def category_descriptions(config: SiteConfig) -> dict[str, str]:
+    """``[tool.masthead.categories]`` by the URL of the category each name makes."""
+    return {
+        urls.term_url("category", urls.slugify(name, config.slug_length)): text
+        for name, text in config.categories
+    }
 
 
 def sections(words: Words = ENGLISH_WORDS) -> tuple[Link, ...]:
@@ -185,9 +265,8 @@ def _per_article_pages(
     archive: Archive, config: SiteConfig, memo: Memoizer, words: Words
 ) -> list[tuple[Page, tuple[Page, ...]]]:
     """Each article's page and its alias pages, newest article first."""
-    related = memo.call(
-        related_positions, archive.terms["category"], len(archive.articles), config.related_count
-    )
+    stamps = tuple(int(article.date.timestamp()) for article in archive.articles)
+    related = memo.call(related_positions, archive.terms, stamps, config.related_count)
     last = len(archive.articles) - 1
     return [
         memo.each(
@@ -239,28 +318,6 @@ def article_pages(
         for alias in article.aliases
     )
     return page, aliases
-
-
-def related_positions(
-    categories: tuple[TermEntry, ...], count: int, limit: int
-) -> list[tuple[int, ...]]:
-    """For each of ``count`` articles, up to ``limit`` nearest articles in date of the same
-    category, newest first.
-
-    Nearest rather than newest, so that a new article changes only its neighbours' pages."""
-    related: list[tuple[int, ...]] = [()] * count
-    for entry in categories:
-        members = entry.articles
-        for index, position in enumerate(members):
-            chosen = []
-            for step in range(1, len(members)):
-                for neighbour in (index - step, index + step):
-                    if 0 <= neighbour < len(members) and len(chosen) < limit:
-                        chosen.append(members[neighbour])
-                if len(chosen) >= limit or step > limit:
-                    break
-            related[position] = tuple(sorted(chosen))
-    return related
 
 
 def _listing(
@@ -334,14 +391,18 @@ def _term_pages(
     taxonomy = BY_KIND[kind]
     listing = Link(words(taxonomy.plural), urls.listing_url(kind))
     home = _home(words)
+    descriptions = category_descriptions(config) if kind == "category" else {}
     pages = []
     for entry in entries:
         heading = words(f"{taxonomy.singular}: {{name}}", name=entry.link.name)
         trail = (home, listing, _plain(entry.link))
         feed = urls.feed_url(entry.link.url) if kind in config.feed_taxonomies else None
-        pages.extend(
-            _listing(config, words, entry.link.url, kind, heading, entry.articles, trail, feed=feed)
-        )
+        about = descriptions.get(entry.link.url, "")
+        for page in _listing(
+            config, words, entry.link.url, kind, heading, entry.articles, trail, feed=feed
+        ):
+            values = {**page.values, "term": entry.link, "term_description": about}
+            pages.append(replace(page, values=values, description=about))
     values = {
         "heading": listing.name,
         "terms": tuple(e.link for e in entries),

@@ -17,6 +17,7 @@ from .taxonomy import BY_KIND
 from .text import CONTROL, SPACE_OR_CONTROL
 
 ARCHIVE_URL = "archive/"
+CORRECTIONS_URL = "corrections/"
 NOT_FOUND_FILE = "404.html"
 STATIC_PREFIX = "static/"
 ATOM_FILE = "feed.xml"

@@ -163,7 +163,7 @@ INVALID_VALUES = [
     ),
     (
         "related_count = -1",
-        "pyproject.toml: error: [tool.masthead] related_count: must be a whole number of at least 1, not -1",
+        "pyproject.toml: error: [tool.masthead] related_count: must be a whole number of at least 0, not -1",
     ),
     (
         'permalink = "{year}/{title}/"',
@@ -241,7 +241,51 @@ INVALID_VALUES = [
         "publisher_logo = 5",
         "pyproject.toml: error: [tool.masthead] publisher_logo: must be text, not the number 5",
     ),
+    (
+        'categories = "Business"',
+        "pyproject.toml: error: [tool.masthead] categories: must be a table, not 'Business': write "
+        '[tool.masthead.categories] with lines such as Business = "Markets and companies"',
+    ),
+    (
+        "categories = { Business = 5 }",
+        'pyproject.toml: error: [tool.masthead] categories: "Business" must be described in '
+        'text, not 5: write [tool.masthead.categories] with lines such as Business = "Markets '
+        'and companies"',
+    ),
+    (
+        'categories = { Business = " " }',
+        'pyproject.toml: error: [tool.masthead] categories: "Business" must be described in '
+        "text, not empty text: write [tool.masthead.categories] with lines such as Business = "
+        '"Markets and companies"',
+    ),
+    (
+        "nav_categories = -1",
+        "pyproject.toml: error: [tool.masthead] nav_categories: must be a whole number of at "
+        "least 0 (the categories with most articles) or a list of category names, not -1",
+    ),
+    (
+        'nav_categories = ["World", ""]',
+        "pyproject.toml: error: [tool.masthead] nav_categories: must be a whole number of at "
+        "least 0 (the categories with most articles) or a list of category names, not a list",
+    ),
 ]
+
+
+def test_category_descriptions_and_nav_categories_are_read():
+    config, problems = parse_config(
+        "[tool.masthead]\n"
+        'nav_categories = ["World", " Business  News "]\n'
+        "[tool.masthead.categories]\n"
+        'World = "Everything abroad."\n'
+        '"Business News" = "Markets,   companies."\n'
+    )
+    assert problems == []
+    assert config.nav_categories == ("World", "Business News")
+    assert config.categories == (
+        ("Business News", "Markets, companies."),
+        ("World", "Everything abroad."),
+    )
+    assert SiteConfig().nav_categories == 8
 
 
 @pytest.mark.parametrize(("line", "expected"), INVALID_VALUES)

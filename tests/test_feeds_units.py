@@ -137,7 +137,7 @@ def test_the_sitemap_lists_every_page_a_search_engine_should_index(archive) -> N
     kinds = {page.url: page.kind for page in pages}
     assert {kinds[url] for url in listed} == {
         "article", "home", "category", "tag", "source", "author",
-        "year", "month", "day", "terms", "archive", "on-this-day",
+        "year", "month", "day", "terms", "archive", "on-this-day", "corrections",
     }  # fmt: skip
     left_out = {page.kind for page in pages if page.url not in listed}
     assert left_out == {"404"}, "feeds are no pages, aliases only redirect"

@@ -545,3 +545,46 @@ def test_the_theme_copy_used_as_override_renders_like_the_theme(tmp_path):
     copy_theme_template(without, "list.html")
     clean_build(without, tmp_path / "out-c")
     assert output_tree(tmp_path / "out-c") == output_tree(tmp_path / "out-b")
+
+
+def _related_section(output: Path, rel: str) -> bytes:
+    data = (output / rel).read_bytes()
+    start = data.find(b'<section class="related"')
+    return data[start : data.find(b"</section>", start)] if start >= 0 else b""
+
+
+def test_a_related_list_change_renders_that_page_and_no_other_article_page(site):
+    """Two far-apart articles that come to share four rare tags become each other's first
+    related article: their pages change, and no other article page is written. (Positions
+    of the related articles are refs: a page is fingerprinted by the articles its related
+    list shows, so a changed list renders that page, and an unchanged one does not.)"""
+    folder, specs = site
+    output = folder / "output"
+    far, near = specs[50], specs[10]
+    write_spec(folder, far.with_(tags=(*far.tags, "Zebra", "Quagga", "Okapi", "Tapir")))
+    incremental(folder)
+    pages = {spec.rel: article_page(output, spec) for spec in specs}
+    related_before = {rel: _related_section(output, page) for rel, page in pages.items()}
+    before = mtimes(output)
+    tree_before = output_tree(output)
+
+    write_spec(folder, near.with_(tags=(*near.tags, "Zebra", "Quagga", "Okapi", "Tapir")))
+    report = incremental(folder)
+
+    changed = changed_files(before, mtimes(output))
+    tree_after = output_tree(output)
+    differs = {
+        rel
+        for rel in set(tree_before) | set(tree_after)
+        if tree_before.get(rel) != tree_after.get(rel)
+    }
+    assert changed == differs, "every page written has new bytes"
+    related_after = {rel: _related_section(output, page) for rel, page in pages.items()}
+    moved = {pages[rel] for rel in pages if related_before[rel] != related_after[rel]}
+    assert moved == {pages[near.rel], pages[far.rel]}
+    assert far.title.encode() in related_after[near.rel]
+    assert changed & set(pages.values()) == moved
+    # Rendered again: the pages written, and those that show the edited article (whose
+    # fingerprint holds its tags; their bytes stay the same, so they are not written).
+    showing_near = files_containing(output, near.title)
+    assert report.rendered <= len(changed | showing_near)

@@ -60,6 +60,7 @@ def test_empty_archive_still_has_home_listings_archive_and_404():
         ("authors/", "terms.html", "terms"),
         ("archive/", "archive.html", "archive"),
         ("404.html", "404.html", "404"),
+        ("corrections/", "corrections.html", "corrections"),
     ]
 
 
@@ -82,6 +83,7 @@ def test_one_article_gives_every_page(article):
             "2017/09/23/",
             "archive/",
             "404.html",
+            "corrections/",
         ]
     )
     assert check_output_paths(pages, {}, PREFIX).problems == ()
@@ -124,13 +126,15 @@ def test_page_counts(many, count, total):
     assert len(home) == total
     assert [p.url for p in home] == ["", *(f"page/{n}/" for n in range(2, total + 1))]
     assert all(p.values["pagination"].total == total for p in home)
-    assert sum(len(p.refs["articles"]) for p in home) == count
+    shown = sum(len(p.refs["articles"]) + (p.refs["lead"] is not None) for p in home)
+    assert shown == count
 
 
 def test_listing_pages_split_articles_newest_first(many):
     _, pages = plan(many(5), per_page=2)
     home = [p for p in pages if p.kind == "home"]
-    assert [p.refs["articles"] for p in home] == [(0, 1), (2, 3), (4,)]
+    assert [p.refs["articles"] for p in home] == [(1,), (2, 3), (4,)]
+    assert [p.refs["lead"] for p in home] == [0, None, None]
     assert [p.title for p in home] == [
         "News Archive",
         "News Archive (page 2 of 3)",
@@ -271,15 +275,16 @@ def test_related_are_the_nearest_in_the_same_category(article):
     world = [article(f"W{i}", f"2017-01-{i:02d}", category="World") for i in range(1, 10)]
     other = [article(f"B{i}", f"2017-01-{i:02d}T12:00:00", category="Business") for i in (4, 5)]
     archive, pages = plan(world + other, related_count=4)
-    # W5 sits in the middle: two newer and two older World articles, newest first.
-    assert related_titles(archive, pages, "2017/01/05/w5/") == ["W7", "W6", "W4", "W3"]
+    # W5 sits in the middle: the nearest World articles, best first (at equal distance,
+    # the newer one); the Business ones share only the source.
+    assert related_titles(archive, pages, "2017/01/05/w5/") == ["W6", "W4", "W7", "W3"]
 
 
 def test_related_at_the_edges_take_from_one_side(article):
     world = [article(f"W{i}", f"2017-01-{i:02d}", category="World") for i in range(1, 10)]
     archive, pages = plan(world, related_count=3)
     assert related_titles(archive, pages, "2017/01/09/w9/") == ["W8", "W7", "W6"]
-    assert related_titles(archive, pages, "2017/01/01/w1/") == ["W4", "W3", "W2"]
+    assert related_titles(archive, pages, "2017/01/01/w1/") == ["W2", "W3", "W4"]
 
 
 def test_related_never_holds_the_article_itself_or_repeats(article):
@@ -298,9 +303,16 @@ def test_related_count_is_respected(many):
     assert counts == Counter({5: 20})
 
 
-def test_article_alone_in_its_category_has_no_related(article):
-    archive, pages = plan([article("A", category="World"), article("B", category="Sport")])
+def test_article_sharing_nothing_has_no_related(article):
+    archive, pages = plan(
+        [article("A", category="World", source="X"), article("B", category="Sport", source="Y")]
+    )
     assert related_titles(archive, pages, "2017/09/23/a/") == []
+
+
+def test_related_count_zero_turns_related_off(many):
+    _, pages = plan(many(5), related_count=0)
+    assert {p.refs["related"] for p in pages if p.kind == "article"} == {()}
 
 
 # -- aliases and collisions -------------------------------------------------------------------

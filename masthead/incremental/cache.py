@@ -22,7 +22,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..model import WARNING, Article, Link, Parsed, Problem
+from ..model import WARNING, Article, Correction, Link, Parsed, Problem
 from .session import Table
 from .stamps import Stamp
 
@@ -37,6 +37,7 @@ _ALLOWED = {
     ("masthead.model", "Parsed"): Parsed,
     ("masthead.model", "Article"): Article,
     ("masthead.model", "Link"): Link,
+    ("masthead.model", "Correction"): Correction,
     ("masthead.model", "Problem"): Problem,
     ("datetime", "datetime"): datetime.datetime,
     ("datetime", "date"): datetime.date,
