@@ -66,6 +66,8 @@ class SiteConfig:
     """A source file larger than this is an error, not read."""
     markdown_seconds: int = 20
     """Converting one body to HTML may take this long before it is an error."""
+    search: bool = True
+    """Full-text search: a Pagefind index of the articles and a search page per language."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -307,6 +309,7 @@ _CHECKERS = {
     "canonical_to_source": lambda value: _check_flag(value),
     "redirects_file": lambda value: _check_flag(value),
     "url_ledger": lambda value: _check_flag(value),
+    "search": lambda value: _check_flag(value),
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,
