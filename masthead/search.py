@@ -161,6 +161,11 @@ def update_index(
         )
     try:
         found = binary.stat()
+    except FileNotFoundError:
+        return IndexOutcome(
+            len(rels),
+            problem=_warning(f"the Pagefind binary is missing ({binary}): {INSTALL_HINT}"),
+        )
     except OSError as exc:
         return IndexOutcome(
             len(rels),
