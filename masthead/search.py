@@ -24,7 +24,7 @@ through a 2 MiB pipe buffer.
 
 from __future__ import annotations
 
-import contextlib
+import gzip
 import hashlib
 import json
 import os
@@ -238,24 +238,147 @@ def _run_pagefind(
         return {}, _warning(
             f"Pagefind failed ({last}); {INSTALL_HINT} again, or set search = false"
         )
-    bundle = {}
-    for path in sorted(out.rglob("*")):
-        if path.is_file():
-            rel = urls.SEARCH_BUNDLE + path.relative_to(out).as_posix()
-            data = path.read_bytes()
-            bundle[rel] = _stable_entry(data) if path.name == ENTRY_FILE else data
-    return bundle, None
+    bundle = {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+    }
+    bundle = stable_bundle(bundle)
+    return {urls.SEARCH_BUNDLE + rel: data for rel, data in sorted(bundle.items())}, None
 
 
-def _stable_entry(data: bytes) -> bytes:
-    """``pagefind-entry.json`` with its languages in a stable order (Pagefind writes them in
-    the order of a hash map, which differs from run to run)."""
-    with contextlib.suppress(ValueError):
-        entry = json.loads(data)
-        if isinstance(entry, dict) and isinstance(entry.get("languages"), dict):
-            entry["languages"] = dict(sorted(entry["languages"].items()))
-            return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return data
+# -- the same bytes from the same pages ---------------------------------------------------------
+#
+# Pagefind writes the values of each filter, the list of filters and the languages of its
+# entry file in the order of a Rust hash map, which is seeded at random: two runs on the same
+# pages give different filter files (and so different names for them, and for the language's
+# meta file that names them). The search is the same; masthead's promise of byte-identical
+# output is not. ``stable_bundle`` puts them in order: it decodes the filter and meta files
+# (gzip, a "pagefind_dcd" signature, CBOR), sorts, encodes them again and names them after
+# their new contents, as Pagefind does. A bundle it does not understand is left as it is.
+
+SIGNATURE = b"pagefind_dcd"
+
+
+def stable_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle (paths relative to its folder -> bytes) with everything Pagefind writes in
+    hash-map order put in a stable order, and the files renamed to match."""
+    try:
+        return _stable_bundle(dict(bundle))
+    except (ValueError, KeyError, IndexError, TypeError, EOFError, OSError):
+        return bundle
+
+
+def _stable_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    entry = json.loads(bundle[ENTRY_FILE])
+    languages = entry["languages"]
+    for info in languages.values():
+        old = info["hash"]
+        prefix = old.rpartition("_")[0]
+        meta = _read_packed(bundle.pop(f"pagefind.{old}.pf_meta"))
+        named = []
+        for name, filter_hash in meta[3]:
+            values = _read_packed(bundle.pop(f"filter/{filter_hash}.pf_filter"))
+            values[1] = sorted(values[1], key=lambda value: value[0])
+            data, digest = _packed(values)
+            new_hash = f"{prefix}_{digest[:7]}"
+            bundle[f"filter/{new_hash}.pf_filter"] = data
+            named.append([name, new_hash])
+        meta[3] = sorted(named)
+        data, digest = _packed(meta)
+        info["hash"] = f"{prefix}_{digest[:10]}"
+        bundle[f"pagefind.{info['hash']}.pf_meta"] = data
+    entry["languages"] = dict(sorted(languages.items()))
+    bundle[ENTRY_FILE] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return bundle
+
+
+def _read_packed(data: bytes) -> list:
+    raw = gzip.decompress(data)
+    if not raw.startswith(SIGNATURE):
+        raise ValueError("not a Pagefind data file")
+    value, end = _cbor_decode(raw, len(SIGNATURE))
+    if end != len(raw) or not isinstance(value, list):
+        raise ValueError("not a Pagefind data file")
+    return value
+
+
+def _packed(value: list) -> tuple[bytes, str]:
+    """A Pagefind data file holding ``value``, and the hash of its contents."""
+    raw = SIGNATURE + _cbor_encode(value)
+    return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
+
+
+class _Raw(bytes):
+    """A CBOR item kept as its bytes (a float, true, false, null): written back as it was."""
+
+
+def _cbor_decode(data: bytes, at: int) -> tuple[object, int]:
+    """The CBOR item at ``at`` and where it ends: integers, text, bytes, arrays, maps (as
+    lists of pairs), and simple values kept as they are."""
+    start = at
+    major, info = data[at] >> 5, data[at] & 0x1F
+    at += 1
+    if info < 24:
+        number = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        number = int.from_bytes(data[at : at + size], "big")
+        if at + size > len(data):
+            raise ValueError("truncated CBOR")
+        at += size
+    else:
+        raise ValueError("indefinite or reserved CBOR length")
+    if major == 0:
+        return number, at
+    if major == 1:
+        return -1 - number, at
+    if major in (2, 3):
+        chunk = data[at : at + number]
+        if len(chunk) != number:
+            raise ValueError("truncated CBOR")
+        return (chunk.decode("utf-8") if major == 3 else bytes(chunk)), at + number
+    if major in (4, 5):
+        items = []
+        for _ in range(number if major == 4 else 2 * number):
+            item, at = _cbor_decode(data, at)
+            items.append(item)
+        if major == 5:
+            return ("map", [items[i : i + 2] for i in range(0, len(items), 2)]), at
+        return items, at
+    if major == 7:
+        return _Raw(data[start:at]), at
+    raise ValueError("CBOR tags are not expected here")
+
+
+def _cbor_encode(value: object) -> bytes:
+    if isinstance(value, _Raw):
+        return bytes(value)
+    if isinstance(value, bool):
+        raise TypeError("booleans are kept raw")
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, str):
+        encoded = value.encode("utf-8")
+        return _cbor_head(3, len(encoded)) + encoded
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, tuple) and value[:1] == ("map",):
+        pairs = value[1]
+        return _cbor_head(5, len(pairs)) + b"".join(_cbor_encode(x) for p in pairs for x in p)
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(map(_cbor_encode, value))
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _cbor_head(major: int, number: int) -> bytes:
+    """A CBOR head in its shortest form (as Pagefind writes them)."""
+    if number < 24:
+        return bytes([major << 5 | number])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if number < 1 << (8 * size):
+            return bytes([major << 5 | info]) + number.to_bytes(size, "big")
+    raise ValueError("integer too large for CBOR")
 
 
 def _warning(message: str) -> Problem:

@@ -73,8 +73,7 @@ url_ledger = false
 search = false
 """
 # Generated sites delete and rename articles freely; the URL ledger has tests of its own.
-# The search index too (tests/test_search.py): Pagefind writes its filter files in an order
-# of its own, so two clean builds differ there, and it costs a process per build.
+# The search index too (tests/test_search.py): it costs a Pagefind run per build.
 
 
 SIMPLE_PYPROJECT = """\

@@ -16,7 +16,15 @@ from masthead import urls
 from masthead.config import SiteConfig
 from masthead.i18n import ENGLISH_WORDS
 from masthead.manifest import read_manifest
-from masthead.search import bundle_rels, find_binary, index_fingerprint, search_pages
+from masthead.search import (
+    _packed,
+    _read_packed,
+    bundle_rels,
+    find_binary,
+    index_fingerprint,
+    search_pages,
+    stable_bundle,
+)
 
 SEARCH_SITE = """\
 [tool.masthead]
@@ -176,6 +184,50 @@ def test_search_false_plans_no_page_and_marks_nothing(tmp_path: Path) -> None:
     assert not (output / "search").exists() and not (output / "pagefind").exists()
     assert "search-form" not in (output / "index.html").read_text("utf-8")
     assert "data-pagefind" not in _page(output, "floods-hit-karachi")
+
+
+@pytest.mark.slow  # two more builds
+def test_two_clean_builds_write_the_same_bundle_bytes(built: Path, tmp_path: Path) -> None:
+    """Pagefind writes filters in a random hash-map order; masthead puts them in order."""
+    site = _site(tmp_path / "site")
+    ok(masthead("build", "--site", site, "--quiet", "--no-cache"))
+    again = tmp_path / "again"
+    ok(masthead("build", "--site", site, "--quiet", "--no-cache", "--output", again))
+    for output in (site / "output", again):
+        assert _bundle_bytes(output) == _bundle_bytes(built)
+
+
+def _bundle_bytes(output: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes()
+        for p in sorted((output / "pagefind").rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_stable_bundle_sorts_filter_values_and_renames_what_names_them() -> None:
+    def bundle(order: list[list]) -> dict[str, bytes]:
+        filter_data, _ = _packed(["year", order])
+        meta, _ = _packed(["1.5.2", [["en_page", 3]], [], [["year", "en_f1"]], [], ["title"]])
+        entry = {"version": "1.5.2", "languages": {"en": {"hash": "en_m1", "page_count": 2}}}
+        return {
+            "pagefind-entry.json": json.dumps(entry).encode(),
+            "pagefind.en_m1.pf_meta": meta,
+            "filter/en_f1.pf_filter": filter_data,
+        }
+
+    one = stable_bundle(bundle([["2019", [0]], ["2018", [1]]]))
+    other = stable_bundle(bundle([["2018", [1]], ["2019", [0]]]))
+    assert one == other
+    (meta_rel,) = [rel for rel in one if rel.endswith(".pf_meta")]
+    entry = json.loads(one["pagefind-entry.json"])
+    assert meta_rel == f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    (filter_rel,) = [rel for rel in one if rel.startswith("filter/")]
+    assert _read_packed(one[filter_rel]) == ["year", [["2018", [1]], ["2019", [0]]]]
+    assert _read_packed(one[meta_rel])[3] == [["year", filter_rel[7:-10]]]
+    assert stable_bundle({"pagefind-entry.json": b"not json"}) == {
+        "pagefind-entry.json": b"not json"
+    }
 
 
 # -- end to end: made again only when its pages change -----------------------------------------
