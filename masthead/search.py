@@ -192,8 +192,8 @@ def update_index(
         foreign = [rel for rel in bundle if writer.is_foreign(rel)]
         if foreign:
             message = (
-                f"{urls.SEARCH_BUNDLE}: {foreign[0]} was not written by masthead; move it away, "
-                "or build with --overwrite to let masthead replace it"
+                f"{foreign[0]} in the output folder was not written by masthead; move it "
+                "away, or build with --overwrite to let masthead replace it"
             )
             return IndexOutcome(len(rels), problem=_warning(message))
         for rel, data in bundle.items():

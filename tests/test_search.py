@@ -324,3 +324,31 @@ def test_a_missing_or_failing_binary_is_a_warning_and_the_site_builds(
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
     ok(masthead("build", "--site", site, "--quiet"))
     assert (output / "pagefind/pagefind-entry.json").is_file()
+
+
+# -- the preview server ------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # a server in a subprocess, and a rebuild
+def test_masthead_serve_builds_and_serves_the_index_and_remakes_it_on_a_save(
+    tmp_path: Path,
+) -> None:
+    from serving import poll, running, text_of
+
+    site = _site(tmp_path / "site")
+    with running("--site", str(site)) as server:
+        url = server.url
+        status, entry = text_of(url, "/pagefind/pagefind-entry.json")
+        assert status == 200 and json.loads(entry)["languages"]["en"]["page_count"] == 2
+        status, page = text_of(url, "/search/?q=floods")
+        assert status == 200 and 'data-bundle="/pagefind/"' in page
+        source = site / "content/2018/03/budget.md"
+        source.write_text(
+            article_text("Budget approved", "2018-03-02", "Business", "Wire", "More.\n").replace(
+                "Budget approved", "Budget passed"
+            ),
+            encoding="utf-8",
+        )
+        preview = site / ".masthead-cache/preview/pagefind"
+        before = {p.name for p in (preview / "fragment").iterdir()}
+        poll(lambda: {p.name for p in (preview / "fragment").iterdir()} != before, "a new index")
