@@ -278,7 +278,7 @@ def test_a_file_of_the_user_in_the_bundle_folder_is_never_replaced(tmp_path: Pat
     write_files(site, {"output/pagefind/pagefind.js": "mine\n"})
     done = masthead("build", "--site", site)
     assert done.returncode == 0, done.stderr
-    assert "pagefind/pagefind.js was not written by masthead" in done.stderr
+    assert "pagefind/pagefind.js in the output folder was not written by masthead" in done.stderr
     assert (site / "output/pagefind/pagefind.js").read_text("utf-8") == "mine\n"
     assert (site / "output/search/index.html").is_file()
 
