@@ -58,12 +58,18 @@ def masthead_setup(site: Path) -> tuple[str, str]:
         f'base_url = "{BASE_URL}"\n'
         'language = "en"\n'
         'timezone = "UTC"\n'
-        "per_page = 20\n",
+        "per_page = 20\n"
+        # Hugo and Pelican build no search index: neither does masthead here (its cost is
+        # measured on its own, docs/search.md).
+        "search = false\n",
         encoding="utf-8",
     )
     (site / "templates").mkdir()
     shutil.copyfile(theme_path() / "article.html", site / "templates" / "article.html")
-    return "templates/article.html", '<div class="story-body">'
+    return (
+        "templates/article.html",
+        '<div class="story-body"{% if search_url %} data-pagefind-body{% endif %}>',
+    )
 
 
 def masthead_article(a: Article) -> tuple[str, str]:

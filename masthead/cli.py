@@ -283,7 +283,10 @@ def _build(args: argparse.Namespace) -> int:
     _print_problems(report.problems, args.quiet)
     if not args.quiet:
         wrote = not report.output_failed and not (report.errors and not args.keep_going)
-        print(_summary(report, wrote=wrote))
+        summary = _summary(report, wrote=wrote)
+        if args.verbose and report.search and wrote:
+            summary += f"; {report.search}"
+        print(summary)
     if args.verbose:
         print(f"  sources: {report.parsed} parsed, {report.reused} from the cache")
         for name, seconds in report.timings:

@@ -73,6 +73,8 @@ class SiteConfig:
     """``[tool.masthead.categories]``: a description per category name, shown on its page."""
     nav_categories: int | tuple[str, ...] = DEFAULT_NAV_CATEGORIES
     """The header's categories: the N with most articles, or these names in this order."""
+    search: bool = True
+    """Full-text search: a Pagefind index of the articles and a search page per language."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -354,6 +356,7 @@ _CHECKERS = {
     "url_ledger": lambda value: _check_flag(value),
     "categories": _check_descriptions,
     "nav_categories": _check_nav_categories,
+    "search": lambda value: _check_flag(value),
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,

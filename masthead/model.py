@@ -284,6 +284,8 @@ class BuildReport:
     timings: tuple[tuple[str, float], ...] = ()
     output_failed: bool = False
     """True when the output could not be written (a full disk, a permission)."""
+    search: str = ""
+    """What the search index cost or why it was not made (``-v``); empty without search."""
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -74,6 +74,7 @@ from .outputdir import conflict_problems, output_folder_problem
 from .paths import check_output_paths, line_finder
 from .plan import navigation, plan_pages, redirects_page, retraction_pages, sections
 from .render import PAGE_ERROR, STATIC_FOLDER, shown_static, static_files, template_paths
+from .search import IndexOutcome, search_pages, update_index
 from .workers import Progress, default_jobs
 from .write import OutputError, OutputWriter, clear_staging, os_error_message
 
@@ -161,6 +162,7 @@ class _Build:
         self.serving: tuple[Article, ...] = ()
         """Every article this build serves at its URL (the retracted ones too)."""
         self.accepted: list[Problem] = []
+        self.search_failed = False
         """Aliases --accept-url-changes wrote into sources (the build then starts again)."""
 
     def run(self) -> BuildReport:
@@ -187,7 +189,7 @@ class _Build:
             tasks = self.changed_pages(pages, archive, cache, writer)
             self.render(tasks, archive, writer)
             if writer:
-                self.write(writer, static, loaded)
+                self.write(writer, static, loaded, pages)
         return self.finished()
 
     # -- the stages ----------------------------------------------------------------------
@@ -273,6 +275,8 @@ class _Build:
             today = self.now.astimezone(self.config.tz)
             pages = plan_pages(archive, self.config, self.session, words, (today.month, today.day))
             pages += retraction_pages(self.retracted, self.config, words)
+            if self.config.search:
+                pages += search_pages(self.serving, self.config, words)
             if self.config.redirects_file:
                 pages += (redirects_page(pages, self.config),)
             pages += tuple(plan_feeds(archive, self.config))
@@ -324,12 +328,16 @@ class _Build:
         if failures:
             raise OutputError(f"{failures[0]}; the previous output is intact")
 
-    def write(self, writer: OutputWriter, static: dict[str, Path], loaded: Loaded) -> None:
+    def write(
+        self, writer: OutputWriter, static: dict[str, Path], loaded: Loaded, pages: tuple[Page, ...]
+    ) -> None:
         """Move the staged files into place (or throw them away after an error)."""
+        if self.has_errors() and not self.options.keep_going:
+            writer.abort()
+            return
+        if self.config.search:
+            self.search_index(writer, pages)
         with self.stage("write"):
-            if self.has_errors() and not self.options.keep_going:
-                writer.abort()
-                return
             for rel, path in static.items():
                 writer.add(rel, self.read_static(path))
             ledger = self.updated_ledger()
@@ -341,6 +349,18 @@ class _Build:
         self.report = replace(
             self.report, written=result.written, unchanged=result.unchanged, removed=result.removed
         )
+
+    def search_index(self, writer: OutputWriter, pages: tuple[Page, ...]) -> None:
+        """The search index of the article pages as they will be committed (staged in the
+        writer), made again only when they changed."""
+        with self.stage("search"):
+            start = time.perf_counter()
+            outcome: IndexOutcome = update_index(writer, pages)
+            seconds = time.perf_counter() - start
+        if outcome.problem is not None:
+            self.problems.append(outcome.problem)
+            self.search_failed = True  # no memo: the next build tries again
+        self.report = replace(self.report, search=outcome.summary(seconds))
 
     # -- the URL ledger -------------------------------------------------------------------
 
@@ -442,7 +462,7 @@ class _Build:
     def memo_record(self, loaded: Loaded, ledger: str | None) -> dict | None:
         """The memo to record for the next build, which finds the ledger as ``ledger`` (None:
         as it was); None when the next build must not trust this one."""
-        if self.inputs is None or self.has_errors():
+        if self.inputs is None or self.has_errors() or self.search_failed:
             return None
         until = valid_until(loaded.articles, self.config.news_window_days, self.now)
         until = min(filter(None, (until, next_day(self.now, self.config.tz))))

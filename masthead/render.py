@@ -104,6 +104,7 @@ def make_environment(
     )
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
+        search_url=partial(_search_href, base_path, config.language) if config.search else None,
         t=partial(_translate, words),
         say=partial(_say, words),
         language_dir=rtl_direction,
@@ -172,6 +173,11 @@ class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
+
+
+def _search_href(base_path: str, site_language: str, lang: str) -> str:
+    """``search_url(page.lang)``: the search page that finds articles in ``lang``."""
+    return urls.href(base_path, urls.search_url(lang, site_language))
 
 
 def _translate(words: Words, key: str, lang: str | None = None, n: int | None = None, **values):

@@ -23,6 +23,10 @@ STATIC_PREFIX = "static/"
 ATOM_FILE = "feed.xml"
 REDIRECTS_FILE = "_redirects"
 RESERVED_PREFIX = ".masthead"
+SEARCH_URL = "search/"
+"""The search page in the site's language; another language's is ``search/<lang>/``."""
+SEARCH_BUNDLE = "pagefind/"
+"""The folder the search index (Pagefind's bundle) is written to."""
 """Names in the output folder that belong to masthead itself (its manifest, its staging)."""
 MAX_SEGMENT_BYTES = 255
 """The longest file or folder name, in UTF-8 bytes, that an output path may have."""
@@ -292,6 +296,12 @@ def output_path_problem(rel: str) -> str | None:
     if is_reserved(rel):
         return "would overwrite one of masthead's own files"
     return None
+
+
+def search_url(lang: str, site_language: str) -> str:
+    """The search page for readers of ``lang``: it loads the index of that language."""
+    tag = lang.lower()
+    return SEARCH_URL if tag == site_language.lower() else f"{SEARCH_URL}{tag}/"
 
 
 def href(base_path: str, url: str) -> str:

@@ -153,6 +153,7 @@ class OutputWriter:
         self.created_output = not output_path.exists()
         self.current: dict[str, Entry] = {}
         self.staged: list[tuple[str, Path]] = []
+        self.temps: dict[str, Path] = {}
         self.slots = 0
         self.unchanged = 0
         self.checked_folders: set[str] = set()
@@ -180,6 +181,7 @@ class OutputWriter:
         """Record what ``stage_bytes`` did for a slot."""
         if staged.written:
             self.staged.append((slot.rel, Path(slot.temp)))
+            self.temps[slot.rel] = Path(slot.temp)
             self.current[slot.rel] = Entry(staged.digest, -1, -1, fingerprint)
         else:
             size, mtime = staged.kept_stat or (-1, -1)
@@ -221,6 +223,42 @@ class OutputWriter:
         self.current[rel] = known
         self.unchanged += 1
         return True
+
+    def keep_all_if_intact(self, rels: list[str], fingerprint: str) -> bool:
+        """Keep every file of ``rels`` (a set made together, such as the search index) when
+        each was written from inputs with this fingerprint and is untouched; else keep none."""
+        root = self.root
+        for rel in rels:
+            known = self.previous.files.get(rel)
+            if known is None or known.fingerprint != fingerprint or rel in self.current:
+                return False
+            try:
+                found = os.lstat(os.path.join(root, rel))
+            except OSError:
+                return False
+            if (found.st_size, found.st_mtime_ns) != (known.size, known.mtime_ns):
+                return False
+        return all(self.keep_if_intact(rel, fingerprint) for rel in rels)
+
+    def pending_path(self, rel: str) -> Path:
+        """Where the bytes this build commits for ``rel`` are now: its staging file, or the
+        file in place when it is kept as it is."""
+        return self.temps.get(rel) or self.output_path / rel
+
+    def is_foreign(self, rel: str) -> bool:
+        """True when something masthead did not write stands at ``rel`` (and --overwrite
+        does not hand it over)."""
+        if self.overwrite or rel in self.previous.files:
+            return False
+        return os.path.lexists(os.path.join(self.root, rel))
+
+    def work_folder(self, name: str) -> Path:
+        """An empty folder of this build's own in the staging area (removed with it), for a
+        stage that makes files from the staged ones."""
+        folder = self.staging_path / f"work-{name}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
 
     def commit(self, memo: dict | None = None) -> WriteResult:
         """Move staged files into place, remove files an earlier build wrote and this one did

@@ -70,8 +70,10 @@ timezone = "UTC"
 base_url = "https://example.org/"
 per_page = {per_page}
 url_ledger = false
+search = false
 """
 # Generated sites delete and rename articles freely; the URL ledger has tests of its own.
+# The search index too (tests/test_search.py): it costs a Pagefind run per build.
 
 
 SIMPLE_PYPROJECT = """\
@@ -79,6 +81,7 @@ SIMPLE_PYPROJECT = """\
 timezone = "UTC"
 base_url = "https://example.org/"
 url_ledger = false
+search = false
 """
 """The settings of a ``make_site`` site that brings none of its own (test sites delete and
 rename articles freely; the URL ledger has tests of its own)."""
@@ -144,7 +147,7 @@ def settings_text(settings: dict[str, object]) -> str:
     """A ``pyproject.toml`` whose ``[tool.masthead]`` holds ``settings`` as JSON literals
     (which are valid TOML)."""
     lines = ["[tool.masthead]"]
-    settings = {"url_ledger": False, **settings}  # these sites rename articles freely
+    settings = {"url_ledger": False, "search": False, **settings}  # see DEFAULT_PYPROJECT
     lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 
@@ -186,6 +189,7 @@ title = "Serve Test"
 timezone = "UTC"
 base_url = "https://example.org/"
 url_ledger = false
+search = false
 """
 
 

@@ -234,6 +234,10 @@ INVALID_VALUES = [
         "pyproject.toml: error: [tool.masthead] url_ledger: must be true or false, not 'yes'",
     ),
     (
+        "search = 1",
+        "pyproject.toml: error: [tool.masthead] search: must be true or false, not 1",
+    ),
+    (
         "markdown_seconds = 0",
         "pyproject.toml: error: [tool.masthead] markdown_seconds: must be a whole number from 1 to 3600, not 0",
     ),
