@@ -60,6 +60,8 @@ _FOOTNOTE_DEF = re.compile(
     r'<div class="footnote-definition" id="([^"]*)"><sup class="footnote-definition-label">'
     r"(\d+)</sup>\n"
 )
+_XHTML_VOID = re.compile(r'(<img src="[^"<>]*" alt="[^"<>]*"(?: title="[^"<>]*")?) />')
+"""An image as pulldown-cmark writes it (XHTML style)."""
 _DIV = re.compile(r"<div\b|</div>", re.IGNORECASE)
 _LAST_PARAGRAPH_END = re.compile(r"</p>\s*\Z")
 
@@ -86,10 +88,13 @@ class Pyromark:
         )
 
     def convert(self, text: str) -> str:
-        """One body as HTML, without the final newline (as Python-Markdown gives it)."""
+        """One body as HTML, without the final newline (as Python-Markdown gives it), its
+        void elements written as HTML (``<br>``, not ``<br />``) like the rest of a page."""
         body = self.markdown.html(text)
         if 'class="footnote-definition"' in body:
             body = python_markdown_footnotes(body)
+        if " />" in body:
+            body = _XHTML_VOID.sub(r"\1>", body.replace("<br />", "<br>").replace("<hr />", "<hr>"))
         return body.rstrip("\n")
 
 

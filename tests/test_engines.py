@@ -204,3 +204,77 @@ def test_switching_engines_parses_and_renders_everything_again(tmp_path):
     set_config(site, "markdown_engine", '"markdown"')
     back = build(site, BuildOptions(jobs=1))
     assert (back.parsed, back.rendered) == (4, back.pages)
+
+
+def test_void_elements_are_written_as_html_by_both(convert):
+    html = convert('![A "q"](/a.jpg "T")\n\none  \ntwo\n\n---\n\n`<br />`\n')
+    assert " />" not in html.replace("&lt;br /&gt;", "")
+    assert "<br>" in html and "<hr>" in html and "&lt;br /&gt;" in html
+    assert 'src="/a.jpg"' in html and 'alt="A &quot;q&quot;"' in html
+
+
+# Each row of docs/content.md's "Syntax differences" table: source -> (markdown, pyromark).
+DOCUMENTED = {
+    "A paragraph.\n{: .lead }\n": (
+        '<p class="lead">A paragraph.</p>',
+        "<p>A paragraph.\n{: .lead }</p>",
+    ),
+    "## Results {#results .wide}\n": (
+        '<h2 class="wide" id="results">Results</h2>',
+        '<h2 id="results" class="wide">Results</h2>',
+    ),
+    "The UN met.\n\n*[UN]: United Nations\n": (
+        '<p>The <abbr title="United Nations">UN</abbr> met.</p>',
+        "<p>The UN met.</p>\n<p>*[UN]: United Nations</p>",
+    ),
+    '<div markdown="1">\n*Kept*\n</div>\n': (
+        "<div>\n<p><em>Kept</em></p>\n</div>",
+        '<div markdown="1">\n*Kept*\n</div>',
+    ),
+    '<div class="box">\n\n*inside*\n\n</div>\n': (
+        '<div class="box">\n\n*inside*\n\n</div>',
+        '<div class="box">\n<p><em>inside</em></p>\n</div>',
+    ),
+    "Points:\n- one\n- two\n": (
+        "<p>Points:\n- one\n- two</p>",
+        "<p>Points:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
+    ),
+    "- outer\n  - inner\n": (
+        "<ul>\n<li>outer</li>\n<li>inner</li>\n</ul>",
+        "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul>\n</li>\n</ul>",
+    ),
+    "- outer\n    - inner\n": (
+        "<ul>\n<li>outer<ul>\n<li>inner</li>\n</ul>\n</li>\n</ul>",
+        "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul>\n</li>\n</ul>",
+    ),
+    "#Hashtag\n": ("<h1>Hashtag</h1>", "<p>#Hashtag</p>"),
+    "~~gone~~\n": ("<p>~~gone~~</p>", "<p><del>gone</del></p>"),
+    "| a |\n|:-:|\n| 1 |\n": (
+        '<table>\n<thead>\n<tr>\n<th style="text-align: center;">a</th>\n</tr>\n</thead>\n'
+        '<tbody>\n<tr>\n<td style="text-align: center;">1</td>\n</tr>\n</tbody>\n</table>',
+        '<table><thead><tr><th style="text-align: center">a</th></tr></thead><tbody>\n'
+        '<tr><td style="text-align: center">1</td></tr>\n</tbody></table>',
+    ),
+}
+SAME = (
+    '"Quoted" -- it\'s...\n',
+    "Text.\n\n    code line\n",
+    "```python\nx = 1\n```\n",
+    "- first\ncontinued lazily\n- second\n",
+    "3. three\n4. four\n",
+    "See <https://example.org> and https://example.org now.\n",
+    "snake_case_name\n",
+    "Quorum\n: The members needed to vote.\n",
+)
+
+
+@pytest.mark.parametrize("source", list(DOCUMENTED) + list(SAME))
+def test_the_documented_syntax_differences_hold(source):
+    python_markdown, fast = (
+        markup.make_converter(SiteConfig(markdown_engine=name)).convert(source)
+        for name in ("markdown", "pyromark")
+    )
+    if source in DOCUMENTED:
+        assert (python_markdown, fast) == DOCUMENTED[source]
+    else:
+        assert python_markdown == fast
