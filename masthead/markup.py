@@ -99,11 +99,12 @@ class Pyromark:
 
 
 def python_markdown_footnotes(body: str) -> str:
-    """pulldown-cmark's footnotes (each definition where it was written, ids that are the
-    bare labels) as Python-Markdown's: references ``<sup id="fnref:L">``, and every
-    definition, in order, in one ``<div class="footnote">`` list at the end, with a link
-    back to the (first) reference."""
-    notes: list[tuple[str, str, str]] = []  # (label, number, inner HTML)
+    """pulldown-cmark's footnotes (each definition where it was written, numbered in the
+    order of first reference, ids that are the bare labels) as Python-Markdown's:
+    references ``<sup id="fnref:L">`` numbered in the order the notes are defined, and
+    every definition, in that order, in one ``<div class="footnote">`` list at the end,
+    with a link back to each reference (none for a note nothing refers to)."""
+    notes: list[tuple[str, str]] = []  # (label, inner HTML)
     kept: list[str] = []
     position = 0
     for start in _FOOTNOTE_DEF.finditer(body):
@@ -111,30 +112,34 @@ def python_markdown_footnotes(body: str) -> str:
             continue
         end = _matching_div_end(body, start.end())
         kept.append(body[position : start.start()])
-        notes.append((start.group(1), start.group(2), body[start.end() : end].rstrip("\n")))
+        notes.append((start.group(1), body[start.end() : end].rstrip("\n")))
         position = end + len("</div>\n") if body.startswith("</div>\n", end) else end
     kept.append(body[position:])
+    numbers: dict[str, int] = {}
+    for label, _ in notes:
+        numbers.setdefault(label, len(numbers) + 1)
     seen: dict[str, int] = {}
 
     def reference(match: re.Match[str]) -> str:
-        label, number = match.groups()
+        label = match.group(1)
+        number = numbers.get(label, match.group(2))
         seen[label] = seen.get(label, 0) + 1
         ref_id = f"fnref:{label}" if seen[label] == 1 else f"fnref{seen[label]}:{label}"
         return f'<sup id="{ref_id}"><a class="footnote-ref" href="#fn:{label}">{number}</a></sup>'
 
     text = _FOOTNOTE_REF.sub(reference, "".join(kept)).rstrip("\n")
-    inners = [_FOOTNOTE_REF.sub(reference, inner) for _, _, inner in notes]
+    inners = [_FOOTNOTE_REF.sub(reference, inner) for _, inner in notes]
     items = []
-    for (label, number, _), inner in zip(notes, inners, strict=True):
+    for (label, _), inner in zip(notes, inners, strict=True):
         back = "".join(
             f'<a class="footnote-backref" href="#fnref{n if n > 1 else ""}:{label}" '
-            f'title="Jump back to footnote {number} in the text">&#8617;</a>'
-            for n in range(1, seen.get(label, 1) + 1)
+            f'title="Jump back to footnote {numbers[label]} in the text">&#8617;</a>'
+            for n in range(1, seen.get(label, 0) + 1)
         )
         last = _LAST_PARAGRAPH_END.search(inner)
-        if last:
+        if back and last:
             inner = f"{inner[: last.start()]}&#160;{back}</p>"
-        else:
+        elif back:
             inner = f"{inner}\n<p>{back}</p>" if inner else f"<p>{back}</p>"
         items.append(f'<li id="fn:{label}">\n{inner}\n</li>')
     return f'{text}\n<div class="footnote">\n<hr>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</div>\n"

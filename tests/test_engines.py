@@ -278,3 +278,17 @@ def test_the_documented_syntax_differences_hold(source):
         assert (python_markdown, fast) == DOCUMENTED[source]
     else:
         assert python_markdown == fast
+
+
+def test_footnotes_are_numbered_in_the_order_they_are_defined(convert):
+    """Python-Markdown's numbering: the list's order, so that each number names its item."""
+    html = convert("B[^b] A[^a]\n\n[^a]: Note a.\n[^b]: Note b.\n")
+    assert '<a class="footnote-ref" href="#fn:b">2</a>' in html
+    assert '<a class="footnote-ref" href="#fn:a">1</a>' in html
+    assert html.index('<li id="fn:a">') < html.index('<li id="fn:b">')
+
+
+def test_a_note_nothing_refers_to_has_no_back_link_to_nowhere():
+    convert = markup.make_converter(SiteConfig(markdown_engine="pyromark")).convert
+    html = convert("Text.[^a]\n\n[^a]: Used.\n[^c]: Unused.\n")
+    assert '<li id="fn:c">\n<p>Unused.</p>\n</li>' in html
