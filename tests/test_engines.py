@@ -292,3 +292,18 @@ def test_a_note_nothing_refers_to_has_no_back_link_to_nowhere():
     convert = markup.make_converter(SiteConfig(markdown_engine="pyromark")).convert
     html = convert("Text.[^a]\n\n[^a]: Used.\n[^c]: Unused.\n")
     assert '<li id="fn:c">\n<p>Unused.</p>\n</li>' in html
+
+
+def test_the_demo_archive_bodies_come_out_byte_identical_from_both_engines():
+    """Plain news prose (paragraphs, subheadings, lists, links, emphasis): no difference."""
+    from masthead.readers import read_front_matter
+
+    bodies = [
+        read_front_matter(path.read_text("utf-8")).body
+        for path in sorted((Path(__file__).parent.parent / "content").rglob("*.md"))
+    ]
+    assert len(bodies) >= 30
+    python_markdown, fast = (
+        markup.make_converter(SiteConfig(markdown_engine=name)).convert for name in ENGINES
+    )
+    assert [python_markdown(b) for b in bodies] == [fast(b) for b in bodies]
