@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import urls
+from .markup import DEFAULT_ENGINE, ENGINES
 from .model import WARNING, Problem, ProblemsError
 from .taxonomy import DEFAULT_FEEDS, KINDS
 from .text import CONTROL, describe, toml_error_line, without_forbidden
@@ -51,6 +52,9 @@ class SiteConfig:
     output_dir: str = "output"
     summary_length: int = 240
     related_count: int = 5
+    markdown_engine: str = DEFAULT_ENGINE
+    """``markdown`` (Python-Markdown with ``markdown_extensions``) or ``pyromark`` (fast
+    CommonMark with GitHub's tables and footnotes)."""
     markdown_extensions: tuple[str, ...] = DEFAULT_MARKDOWN_EXTENSIONS
     feed_items: int = 50
     feed_taxonomies: tuple[str, ...] = DEFAULT_FEEDS
@@ -150,6 +154,15 @@ def config_from_table(table: dict[str, Any], path: str) -> tuple[SiteConfig, lis
             values[key] = checked
     if any(p.is_error for p in problems):
         raise ProblemsError(problems)
+    if (
+        values.get("markdown_engine", DEFAULT_ENGINE) != "markdown"
+        and "markdown_extensions" in values
+    ):
+        message = (
+            f'[tool.masthead] markdown_extensions is ignored: markdown_engine = "{values["markdown_engine"]}" '
+            'has its own fixed syntax (only markdown_engine = "markdown" loads extensions)'
+        )
+        problems.append(Problem(path, None, message, WARNING))
     return SiteConfig(**values), problems
 
 
@@ -251,6 +264,20 @@ def _check_extensions(value: Any) -> tuple[Any, str | None]:
     return tuple(value), None
 
 
+ENGINE_CHOICES = {
+    "markdown": "Python-Markdown, the default",
+    "pyromark": "fast CommonMark with tables and footnotes",
+}
+"""What each Markdown engine is, in a message (one entry per ``markup.ENGINES`` name)."""
+
+
+def _check_engine(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str) and value in ENGINES:
+        return value, None
+    choices = " or ".join(f'"{name}" ({ENGINE_CHOICES[name]})' for name in ENGINES)
+    return None, f"{_shown(value)} is not a Markdown engine; choose {choices}"
+
+
 def _check_choices(value: Any, allowed: tuple[str, ...]) -> tuple[Any, str | None]:
     if not isinstance(value, list) or any(v not in allowed for v in value):
         return None, f"must be a list drawn from {', '.join(repr(a) for a in allowed)}"
@@ -344,6 +371,7 @@ _CHECKERS = {
     "language": _check_language,
     "permalink": _check_permalink,
     "markdown_extensions": _check_extensions,
+    "markdown_engine": _check_engine,
     "feed_items": _check_positive_int,
     "news_window_days": _check_int_up_to(MAX_NEWS_WINDOW_DAYS),
     "slug_length": _check_int_up_to(urls.MAX_SLUG_BYTES),

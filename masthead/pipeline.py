@@ -551,7 +551,10 @@ def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[
     try:
         markup.make_converter(config)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
-        message = f"[tool.masthead] markdown_extensions: cannot load an extension: {exc}"
+        if config.markdown_engine == "markdown":
+            message = f"[tool.masthead] markdown_extensions: cannot load an extension: {exc}"
+        else:
+            message = f"[tool.masthead] markdown_engine: {exc}"
         raise ProblemsError([Problem("pyproject.toml", None, message)]) from exc
     return config, list(problems)
 

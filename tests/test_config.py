@@ -186,6 +186,14 @@ INVALID_VALUES = [
         'pyproject.toml: error: [tool.masthead] markdown_extensions: must be a list of Python-Markdown extension names, e.g. ["extra", "toc"]',
     ),
     (
+        'markdown_engine = "commonmark"',
+        'pyproject.toml: error: [tool.masthead] markdown_engine: \'commonmark\' is not a Markdown engine; choose "markdown" (Python-Markdown, the default) or "pyromark" (fast CommonMark with tables and footnotes)',
+    ),
+    (
+        "markdown_engine = 3",
+        'pyproject.toml: error: [tool.masthead] markdown_engine: 3 is not a Markdown engine; choose "markdown" (Python-Markdown, the default) or "pyromark" (fast CommonMark with tables and footnotes)',
+    ),
+    (
         'content_dir = "  "',
         "pyproject.toml: error: [tool.masthead] content_dir: must be a folder name relative to the site",
     ),
@@ -490,3 +498,18 @@ def test_news_window_and_now_are_bounded_so_that_no_date_can_overflow():
     assert line.endswith("news_window_days: must be a whole number from 1 to 365, not 366")
     [line] = errors_of(table('now = "9999-12-31T00:00:00+00:00"'))
     assert line.endswith('now: "9999-12-31T00:00:00+00:00" is outside the years 1000 to 9998')
+
+
+def test_the_markdown_engine_defaults_to_python_markdown_and_can_be_pyromark():
+    assert parse_config(table(""))[0].markdown_engine == "markdown"
+    config, problems = parse_config(table('markdown_engine = "pyromark"'))
+    assert config.markdown_engine == "pyromark" and problems == []
+
+
+def test_markdown_extensions_with_the_fast_engine_is_a_warning():
+    text = table('markdown_engine = "pyromark"\nmarkdown_extensions = ["extra", "toc"]')
+    config, problems = parse_config(text)
+    assert config.markdown_engine == "pyromark"
+    assert [str(p) for p in problems] == [
+        'pyproject.toml: warning: [tool.masthead] markdown_extensions is ignored: markdown_engine = "pyromark" has its own fixed syntax (only markdown_engine = "markdown" loads extensions)'
+    ]

@@ -1,5 +1,6 @@
 """Golden output: the sample site in tests/golden/site/ must build to exactly the files in
-tests/golden/expected/, byte for byte. After an intended change to the output, run
+tests/golden/expected/, byte for byte, and with ``markdown_engine = "pyromark"`` to those in
+tests/golden/expected-pyromark/. After an intended change to the output, run
 ``python tests/update_golden.py`` and commit the new expected files."""
 
 from __future__ import annotations
@@ -12,15 +13,22 @@ import update_golden as golden
 UPDATE = "python tests/update_golden.py"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return golden.output_files(golden.build_golden(tmp_path_factory.mktemp("golden")))
+@pytest.fixture(scope="module", params=golden.ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def expected() -> dict[str, bytes]:
-    assert golden.EXPECTED.is_dir(), f"no expected output: run {UPDATE}"
-    return golden.output_files(golden.EXPECTED)
+def built(tmp_path_factory: pytest.TempPathFactory, engine: str) -> dict[str, bytes]:
+    workdir = tmp_path_factory.mktemp(f"golden-{engine}")
+    return golden.output_files(golden.build_golden(workdir, engine))
+
+
+@pytest.fixture(scope="module")
+def expected(engine: str) -> dict[str, bytes]:
+    folder = golden.expected_folder(engine)
+    assert folder.is_dir(), f"no expected output: run {UPDATE}"
+    return golden.output_files(folder)
 
 
 def _first_diff(rel: str, old: bytes, new: bytes, limit: int = 40) -> str:
@@ -38,13 +46,14 @@ def _first_diff(rel: str, old: bytes, new: bytes, limit: int = 40) -> str:
 
 
 def test_golden_output_matches_byte_for_byte(
-    built: dict[str, bytes], expected: dict[str, bytes]
+    built: dict[str, bytes], expected: dict[str, bytes], engine: str
 ) -> None:
     missing = sorted(set(expected) - set(built))
     extra = sorted(set(built) - set(expected))
     differing = sorted(rel for rel in set(built) & set(expected) if built[rel] != expected[rel])
     if missing or extra or differing:
-        report = [f"the golden site's output differs from tests/golden/expected/ ({UPDATE}):"]
+        folder = golden.expected_folder(engine).relative_to(golden.TESTS.parent).as_posix()
+        report = [f"the golden site's output differs from {folder}/ ({UPDATE}):"]
         report += [f"  not built any more: {rel}" for rel in missing]
         report += [f"  built but not expected: {rel}" for rel in extra]
         report += [f"  differs: {rel}" for rel in differing]

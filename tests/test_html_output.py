@@ -19,6 +19,7 @@ import pytest
 from sitegen import REPO, copy_demo
 
 from masthead.cli import main
+from masthead.markup import ENGINES
 
 MANIFEST = ".masthead-manifest.json"
 VOID_ELEMENTS = frozenset(
@@ -175,9 +176,47 @@ def parse_page(rel: str, text: str) -> ParsedPage:
     )
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    site = copy_demo(tmp_path_factory.mktemp("demo"))
+ENGINE_FEATURES = """---
+title: "What each Markdown engine must render"
+date: 2019-06-01T09:00:00+05:00
+category: Science
+source: The Staff
+tags: [Markdown]
+---
+
+A claim with a source.[^wire] The same source again,[^wire] and [another](#methods).[^2]
+
+## How it was measured {#methods}
+
+| Engine | Speed |
+| --- | ---: |
+| Python-Markdown | 1 |
+| *pyromark* | 300 |
+
+Term
+: Its definition.
+
+<figure class="chart"><figcaption>Raw HTML, kept as written.</figcaption></figure>
+
+![A chart](https://images.example.com/chart.png)
+
+[^wire]: The wire service's *report*.
+[^2]: A second note.
+
+    With a second paragraph.
+"""
+"""An article added to the demo copy: footnotes (whose links the link test follows), a
+table, a definition list, raw HTML, an image and a heading id, in every engine."""
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Site:
+    site = copy_demo(tmp_path_factory.mktemp(f"demo-{request.param}"))
+    with (site / "pyproject.toml").open("a", encoding="utf-8") as settings:
+        settings.write(f'markdown_engine = "{request.param}"\n')
+    features = site / "content" / "2019" / "06" / "engine-features.md"
+    features.parent.mkdir(parents=True, exist_ok=True)
+    features.write_text(ENGINE_FEATURES, encoding="utf-8")
     output = site / "output"
     code = main(["build", "--site", str(site), "--quiet"])
     assert code == 0, "the demo archive must build without errors"
@@ -291,6 +330,22 @@ def test_urdu_article_is_right_to_left_in_an_english_page(site: Site) -> None:
         r'<p class="kicker"><a href="[^"]+" lang="en" dir="ltr">Culture</a>', page.text
     )
     assert re.search(r'rel="tag" lang="en" dir="ltr">Books</a>', page.text)
+
+
+def test_the_engine_features_article_has_footnotes_table_and_raw_html(site: Site) -> None:
+    page = site.page_by_slug("what-each-markdown-engine-must-render")
+    for markup in (
+        '<sup id="fnref:wire"><a class="footnote-ref" href="#fn:wire">1</a></sup>',
+        '<li id="fn:wire">',
+        'href="#fnref2:wire"',
+        '<div class="footnote">',
+        "<table>",
+        "<dd>Its definition.</dd>",
+        '<h2 id="methods">',
+        '<figure class="chart"><figcaption>Raw HTML, kept as written.</figcaption></figure>',
+    ):
+        assert markup in page.text, markup
+    assert page.text.index("<table>") < page.text.index('<div class="footnote">')
 
 
 def test_seed_article_shows_source_dateline_and_body(site: Site) -> None:

@@ -109,11 +109,17 @@ def _least_used_tag(specs: list[Spec]) -> str:
 
 
 @pytest.mark.slow  # 17 changes, each built twice (incremental and clean) and compared
+@pytest.mark.parametrize("engine", ["markdown", "pyromark"])
 @pytest.mark.parametrize("in_session", [False, True], ids=["fresh-process", "session"])
-def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path, in_session):
+def test_incremental_build_equals_clean_build_after_every_change(
+    site, tmp_path, in_session, engine
+):
     """Every build starting from disk (as ``masthead build`` does), or all in one Session
-    (as the preview server does), leaves what a clean build leaves."""
+    (as the preview server does), leaves what a clean build leaves, with either Markdown
+    engine (and after switching from one to the other)."""
     folder, specs = site
+    other_engine = "markdown" if engine == "pyromark" else "pyromark"
+    set_config(folder, "markdown_engine", f'"{engine}"')
     session = Session() if in_session else None
     output = folder / "output"
     current = {i: spec for i, spec in enumerate(specs)}
@@ -126,7 +132,8 @@ def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path,
 
     def edit_body() -> list[str]:
         spec = current[20]
-        rewrite(20, paragraphs=(*spec.paragraphs[:-1], "A rewritten closing paragraph."))
+        closing = "A rewritten closing paragraph.[^1]\n\n[^1]: Its source, in a footnote."
+        rewrite(20, paragraphs=(*spec.paragraphs[:-1], closing))
         return []
 
     def edit_title() -> list[str]:  # no slug in the front matter: the URL moves
@@ -225,6 +232,10 @@ def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path,
         set_config(folder, "markdown_extensions", '["extra", "sane_lists", "toc"]')
         return []
 
+    def switch_engine() -> list[str]:
+        set_config(folder, "markdown_engine", f'"{other_engine}"')
+        return []
+
     def drop_template_override() -> list[str]:
         template.unlink()
         return []
@@ -246,6 +257,7 @@ def test_incremental_build_equals_clean_build_after_every_change(site, tmp_path,
         ("remove static files", remove_static_files),
         ("publish the draft again", undraft),
         ("change markdown_extensions", change_markdown_extensions),
+        ("switch the Markdown engine", switch_engine),
         ("remove the template override", drop_template_override),
     ]
     failures = []

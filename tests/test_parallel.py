@@ -6,6 +6,7 @@ pages) are well past the 128 items at which masthead starts its process pool.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -27,10 +28,23 @@ N = 300
 POOL_THRESHOLD = 128  # masthead parses and renders in worker processes from this many items
 
 
-@pytest.fixture(scope="module")
-def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("parallel") / "site"
-    generate_site(folder, N, per_page=5, seed=7, own_templates=("article.html",))
+FEATURES = "\nA sourced claim.[^1]\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n[^1]: The source.\n"
+"""Appended to every tenth body: footnotes and a table, which the engines rewrite."""
+
+
+@pytest.fixture(scope="module", params=["markdown", "pyromark"])
+def big_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The site, with each Markdown engine."""
+    folder = tmp_path_factory.mktemp(f"parallel-{request.param}") / "site"
+    specs = generate_site(folder, N, per_page=5, seed=7, own_templates=("article.html",))
+    for spec in specs[::10]:
+        path = folder / "content" / spec.rel
+        stat = path.stat()
+        with path.open("a", encoding="utf-8") as source:
+            source.write(FEATURES)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with (folder / "pyproject.toml").open("a", encoding="utf-8") as settings:
+        settings.write(f'markdown_engine = "{request.param}"\n')
     assert N >= 2 * POOL_THRESHOLD
     return folder
 
@@ -46,6 +60,7 @@ def clean_outputs(big_site: Path) -> dict[int, Path]:
         )
         assert f"{N} articles" in result.stdout
         outputs[jobs] = output
+    assert any(b'<li id="fn:1">' in path.read_bytes() for path in outputs[1].rglob("index.html"))
     assert not (big_site / CACHE_DIR).exists()
     return outputs
 

@@ -3,7 +3,8 @@
 Two sets of golden files pin masthead's output byte for byte:
 
 - tests/golden/expected/: everything the sample site in tests/golden/site/ builds to
-  (compared by tests/test_golden.py);
+  (compared by tests/test_golden.py), and tests/golden/expected-pyromark/: the same site
+  built with ``markdown_engine = "pyromark"`` (one folder per other Markdown engine);
 - tests/golden_head/: one article page's ``<head>`` and the Atom feed of a small news site
   (compared by tests/test_metadata.py);
 - tests/golden_chart/: the archive's chart (its ``<svg>``) and one month's calendar of a
@@ -29,6 +30,9 @@ TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
 SITE = GOLDEN / "site"
 EXPECTED = GOLDEN / "expected"
+ENGINES = ("markdown", "pyromark")
+"""The Markdown engines the golden site is built with: Python-Markdown into EXPECTED, each
+other engine into a folder of its own."""
 IGNORED = frozenset({".masthead-manifest.json"})  # holds mtimes: differs on every build
 BUNDLE = "pagefind"
 """The search index is built (its pages' markup is compared) but not compared: its bytes are
@@ -77,8 +81,14 @@ HEAD_ARTICLES = {
 # -- tests/golden/: the sample site ----------------------------------------------------------
 
 
-def build_golden(workdir: Path) -> Path:
-    """Build a copy of the golden site inside ``workdir``; return the output folder.
+def expected_folder(engine: str) -> Path:
+    """Where the golden site's expected output with ``engine`` is kept."""
+    return EXPECTED if engine == "markdown" else GOLDEN / f"expected-{engine}"
+
+
+def build_golden(workdir: Path, engine: str = "markdown") -> Path:
+    """Build a copy of the golden site inside ``workdir`` with the Markdown ``engine``;
+    return the output folder.
 
     The site is copied first so that nothing (a cache, say) is written into the repository.
     """
@@ -86,6 +96,9 @@ def build_golden(workdir: Path) -> Path:
 
     site = workdir / "site"
     shutil.copytree(SITE, site)
+    if engine != "markdown":
+        with (site / "pyproject.toml").open("a", encoding="utf-8") as settings:
+            settings.write(f'markdown_engine = "{engine}"\n')
     output = workdir / "output"
     messages = io.StringIO()
     with contextlib.redirect_stdout(messages), contextlib.redirect_stderr(messages):
@@ -188,10 +201,14 @@ def rewrite(folder: Path, files: dict[str, bytes]) -> None:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as temp:
-        site_files = output_files(build_golden(Path(temp) / "golden"))
+        site_files = {
+            engine: output_files(build_golden(Path(temp) / f"golden-{engine}", engine))
+            for engine in ENGINES
+        }
         head = head_files(build_head_site(Path(temp) / "head"))
         chart = chart_files(build_chart_site(Path(temp) / "chart"))
-    rewrite(EXPECTED, site_files)
+    for engine, files in site_files.items():
+        rewrite(expected_folder(engine), files)
     rewrite(HEAD, head)
     rewrite(CHART, chart)
     return 0

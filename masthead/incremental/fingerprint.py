@@ -14,10 +14,9 @@ from typing import NamedTuple
 
 import babel
 import jinja2
-import markdown
 from jinja2 import meta
 
-from .. import __version__
+from .. import __version__, markup
 from ..config import SiteConfig
 from ..i18n import Catalogues
 from ..model import Archive, Article, Link, Page
@@ -43,7 +42,7 @@ def parse_fingerprint(config: SiteConfig) -> str:
     return digest(
         __version__,
         PARSE_REVISION,
-        markdown.__version__,
+        markup.engine_version(config.markdown_engine),
         config.timezone,
         config.content_dir,
         config.permalink,
