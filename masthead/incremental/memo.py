@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -119,12 +120,20 @@ def read_inputs(
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """A hash of a file's bytes ("missing" when it cannot be read)."""
+    """A hash of a regular file's bytes, read in chunks ("missing" when it cannot be read,
+    "special" for a FIFO, a device or a folder, which are never opened for reading: a FIFO
+    would block)."""
     try:
-        with open(path, "rb") as file:
-            return bytes_digest(file.read())
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return "missing"
+    with open(descriptor, "rb") as file:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return "special"
+            return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        except OSError:
+            return "missing"
 
 
 def bytes_digest(data: bytes) -> str:
