@@ -300,7 +300,7 @@ def article_pages(
         lang=config.language,
         dir=rtl_direction(config.language),
         description=article.summary,
-        values={"trail": trail},
+        values={"trail": trail, "content_lang": article.lang or config.language},
         refs=refs,
         sources=(article.rel,),
     )

@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -131,6 +132,25 @@ def indexed_rels(pages: tuple[Page, ...]) -> tuple[str, ...]:
     return tuple(urls.output_rel(p.url) for p in pages if p.kind in INDEXED_KINDS)
 
 
+def content_languages(pages: tuple[Page, ...]) -> dict[str, str]:
+    """The language of each indexed page's article, where it differs from the page's own
+    (an Urdu article in an English site): Pagefind files a page under its ``<html lang>``."""
+    found = {}
+    for page in pages:
+        lang = page.values.get("content_lang", page.lang)
+        if page.kind in INDEXED_KINDS and lang != page.lang:
+            found[urls.output_rel(page.url)] = lang
+    return found
+
+
+_HTML_LANG = re.compile(rb'<html lang="[^"]*"')
+
+
+def _with_html_lang(data: bytes, lang: str) -> bytes:
+    """The page as Pagefind should read it: ``<html lang>`` set to its article's language."""
+    return _HTML_LANG.sub(b'<html lang="' + lang.encode("ascii", "replace") + b'"', data, count=1)
+
+
 def index_fingerprint(digests: dict[str, str], binary: str, binary_stamp: str) -> str:
     """The fingerprint of an index: the hashes of the pages it is made from, and the binary
     (path, size and modification time: a new version gives a new index)."""
@@ -186,7 +206,7 @@ def update_index(
             len(rels), problem=_warning(f"cannot make the index: {exc.strerror or exc}")
         )
     try:
-        bundle, problem = _run_pagefind(binary, writer, rels, work)
+        bundle, problem = _run_pagefind(binary, writer, rels, work, content_languages(pages))
         if problem is not None:
             return IndexOutcome(len(rels), problem=problem)
         foreign = [rel for rel in bundle if writer.is_foreign(rel)]
@@ -208,7 +228,7 @@ def update_index(
 
 
 def _run_pagefind(
-    binary: Path, writer: OutputWriter, rels: list[str], work: Path
+    binary: Path, writer: OutputWriter, rels: list[str], work: Path, languages: dict[str, str]
 ) -> tuple[dict[str, bytes], Problem | None]:
     """The bundle the binary makes from the pages (linked into a folder of their own, laid
     out as in the output), by its path in the output folder; or the problem."""
@@ -217,6 +237,9 @@ def _run_pagefind(
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         source = writer.pending_path(rel)
+        if rel in languages:
+            target.write_bytes(_with_html_lang(source.read_bytes(), languages[rel]))
+            continue
         try:
             os.link(source, target)
         except OSError:
