@@ -22,6 +22,8 @@ from masthead.incremental import memo as memo_module
 from masthead.incremental.memo import (
     Inputs,
     Memo,
+    bytes_digest,
+    file_digest,
     is_current,
     memo_from,
     memo_of,
@@ -384,3 +386,16 @@ def test_a_memo_holds_while_the_racy_files_keep_their_bytes(site) -> None:
 )
 def test_a_memo_with_damaged_hashes_is_no_memo(damage: dict) -> None:
     assert memo_from({**good_record(), **damage}) is None
+
+
+def test_only_regular_files_are_hashed_and_none_blocks(tmp_path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    (tmp_path / "folder.md").symlink_to(tmp_path)
+    (tmp_path / "loop.md").symlink_to("loop.md")
+    (tmp_path / "a.md").write_bytes(b"A")
+    assert file_digest(fifo) == "special", "opening a FIFO for reading would block"
+    assert file_digest(tmp_path / "folder.md") == "special"
+    assert file_digest("/dev/zero") == "special"
+    assert file_digest(tmp_path / "loop.md") == "missing"
+    assert file_digest(tmp_path / "a.md") == bytes_digest(b"A")

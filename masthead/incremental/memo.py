@@ -127,13 +127,14 @@ def file_digest(path: str | os.PathLike) -> str:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return "missing"
-    with open(descriptor, "rb") as file:
-        try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return "special"
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            return "special"
+        with open(descriptor, "rb") as file:  # closes the descriptor
             return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-        except OSError:
-            return "missing"
+    except OSError:
+        return "missing"
 
 
 def bytes_digest(data: bytes) -> str:
