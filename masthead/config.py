@@ -384,7 +384,7 @@ _CHECKERS = {
     "url_ledger": lambda value: _check_flag(value),
     "categories": _check_descriptions,
     "nav_categories": _check_nav_categories,
-    "search": lambda value: _check_flag(value),
+    "search": _check_flag,
     "content_dir": _check_folder,
     "templates_dir": _check_folder,
     "output_dir": _check_folder,

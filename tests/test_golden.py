@@ -1,6 +1,6 @@
 """Golden output: the sample site in tests/golden/site/ must build to exactly the files in
-tests/golden/expected/, byte for byte, and with ``markdown_engine = "pyromark"`` to those in
-tests/golden/expected-pyromark/. After an intended change to the output, run
+tests/golden/expected/, byte for byte, with either Markdown engine (``markdown_engine =
+"pyromark"`` writes the same files). After an intended change to the output, run
 ``python tests/update_golden.py`` and commit the new expected files."""
 
 from __future__ import annotations
