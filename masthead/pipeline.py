@@ -74,7 +74,7 @@ from .outputdir import conflict_problems, output_folder_problem
 from .paths import check_output_paths, line_finder
 from .plan import navigation, plan_pages, redirects_page, retraction_pages, sections
 from .render import PAGE_ERROR, STATIC_FOLDER, shown_static, static_files, template_paths
-from .search import IndexOutcome, search_pages, update_index
+from .search import IndexOutcome, Shard, search_pages, shard_plan, update_index
 from .workers import Progress, default_jobs
 from .write import OutputError, OutputWriter, clear_staging, os_error_message
 
@@ -160,6 +160,7 @@ class _Build:
         self.retracted: tuple[Article, ...] = ()
         self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
+        self.shards: dict[str, Shard] = {}
         """Every article this build serves at its URL (the retracted ones too)."""
         self.accepted: list[Problem] = []
         self.search_failed = False
@@ -276,7 +277,8 @@ class _Build:
             pages = plan_pages(archive, self.config, self.session, words, (today.month, today.day))
             pages += retraction_pages(self.retracted, self.config, words)
             if self.config.search:
-                pages += search_pages(self.serving, self.config, words)
+                self.shards = shard_plan(archive.articles, self.config.language)
+                pages += search_pages(self.serving, self.shards, self.config, words)
             if self.config.redirects_file:
                 pages += (redirects_page(pages, self.config),)
             pages += tuple(plan_feeds(archive, self.config))
@@ -355,7 +357,7 @@ class _Build:
         writer), made again only when they changed."""
         with self.stage("search"):
             start = time.perf_counter()
-            outcome: IndexOutcome = update_index(writer, pages)
+            outcome: IndexOutcome = update_index(writer, pages, self.shards, workers=self.jobs)
             seconds = time.perf_counter() - start
         if outcome.problem is not None:
             self.problems.append(outcome.problem)

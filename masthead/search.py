@@ -7,15 +7,17 @@ Two steps, each a function of what it is given:
   index per ``<html lang>``, and its script loads the index of the page it runs on, so
   each language needs a page of its own.
 - ``update_index`` (after rendering, before the commit): the article pages as this build
-  commits them, indexed by the Pagefind binary into ``pagefind/``, and staged with the other
-  files, so the index lands (or not) with the pages it describes and is recorded in the
-  manifest as masthead's own. Only article pages are indexed; their templates mark the
-  headline and body (``data-pagefind-body``), the date and section (``data-pagefind-meta``),
-  the filters and the sort key.
+  commits them, indexed by the Pagefind binary into ``pagefind/<lang>/<period>/``, one
+  bundle per shard (``shard_plan``), and staged with the other files, so the index lands
+  (or not) with the pages it describes and is recorded in the manifest as masthead's own.
+  Only article pages are indexed; their templates mark the headline and body
+  (``data-pagefind-body``), the date and section (``data-pagefind-meta``), the filters and
+  the sort key.
 
-The index is made again only when the fingerprint of what it indexes changed: the output
-hashes of the article pages, the binary and the options. A missing or failing binary is a
-warning; the site is built without an index, and the next build tries again.
+A shard is indexed again only when the fingerprint of what it indexes changed: the output
+hashes of its article pages, the binary and the options; so an edit costs one shard. A
+missing or failing binary is a warning; the site is built without an index, and the next
+build tries again.
 
 The binary is driven through its command line, not the ``pagefind`` package's Python API:
 that API reads one reply per 0.1 s (1,000 s for 10,000 pages) and returns the bundle
@@ -26,12 +28,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import urls
@@ -47,15 +53,21 @@ INDEXED_KINDS = frozenset({"article"})
 ENTRY_FILE = "pagefind-entry.json"
 TIMEOUT_SECONDS = 1800
 INSTALL_HINT = "pip install 'pagefind[bin]'"
-_FORMAT = "1"
+SHARD_ARTICLES = 2500
+"""The most articles a shard holds where a year can be cut (into halves, quarters, months):
+an edit indexes at most about this many pages again (about 1 s), and a search loads one
+small part of the index per shard."""
+SHARD_SPLITS = (1, 2, 4, 12)
+_FORMAT = "2"
 """Changes when masthead asks the binary for a different index (options, layout)."""
 
 
 def search_pages(
-    articles: tuple[Article, ...], config: SiteConfig, words: Words
+    articles: tuple[Article, ...], plan: dict[str, Shard], config: SiteConfig, words: Words
 ) -> tuple[Page, ...]:
     """A search page for the site's language and one for each other language an article
-    (published or retracted) is written in; each links to the others."""
+    (published or retracted) is written in; each links to the others and merges the shards
+    of its language in ``plan`` (``shard_plan`` of the indexed articles)."""
     site = config.language
     written = {
         (a.lang or site).lower(): a.lang or site for a in sorted(articles, key=lambda a: a.rel)
@@ -71,7 +83,11 @@ def search_pages(
             title=words.of(lang)("Search"),
             lang=lang,
             dir=rtl_direction(lang),
-            values={"languages": links if len(links) > 1 else ()},
+            values={
+                "languages": links if len(links) > 1 else (),
+                "bundle": language_folder(lang),
+                "shards": language_shards(plan, lang),
+            },
         )
         for lang in languages
     )
@@ -102,15 +118,26 @@ class IndexOutcome:
     size: int = 0
     ran: bool = False
     problem: Problem | None = None
+    shards: int = 0
+    remade: int = 0
+    """How many shards were indexed again (the others were kept)."""
+    remade_pages: int = 0
 
     def summary(self, seconds: float) -> str:
-        """``search index: 61 pages, 23 files, 712,403 bytes, made in 0.21 s``."""
+        """``search index: 61 pages in 2 shards, 23 files, 712,403 bytes; 1 shard (40 pages)
+        indexed again in 0.21 s``."""
         if self.problem is not None:
             return "search index: not made (see the warning)"
         if not self.pages:
             return "search index: no articles to index"
-        made = f"made in {seconds:.2f} s" if self.ran else "unchanged, not made again"
-        return f"search index: {self.pages} pages, {self.files} files, {self.size:,} bytes, {made}"
+        shards = f"{self.shards} shard{'s' if self.shards != 1 else ''}"
+        head = (
+            f"search index: {self.pages} pages in {shards}, {self.files} files, {self.size:,} bytes"
+        )
+        if not self.ran:
+            return f"{head}; unchanged, not made again"
+        again = f"{self.remade} shard{'s' if self.remade != 1 else ''} ({self.remade_pages} pages)"
+        return f"{head}; {again} indexed in {seconds:.2f} s"
 
 
 def find_binary() -> Path | None:
@@ -132,27 +159,92 @@ def indexed_rels(pages: tuple[Page, ...]) -> tuple[str, ...]:
     return tuple(urls.output_rel(p.url) for p in pages if p.kind in INDEXED_KINDS)
 
 
-def content_languages(pages: tuple[Page, ...]) -> dict[str, str]:
-    """The language of each indexed page's article, where it differs from the page's own
-    (an Urdu article in an English site): Pagefind files a page under its ``<html lang>``."""
-    found = {}
-    for page in pages:
-        lang = page.values.get("content_lang", page.lang)
-        if page.kind in INDEXED_KINDS and lang != page.lang:
-            found[urls.output_rel(page.url)] = lang
-    return found
+# -- shards ------------------------------------------------------------------------------
+#
+# Pagefind has no incremental mode: it indexes every page it is given, every time. So the
+# index is cut into shards, one Pagefind bundle each, by the article's language and date:
+# an edit indexes its shard again and no other, and the search page merges the shards of
+# its language (Pagefind's mergeIndex). A shard is a year, or a half, quarter or month of
+# a year that holds more than SHARD_ARTICLES articles. Every page carries its shard as a
+# filter, so the search page can ask one shard at a time for results in date order
+# (Pagefind orders merged results by score, which for a date sort is a rank within one
+# shard).
 
 
-_HTML_LANG = re.compile(rb'<html lang="[^"]*"')
+@dataclass(frozen=True, order=True)
+class Shard:
+    """One Pagefind bundle: the articles of one language in one period."""
+
+    lang: str
+    key: str
+    """``2017``, ``2017-h1``, ``2017-q3`` or ``2017-05``: in date order as text."""
+
+    @property
+    def folder(self) -> str:
+        """Where its bundle is, in the output folder: ``pagefind/en/2017/``."""
+        return f"{language_folder(self.lang)}{self.key}/"
 
 
-def _with_html_lang(data: bytes, lang: str) -> bytes:
-    """The page as Pagefind should read it: ``<html lang>`` set to its article's language."""
-    return _HTML_LANG.sub(b'<html lang="' + lang.encode("ascii", "replace") + b'"', data, count=1)
+def language_folder(lang: str) -> str:
+    """The folder of one language's shards: ``pagefind/en/``."""
+    return f"{urls.SEARCH_BUNDLE}{lang.lower()}/"
+
+
+def _period(year: int, month: int, parts: int) -> str:
+    if parts == 1:
+        return str(year)
+    if parts == 12:
+        return f"{year}-{month:02d}"
+    letter = "h" if parts == 2 else "q"
+    return f"{year}-{letter}{(month - 1) * parts // 12 + 1}"
+
+
+def _parts(count: int) -> int:
+    """Into how many periods a year of ``count`` articles is cut."""
+    for parts in SHARD_SPLITS:
+        if count <= SHARD_ARTICLES * parts:
+            return parts
+    return SHARD_SPLITS[-1]
+
+
+def shard_plan(articles: tuple[Article, ...], site_language: str) -> dict[str, Shard]:
+    """The shard of each indexed article, by its URL: its language (the article's, else the
+    site's) and the period of its date."""
+    counts = Counter((a.lang or site_language, a.date.year) for a in articles)
+    plan = {}
+    for article in articles:
+        lang = article.lang or site_language
+        parts = _parts(counts[lang, article.date.year])
+        plan[article.url] = Shard(lang, _period(article.date.year, article.date.month, parts))
+    return plan
+
+
+def language_shards(plan: dict[str, Shard], lang: str) -> tuple[str, ...]:
+    """The keys of one language's shards, oldest first (what its search page merges)."""
+    return tuple(sorted({s.key for s in plan.values() if s.lang.lower() == lang.lower()}))
+
+
+_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_LANG = re.compile(rb"""\slang\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)""", re.IGNORECASE)
+
+
+def as_indexed(data: bytes, shard: Shard) -> bytes:
+    """The page as Pagefind reads it: ``<html>`` with the article's language (Pagefind
+    files a page under its ``<html lang>``; an Urdu article in an English site) and the
+    shard as a filter."""
+    found = _HTML_TAG.search(data)
+    if found is None:
+        return data
+    tag = _LANG.sub(b"", found.group(0))
+    lang = html.escape(shard.lang, quote=True).encode()
+    key = html.escape(shard.key, quote=True).encode()
+    attributes = b' lang="' + lang + b'" data-pagefind-filter="shard:' + key + b'"'
+    tag = tag[:5] + attributes + tag[5:]
+    return data[: found.start()] + tag + data[found.end() :]
 
 
 def index_fingerprint(digests: dict[str, str], binary: str, binary_stamp: str) -> str:
-    """The fingerprint of an index: the hashes of the pages it is made from, and the binary
+    """The fingerprint of a shard: the hashes of the pages it is made from, and the binary
     (path, size and modification time: a new version gives a new index)."""
     hasher = hashlib.sha256(f"search:{_FORMAT}\n{binary}\n{binary_stamp}\n".encode())
     for rel in sorted(digests):
@@ -160,114 +252,175 @@ def index_fingerprint(digests: dict[str, str], binary: str, binary_stamp: str) -
     return hasher.hexdigest()
 
 
-def bundle_rels(files: dict) -> list[str]:
-    """The files of the search bundle among an output folder's manifest entries."""
-    return sorted(rel for rel in files if rel.startswith(urls.SEARCH_BUNDLE))
+def bundle_rels(files: dict, folder: str = urls.SEARCH_BUNDLE) -> list[str]:
+    """The files of the search bundle (or of one shard's folder) among an output folder's
+    manifest entries."""
+    return sorted(rel for rel in files if rel.startswith(folder))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One shard to index: its pages (output paths) and fingerprint."""
+
+    shard: Shard
+    rels: tuple[str, ...]
+    fingerprint: str
+    engine: bool
+    """Whether the bundle keeps Pagefind's script and WebAssembly: only the newest shard of
+    each language does, as the search page loads the others through it."""
 
 
 def update_index(
-    writer: OutputWriter, pages: tuple[Page, ...], binary: Path | None = None
+    writer: OutputWriter,
+    pages: tuple[Page, ...],
+    plan: dict[str, Shard],
+    binary: Path | None = None,
+    workers: int = 1,
 ) -> IndexOutcome:
     """Index this build's article pages (as the writer will commit them) into the search
-    bundle, staged in ``writer``; keep the bundle as it is when its fingerprint is the same.
-    A missing or failing binary is a warning, and no bundle is written."""
-    rels = [rel for rel in indexed_rels(pages) if rel in writer.current]
-    if not rels:
+    bundle, one shard at a time, staged in ``writer``; a shard whose fingerprint is the
+    same is kept as it is. A missing or failing binary is a warning, and no bundle is
+    written."""
+    by_shard: dict[Shard, list[str]] = {}
+    for page in pages:
+        rel = urls.output_rel(page.url)
+        if page.kind in INDEXED_KINDS and page.url in plan and rel in writer.current:
+            by_shard.setdefault(plan[page.url], []).append(rel)
+    count = sum(map(len, by_shard.values()))
+    if not count:
         return IndexOutcome()
     binary = binary or find_binary()
-    if binary is None:
+    stamp, problem = _binary_stamp(binary)
+    if problem is not None:
+        return IndexOutcome(count, problem=problem)
+    newest = {shard.lang: shard for shard in sorted(by_shard)}
+    jobs, kept_files, kept_size = [], 0, 0
+    for shard in sorted(by_shard):
+        rels = tuple(by_shard[shard])
+        digests = {rel: writer.current[rel].digest for rel in rels}
+        engine = newest[shard.lang] == shard
+        fingerprint = index_fingerprint(digests, str(binary), f"{stamp}:{engine}")
+        previous = bundle_rels(writer.previous.files, shard.folder)
+        if previous and writer.keep_all_if_intact(previous, fingerprint):
+            kept_files += len(previous)
+            kept_size += sum(writer.previous.files[rel].size for rel in previous)
+        else:
+            jobs.append(_Job(shard, rels, fingerprint, engine))
+    if not jobs:
+        return IndexOutcome(count, kept_files, kept_size, shards=len(by_shard))
+    try:
+        made = _index_shards(binary, writer, jobs, workers)
+    except OSError as exc:  # reading the pages or the bundle (staging failures raise OutputError)
         return IndexOutcome(
-            len(rels), problem=_warning(f"the Pagefind binary is missing: {INSTALL_HINT}")
+            count, problem=_warning(f"cannot make the index: {exc.strerror or exc}")
         )
+    if isinstance(made, Problem):
+        return IndexOutcome(count, problem=made)
+    files, size = kept_files, kept_size
+    for job, bundle in zip(jobs, made, strict=True):
+        for rel, data in bundle.items():
+            writer.add(rel, data, job.fingerprint)
+            files, size = files + 1, size + len(data)
+    return IndexOutcome(
+        count,
+        files,
+        size,
+        ran=True,
+        shards=len(by_shard),
+        remade=len(jobs),
+        remade_pages=sum(len(job.rels) for job in jobs),
+    )
+
+
+def _binary_stamp(binary: Path | None) -> tuple[str, Problem | None]:
+    """The binary's size and modification time (a new version gives new shards), or the
+    warning that it cannot be run."""
+    if binary is None:
+        return "", _warning(f"the Pagefind binary is missing: {INSTALL_HINT}")
     try:
         found = binary.stat()
     except FileNotFoundError:
-        return IndexOutcome(
-            len(rels),
-            problem=_warning(f"the Pagefind binary is missing ({binary}): {INSTALL_HINT}"),
-        )
+        return "", _warning(f"the Pagefind binary is missing ({binary}): {INSTALL_HINT}")
     except OSError as exc:
-        return IndexOutcome(
-            len(rels),
-            problem=_warning(
-                f"cannot run the Pagefind binary {binary}: {exc.strerror or exc}; {INSTALL_HINT}"
-            ),
+        return "", _warning(
+            f"cannot run the Pagefind binary {binary}: {exc.strerror or exc}; {INSTALL_HINT}"
         )
-    digests = {rel: writer.current[rel].digest for rel in rels}
-    fingerprint = index_fingerprint(digests, str(binary), f"{found.st_size}:{found.st_mtime_ns}")
-    previous = bundle_rels(writer.previous.files)
-    if previous and writer.keep_all_if_intact(previous, fingerprint):
-        size = sum(writer.previous.files[rel].size for rel in previous)
-        return IndexOutcome(len(rels), len(previous), size)
+    return f"{found.st_size}:{found.st_mtime_ns}", None
+
+
+def _index_shards(
+    binary: Path, writer: OutputWriter, jobs: list[_Job], workers: int
+) -> list[dict[str, bytes]] | Problem:
+    """The bundle of each shard (paths in the output folder -> bytes), in the order of
+    ``jobs``; or the first problem. Shards are indexed side by side, ``workers`` at a time
+    (each Pagefind run is a process of its own)."""
     try:
         work = writer.work_folder("search")
     except OSError as exc:
-        return IndexOutcome(
-            len(rels), problem=_warning(f"cannot make the index: {exc.strerror or exc}")
-        )
+        return _warning(f"cannot make the index: {exc.strerror or exc}")
     try:
-        bundle, problem = _run_pagefind(binary, writer, rels, work, content_languages(pages))
-        if problem is not None:
-            return IndexOutcome(len(rels), problem=problem)
+        run = partial(_index_shard, binary, writer, work)
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+            made = list(pool.map(run, range(len(jobs)), jobs))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for bundle in made:
+        if isinstance(bundle, Problem):
+            return bundle
+    for bundle in made:
         foreign = [rel for rel in bundle if writer.is_foreign(rel)]
         if foreign:
-            message = (
+            return _warning(
                 f"{foreign[0]} in the output folder was not written by masthead; move it "
                 "away, or build with --overwrite to let masthead replace it"
             )
-            return IndexOutcome(len(rels), problem=_warning(message))
-        for rel, data in bundle.items():
-            writer.add(rel, data, fingerprint)
-        return IndexOutcome(len(rels), len(bundle), sum(map(len, bundle.values())), ran=True)
-    except OSError as exc:  # reading the pages or the bundle (staging failures raise OutputError)
-        return IndexOutcome(
-            len(rels), problem=_warning(f"cannot make the index: {exc.strerror or exc}")
-        )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return made
 
 
-def _run_pagefind(
-    binary: Path, writer: OutputWriter, rels: list[str], work: Path, languages: dict[str, str]
-) -> tuple[dict[str, bytes], Problem | None]:
-    """The bundle the binary makes from the pages (linked into a folder of their own, laid
-    out as in the output), by its path in the output folder; or the problem."""
-    site, out = work / "site", work / "bundle"
-    for rel in rels:
+def _index_shard(
+    binary: Path, writer: OutputWriter, work: Path, number: int, job: _Job
+) -> dict[str, bytes] | Problem:
+    """One shard's bundle: its pages copied (as Pagefind should read them) into a folder of
+    their own, laid out as in the output, and indexed."""
+    site, out = work / str(number) / "site", work / str(number) / "bundle"
+    for rel in job.rels:
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = writer.pending_path(rel)
-        if rel in languages:
-            target.write_bytes(_with_html_lang(source.read_bytes(), languages[rel]))
-            continue
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
+        target.write_bytes(as_indexed(writer.pending_path(rel).read_bytes(), job.shard))
     command = [str(binary), "--site", str(site), "--output-path", str(out), "--quiet"]
     try:
         done = subprocess.run(
             command, capture_output=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
         )
     except subprocess.TimeoutExpired:
-        return {}, _warning(f"Pagefind took longer than {TIMEOUT_SECONDS} s and was stopped")
+        return _warning(f"Pagefind took longer than {TIMEOUT_SECONDS} s and was stopped")
     except OSError as exc:
-        return {}, _warning(
+        return _warning(
             f"cannot run the Pagefind binary {binary}: {exc.strerror or exc}; {INSTALL_HINT}"
         )
     if done.returncode != 0 or not (out / ENTRY_FILE).is_file():
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
         last = said[-1].strip() if said else f"exit status {done.returncode}"
-        return {}, _warning(
-            f"Pagefind failed ({last}); {INSTALL_HINT} again, or set search = false"
-        )
+        return _warning(f"Pagefind failed ({last}); {INSTALL_HINT} again, or set search = false")
     bundle = {
         path.relative_to(out).as_posix(): path.read_bytes()
         for path in sorted(out.rglob("*"))
-        if path.is_file()
+        if path.is_file() and _shipped(path.relative_to(out).as_posix(), job.engine)
     }
     bundle = stable_bundle(bundle)
-    return {urls.SEARCH_BUNDLE + rel: data for rel, data in sorted(bundle.items())}, None
+    return {job.shard.folder + rel: data for rel, data in sorted(bundle.items())}
+
+
+_UNUSED = re.compile(r"pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)")
+"""Pagefind's ready-made interfaces: the search page has its own (static/search.js)."""
+_ENGINE = re.compile(r"pagefind\.js|pagefind-worker\.js|wasm\.[^/]*\.pagefind")
+
+
+def _shipped(rel: str, engine: bool) -> bool:
+    """Whether a file Pagefind wrote belongs in the output."""
+    if _UNUSED.fullmatch(rel):
+        return False
+    return engine or _ENGINE.fullmatch(rel) is None
 
 
 # -- the same bytes from the same pages ---------------------------------------------------------

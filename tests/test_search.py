@@ -3,6 +3,7 @@ fingerprint that decides when the index is made again, and a missing or failing 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -17,12 +18,17 @@ from masthead.config import SiteConfig
 from masthead.i18n import ENGLISH_WORDS
 from masthead.manifest import read_manifest
 from masthead.search import (
+    SHARD_ARTICLES,
+    Shard,
     _packed,
     _read_packed,
+    as_indexed,
     bundle_rels,
     find_binary,
     index_fingerprint,
+    language_shards,
     search_pages,
+    shard_plan,
     stable_bundle,
 )
 
@@ -72,16 +78,52 @@ def _page(output: Path, slug: str) -> str:
 # -- units ------------------------------------------------------------------------------------
 
 
+def _article(url: str, date: str, lang: str | None = None) -> SimpleNamespace:
+    # search_pages and shard_plan read an article's rel, url, lang and date only
+    return SimpleNamespace(rel=url + ".md", url=url, lang=lang, date=dt.date.fromisoformat(date))
+
+
 def test_one_search_page_per_language_each_linking_the_others() -> None:
-    # search_pages reads an article's rel and lang only
-    en, ur = SimpleNamespace(rel="a.md", lang=None), SimpleNamespace(rel="b.md", lang="ur")
-    pages = search_pages((en, ur), SiteConfig(language="en"), ENGLISH_WORDS)
+    en, ur = _article("a/", "2017-09-20"), _article("b/", "2019-08-16", "ur")
+    plan = shard_plan((en, ur), "en")
+    pages = search_pages((en, ur), plan, SiteConfig(language="en"), ENGLISH_WORDS)
     assert [(p.url, p.lang, p.dir) for p in pages] == [
         ("search/", "en", "ltr"),
         ("search/ur/", "ur", "rtl"),
     ]
     assert [link.url for link in pages[0].values["languages"]] == ["search/", "search/ur/"]
-    assert search_pages((en,), SiteConfig(), ENGLISH_WORDS)[0].values["languages"] == ()
+    assert [(p.values["bundle"], p.values["shards"]) for p in pages] == [
+        ("pagefind/en/", ("2017",)),
+        ("pagefind/ur/", ("2019",)),
+    ]
+    only = search_pages((en,), shard_plan((en,), "en"), SiteConfig(), ENGLISH_WORDS)
+    assert only[0].values["languages"] == ()
+
+
+def test_a_shard_is_a_year_of_one_language_cut_when_it_holds_too_many() -> None:
+    small = [_article(f"s{i}/", f"2016-{i % 12 + 1:02d}-01") for i in range(SHARD_ARTICLES)]
+    plan = shard_plan((*small, _article("u/", "2016-05-01", "ur")), "en")
+    assert {shard.key for shard in plan.values()} == {"2016"}
+    assert plan["u/"] == Shard("ur", "2016") and plan["u/"].folder == "pagefind/ur/2016/"
+    half = [_article(f"h{i}/", f"2017-{i % 12 + 1:02d}-01") for i in range(SHARD_ARTICLES + 1)]
+    assert {s.key for s in shard_plan(tuple(half), "en").values()} == {"2017-h1", "2017-h2"}
+    many = SHARD_ARTICLES * 4 + 1
+    months = [_article(f"m{i}/", f"2018-{i % 12 + 1:02d}-01") for i in range(many)]
+    plan = shard_plan(tuple(months), "en")
+    assert language_shards(plan, "en") == tuple(f"2018-{m:02d}" for m in range(1, 13))
+    quarters = [_article(f"q{i}/", f"2019-{i % 12 + 1:02d}-01") for i in range(many - 2)]
+    plan = shard_plan(tuple(quarters), "en")
+    assert language_shards(plan, "EN") == ("2019-q1", "2019-q2", "2019-q3", "2019-q4")
+    assert plan["q0/"].key == "2019-q1" and plan["q3/"].key == "2019-q2"
+
+
+def test_a_page_is_indexed_under_its_article_s_language_and_shard() -> None:
+    page = b'<!DOCTYPE html>\n<html lang="en" dir="ltr">\n<body>x</body></html>'
+    indexed = as_indexed(page, Shard("ur", "2019"))
+    assert indexed.startswith(
+        b'<!DOCTYPE html>\n<html lang="ur" data-pagefind-filter="shard:2019" dir="ltr">'
+    )
+    assert as_indexed(b"<p>no html tag</p>", Shard("en", "2019")) == b"<p>no html tag</p>"
 
 
 def test_search_url_per_language() -> None:
@@ -155,26 +197,41 @@ def test_search_pages_load_the_bundle_under_the_base_path(built: Path) -> None:
     urdu = (built / "search/ur/index.html").read_text("utf-8")
     assert english.startswith('<!doctype html>\n<html lang="en" dir="ltr">')
     assert urdu.startswith('<!doctype html>\n<html lang="ur" dir="rtl">')
+    assert 'data-bundle="/archive/pagefind/en/" data-shards="2017 2018"' in english
+    assert 'data-bundle="/archive/pagefind/ur/" data-shards="2019"' in urdu
     for html in (english, urdu):
-        assert 'data-bundle="/archive/pagefind/" data-base="/archive/"' in html
+        assert 'data-base="/archive/"' in html
         assert '<script type="module" src="/archive/static/search.js"></script>' in html
         assert "<noscript>" in html
     assert "آرکائیو میں تلاش کریں" in urdu
 
 
-def test_the_bundle_has_one_index_per_language_and_is_masthead_s_own(built: Path) -> None:
-    entry = json.loads((built / "pagefind/pagefind-entry.json").read_bytes())
-    assert list(entry["languages"]) == ["en", "ur"]
-    assert {k: v["page_count"] for k, v in entry["languages"].items()} == {"en": 2, "ur": 1}
-    assert (built / "pagefind/pagefind.js").is_file()
+def test_the_bundle_has_a_shard_per_language_and_year_and_is_masthead_s_own(
+    built: Path,
+) -> None:
+    entries = built.glob("pagefind/*/*/pagefind-entry.json")
+    shards = sorted(p.parent.relative_to(built).as_posix() for p in entries)
+    assert shards == ["pagefind/en/2017", "pagefind/en/2018", "pagefind/ur/2019"]
+    for shard, lang in zip(shards, ("en", "en", "ur"), strict=True):
+        entry = json.loads((built / shard / "pagefind-entry.json").read_bytes())
+        assert {k: v["page_count"] for k, v in entry["languages"].items()} == {lang: 1}
+        assert not (built / shard / "pagefind-ui.js").exists()  # the page has its own
+    # Pagefind's script and WebAssembly only with each language's newest shard, which
+    # the search page loads first and merges the others into.
+    engines = sorted(p.parent.relative_to(built).as_posix() for p in built.rglob("pagefind.js"))
+    assert engines == ["pagefind/en/2018", "pagefind/ur/2019"]
+    assert (built / "pagefind/en/2018/wasm.en.pagefind").is_file()
+    assert not list((built / "pagefind/en/2017").glob("wasm.*"))
     manifest = read_manifest(built)
     on_disk = sorted(
         p.relative_to(built).as_posix() for p in (built / "pagefind").rglob("*") if p.is_file()
     )
     assert bundle_rels(manifest.files) == on_disk
     assert "pagefind" in manifest.folders
-    fingerprints = {manifest.files[rel].fingerprint for rel in on_disk}
-    assert len(fingerprints) == 1 and fingerprints != {""}
+    for shard in shards:
+        rels = bundle_rels(manifest.files, shard + "/")
+        fingerprints = {manifest.files[rel].fingerprint for rel in rels}
+        assert len(fingerprints) == 1 and fingerprints != {""}
 
 
 def test_search_false_plans_no_page_and_marks_nothing(tmp_path: Path) -> None:
@@ -246,7 +303,8 @@ def test_the_index_is_made_again_only_when_its_pages_change(tmp_path: Path) -> N
     site = _site(tmp_path / "site")
     output = site / "output"
     first = ok(masthead("build", "--site", site, "-v"))
-    assert "search index: 3 pages, " in first.stdout and " made in " in first.stdout
+    assert "search index: 3 pages in 3 shards, " in first.stdout
+    assert "; 3 shards (3 pages) indexed in " in first.stdout
     before = _bundle_stats(output)
     assert before
 
@@ -257,29 +315,59 @@ def test_the_index_is_made_again_only_when_its_pages_change(tmp_path: Path) -> N
     assert "unchanged, not made again" in again.stdout
     assert _bundle_stats(output) == before
 
-    # An edited body: made again, with the new words.
+    # An edited body: its shard made again, with the new words; the other shards kept.
     source.write_text(source.read_text("utf-8").replace("passed it", "passed the zebra budget"))
     edited = ok(masthead("build", "--site", site, "-v"))
-    assert " made in " in edited.stdout
-    fragments = b"".join(p.read_bytes() for p in (output / "pagefind/fragment").iterdir())
+    assert "; 1 shard (1 pages) indexed in " in edited.stdout
+    fragments = b"".join(p.read_bytes() for p in (output / "pagefind/en/2018/fragment").iterdir())
     assert fragments  # gzip: the word itself is checked in the browser tests
-    assert _bundle_stats(output) != before
+    after = _bundle_stats(output)
+    changed = {rel.split("/")[2] for rel in set(before) ^ set(after)}
+    changed |= {rel.split("/")[2] for rel in before if after.get(rel) not in (None, before[rel])}
+    assert changed == {"2018"}
 
     # Gone with the rest on clean; back on the next build.
     ok(masthead("clean", "--site", site))
     assert not output.exists()
     ok(masthead("build", "--site", site, "--quiet"))
-    assert (output / "pagefind/pagefind-entry.json").is_file()
+    assert (output / "pagefind/en/2017/pagefind-entry.json").is_file()
+
+
+@pytest.mark.slow  # two builds through the command line
+def test_a_new_year_s_shard_takes_over_the_script_from_the_last_newest(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    output = site / "output"
+    ok(masthead("build", "--site", site, "--quiet"))
+    kept = _bundle_stats(output)
+    write_files(
+        site,
+        {
+            "content/2020/01/port.md": article_text(
+                "Port reopens", "2020-01-05", "Business", "Wire", "Ships sail again.\n"
+            )
+        },
+    )
+    done = ok(masthead("build", "--site", site, "-v"))
+    assert "search index: 4 pages in 4 shards, " in done.stdout
+    # 2020; 2018, which loses the script; the Urdu 2019, whose "newer" link changed
+    assert "; 3 shards (3 pages) indexed in " in done.stdout
+    assert (output / "pagefind/en/2020/pagefind.js").is_file()
+    assert not (output / "pagefind/en/2018/pagefind.js").exists()
+    page = (output / "search/index.html").read_text("utf-8")
+    assert 'data-shards="2017 2018 2020"' in page
+    untouched = {rel: t for rel, t in kept.items() if rel.startswith("pagefind/en/2017/")}
+    assert untouched and all(_bundle_stats(output).get(rel) == t for rel, t in untouched.items())
 
 
 @pytest.mark.slow
 def test_a_file_of_the_user_in_the_bundle_folder_is_never_replaced(tmp_path: Path) -> None:
     site = _site(tmp_path / "site")
-    write_files(site, {"output/pagefind/pagefind.js": "mine\n"})
+    write_files(site, {"output/pagefind/en/2018/pagefind.js": "mine\n"})
     done = masthead("build", "--site", site)
     assert done.returncode == 0, done.stderr
-    assert "pagefind/pagefind.js in the output folder was not written by masthead" in done.stderr
-    assert (site / "output/pagefind/pagefind.js").read_text("utf-8") == "mine\n"
+    said = "pagefind/en/2018/pagefind.js in the output folder was not written by masthead"
+    assert said in done.stderr
+    assert (site / "output/pagefind/en/2018/pagefind.js").read_text("utf-8") == "mine\n"
     assert (site / "output/search/index.html").is_file()
 
 
@@ -323,7 +411,7 @@ def test_a_missing_or_failing_binary_is_a_warning_and_the_site_builds(
     # No memo: the next build (the binary back) makes the index.
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
     ok(masthead("build", "--site", site, "--quiet"))
-    assert (output / "pagefind/pagefind-entry.json").is_file()
+    assert (output / "pagefind/en/2017/pagefind-entry.json").is_file()
 
 
 # -- the preview server ------------------------------------------------------------------------
@@ -338,10 +426,10 @@ def test_masthead_serve_builds_and_serves_the_index_and_remakes_it_on_a_save(
     site = _site(tmp_path / "site")
     with running("--site", str(site)) as server:
         url = server.url
-        status, entry = text_of(url, "/pagefind/pagefind-entry.json")
-        assert status == 200 and json.loads(entry)["languages"]["en"]["page_count"] == 2
+        status, entry = text_of(url, "/pagefind/en/2018/pagefind-entry.json")
+        assert status == 200 and json.loads(entry)["languages"]["en"]["page_count"] == 1
         status, page = text_of(url, "/search/?q=floods")
-        assert status == 200 and 'data-bundle="/pagefind/"' in page
+        assert status == 200 and 'data-bundle="/pagefind/en/"' in page
         source = site / "content/2018/03/budget.md"
         source.write_text(
             article_text("Budget approved", "2018-03-02", "Business", "Wire", "More.\n").replace(
@@ -349,6 +437,6 @@ def test_masthead_serve_builds_and_serves_the_index_and_remakes_it_on_a_save(
             ),
             encoding="utf-8",
         )
-        preview = site / ".masthead-cache/preview/pagefind"
+        preview = site / ".masthead-cache/preview/pagefind/en/2018"
         before = {p.name for p in (preview / "fragment").iterdir()}
         poll(lambda: {p.name for p in (preview / "fragment").iterdir()} != before, "a new index")

@@ -1,7 +1,8 @@
-// The search page (templates/search.html): Pagefind's own script (pagefind/pagefind.js,
-// written with the index) loads the index of this page's <html lang>; this draws the
-// results (headline, section, date, excerpt), the filters and the sort order, and keeps the
-// words in ?q= so that a search can be bookmarked and the header's plain form lands here.
+// The search page (templates/search.html): Pagefind's own script, from the newest shard of
+// this language's index (pagefind/<lang>/<period>/pagefind.js, written with the index),
+// loads that shard and merges the others; this draws the results (headline, section,
+// date, excerpt), the filters and the sort order, and keeps the words in ?q= so that a
+// search can be bookmarked and the header's plain form lands here.
 
 const root = document.getElementById("search");
 const form = root.querySelector("form");
@@ -11,6 +12,8 @@ const filters = [...root.querySelectorAll(".search-filter")];
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const words = root.dataset;
+const shards = words.shards.split(" ").filter(Boolean); // oldest first
+const SHOWN = 50;
 
 function say(text) {
   status.textContent = text;
@@ -18,9 +21,13 @@ function say(text) {
 
 let pagefind = null;
 try {
-  pagefind = await import(words.bundle + "pagefind.js");
+  if (shards.length === 0) throw new Error("no index");
+  const newest = shards[shards.length - 1];
+  pagefind = await import(words.bundle + newest + "/pagefind.js");
   await pagefind.options({ baseUrl: words.base, excerptLength: 30 });
   await pagefind.init();
+  const others = shards.slice(0, -1).map((key) => words.bundle + key + "/");
+  await Promise.all(others.map((path) => pagefind.mergeIndex(path, { baseUrl: words.base })));
 } catch (error) {
   pagefind = null;
   say(words.unavailable);
@@ -84,13 +91,31 @@ async function run() {
   }
   const ticket = ++latest;
   say(words.searching);
-  const options = { filters: picked };
-  if (sort.value) options.sort = { date: sort.value };
-  const search = await pagefind.search(query || null, options);
-  const data = await Promise.all(search.results.slice(0, 50).map((result) => result.data()));
+  const search = await pagefind.search(query || null, { filters: picked });
+  let shown = search.results;
+  if (sort.value && search.results.length) {
+    shown = await inDateOrder(query, picked, search.filters.shard || {}, sort.value);
+  }
+  const data = await Promise.all(shown.slice(0, SHOWN).map((result) => result.data()));
   if (ticket !== latest) return; // a newer search has started
   list.replaceChildren(...data.map(resultItem));
   say(data.length ? words.results.replace("{n}", search.results.length) : words.none.replace("{q}", query));
+}
+
+// Pagefind orders the results of merged shards by score, and for a date sort the score is
+// a rank within one shard: so ask the shards one at a time, in date order (every page
+// carries its shard as a filter), until enough results are found.
+async function inDateOrder(query, picked, counts, direction) {
+  const keys = Object.keys(counts).filter((key) => counts[key] > 0).sort();
+  if (direction === "desc") keys.reverse();
+  const found = [];
+  for (const key of keys) {
+    const options = { filters: { ...picked, shard: key }, sort: { date: direction } };
+    const part = await pagefind.search(query || null, options);
+    found.push(...part.results);
+    if (found.length >= SHOWN) break;
+  }
+  return found;
 }
 
 if (pagefind) {
