@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from . import markup, urls
 from .config import SiteConfig, load_config, parse_instant, with_base_url
+from .descriptions import Description
 from .feeds import plan_feeds, plan_sitemaps
 from .frontedit import add_alias
 from .i18n import Catalogues, Words, load_catalogues
@@ -161,6 +162,7 @@ class _Build:
         self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
         self.shards: dict[str, Shard] = {}
+        self.descriptions: tuple[Description, ...] = ()
         """Every article this build serves at its URL (the retracted ones too)."""
         self.accepted: list[Problem] = []
         self.search_failed = False
@@ -255,6 +257,7 @@ class _Build:
             live, self.retracted = split_retracted(articles)
             archive, problems = build_archive(live, prefix, self.session)
         self.serving = (*archive.articles, *self.retracted)
+        self.descriptions = loaded.descriptions
         self.problems += [*collisions, *problems]
         self.report = replace(
             self.report,
@@ -274,7 +277,8 @@ class _Build:
             self.problems += problems
             words = Words(self.catalogues, self.config.language)
             today = self.now.astimezone(self.config.tz)
-            pages = plan_pages(archive, self.config, self.session, words, (today.month, today.day))
+            day = (today.month, today.day)
+            pages = plan_pages(archive, self.config, self.session, words, day, self.descriptions)
             pages += retraction_pages(self.retracted, self.config, words)
             if self.config.search:
                 self.shards = shard_plan(archive.articles, self.config.language)

@@ -13,6 +13,7 @@ from datetime import date
 from . import datemaps, urls
 from .article import rtl_direction
 from .config import SiteConfig
+from .descriptions import Description, category_url, from_config
 from .i18n import ENGLISH_WORDS, Words
 from .model import (
     DIRECT,
@@ -44,10 +45,12 @@ def plan_pages(
     memo: Memoizer = DIRECT,
     words: Words = ENGLISH_WORDS,
     today: tuple[int, int] | None = None,
+    descriptions: tuple[Description, ...] | None = None,
 ) -> tuple[Page, ...]:
     """Every page of the site, in a deterministic order; headings in the site's language
     (``words``); ``today`` is the build's reference day (month, day) for the home page's
-    "on this day" box (None: no box).
+    "on this day" box (None: no box); ``descriptions`` of categories (from the config and
+    ``_category.md`` files, see descriptions.py; None: the config's) for their pages.
 
     With a reusing ``memo``, an article's pages are planned again only when the article, its
     place or its neighbours changed, and the index pages only when the index did."""
@@ -63,6 +66,7 @@ def plan_pages(
         words,
         today,
         lead_position(archive.articles),
+        from_config(config) if descriptions is None else descriptions,
     )
     pages = [article_page for article_page, _ in per_article]
     pages.extend(listings)
@@ -82,6 +86,7 @@ def index_pages(
     words: Words = ENGLISH_WORDS,
     today: tuple[int, int] | None = None,
     lead: int | None = None,
+    descriptions: tuple[Description, ...] = (),
 ) -> tuple[Page, ...]:
     """The home page (led by the article at position ``lead``), term and period listings,
     the archive overview, the "on this day" pages and the 404 page."""
@@ -95,7 +100,8 @@ def index_pages(
         home_pages[0] = _with_today_box(home_pages[0], today, by_day_of_year, words)
     pages.extend(_with_lead(home_pages, lead))
     for taxonomy in TAXONOMIES:
-        pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind, words))
+        about = descriptions if taxonomy.kind == "category" else ()
+        pages.extend(_term_pages(terms[taxonomy.kind], config, taxonomy.kind, words, about))
     pages.extend(_period_pages(years, months, days, config, words))
     pages.append(_archive_overview(years, months, config, words))
     pages.extend(_on_this_day_pages(by_day_of_year, config, words))
@@ -232,14 +238,6 @@ def navigation(
 
 def _normal_name(name: str) -> str:
     return " ".join(name.split()).casefold()
-
-
-def category_descriptions(config: SiteConfig) -> dict[str, str]:
-    """``[tool.masthead.categories]`` by the URL of the category each name makes."""
-    return {
-        urls.term_url("category", urls.slugify(name, config.slug_length)): text
-        for name, text in config.categories
-    }
 
 
 def sections(words: Words = ENGLISH_WORDS) -> tuple[Link, ...]:
@@ -386,23 +384,31 @@ def _pagination(base: str, number: int, total: int) -> Pagination:
 
 
 def _term_pages(
-    entries: tuple[TermEntry, ...], config: SiteConfig, kind: str, words: Words
+    entries: tuple[TermEntry, ...],
+    config: SiteConfig,
+    kind: str,
+    words: Words,
+    descriptions: tuple[Description, ...] = (),
 ) -> list[Page]:
     taxonomy = BY_KIND[kind]
     listing = Link(words(taxonomy.plural), urls.listing_url(kind))
     home = _home(words)
-    descriptions = category_descriptions(config) if kind == "category" else {}
+    described = {category_url(d.name, config): d for d in descriptions}
     pages = []
     for entry in entries:
         heading = words(f"{taxonomy.singular}: {{name}}", name=entry.link.name)
         trail = (home, listing, _plain(entry.link))
         feed = urls.feed_url(entry.link.url) if kind in config.feed_taxonomies else None
-        about = descriptions.get(entry.link.url, "")
+        about = described.get(entry.link.url)
         for page in _listing(
             config, words, entry.link.url, kind, heading, entry.articles, trail, feed=feed
         ):
-            values = {**page.values, "term": entry.link, "term_description": about}
-            pages.append(replace(page, values=values, description=about))
+            values = {
+                **page.values,
+                "term": entry.link,
+                "term_description": about.html if about else "",
+            }
+            pages.append(replace(page, values=values, description=about.text if about else ""))
     values = {
         "heading": listing.name,
         "terms": tuple(e.link for e in entries),

@@ -73,7 +73,7 @@ def test_term_pages_carry_their_term_with_count_and_description(article):
     _, pages = pages_of(articles, categories=(("business", "Markets and companies."),))
     page = pages["category/business/"]
     assert page.values["term"] == Link("Business", "category/business/", 2)
-    assert page.values["term_description"] == "Markets and companies."
+    assert page.values["term_description"] == "<p>Markets and companies.</p>"
     assert page.description == "Markets and companies."
     assert pages["source/wire/"].values["term_description"] == ""
 
@@ -168,7 +168,7 @@ def test_built_home_term_pages_and_header(tmp_path):
     main = city[city.index("<main") :]
     assert '<p class="kicker">' not in main, "the section label is not repeated on its page"
     assert '<p class="term-count">2 articles</p>' in main
-    assert '<p class="term-description">Streets, trams &amp; the harbour.</p>' in main
+    assert '<div class="term-description"><p>Streets, trams &amp; the harbour.</p></div>' in main
     assert '<meta name="description" content="Streets, trams &amp; the harbour.">' in city
     wire = (output / "source/post/index.html").read_text("utf-8")
     assert "Courtesy:" not in wire[wire.index("<main") :]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import errno
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import sources
 from ..article import parse_article
 from ..config import SiteConfig
+from ..descriptions import Description, is_description, read_descriptions
 from ..jobs import ParseItem, parse_items
 from ..model import Article, Parsed, Problem
 from ..workers import Progress
@@ -32,6 +33,9 @@ class Loaded:
     problems: tuple[Problem, ...]
     parsed: int
     reused: int
+    descriptions: tuple[Description, ...] = ()
+    """What the site says about its categories (``[tool.masthead.categories]`` and
+    ``_category.md`` files)."""
 
 
 def load_sources(
@@ -62,7 +66,13 @@ def load_sources(
     problems = [
         _unlisted(content_path, prefix, rel) for rel in found if sources.is_unlisted_folder(rel)
     ]
-    rels = tuple(rel for rel in found if not sources.is_unlisted_folder(rel))
+    rels = tuple(
+        rel for rel in found if not sources.is_unlisted_folder(rel) and not is_description(rel)
+    )
+    descriptions, described_badly = read_descriptions(
+        content_path, [rel for rel in found if is_description(rel)], config
+    )
+    problems += described_badly
     cache.forget_except(set(rels))
     started_ns = time.time_ns()
     reuse: list[str] = []
@@ -100,7 +110,7 @@ def load_sources(
         cache.store(parsed, stamps[parsed.rel], body)
         kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
-    return _collect(outcomes, problems, len(todo), len(reuse))
+    return replace(_collect(outcomes, problems, len(todo), len(reuse)), descriptions=descriptions)
 
 
 def _read_again(
