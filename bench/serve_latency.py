@@ -27,8 +27,8 @@ from run import python_loop_seconds  # noqa: E402
 
 from masthead.article import parse_article  # noqa: E402
 from masthead.config import load_config  # noqa: E402
-from masthead.render import theme_path  # noqa: E402
 from masthead.sources import discover_sources  # noqa: E402
+from masthead.themefiles import theme_path  # noqa: E402
 
 
 def main() -> int:

@@ -49,7 +49,7 @@ def _qlist(items: Iterable[str]) -> str:
 
 
 def masthead_setup(site: Path) -> tuple[str, str]:
-    from masthead.render import theme_path  # the harness runs in masthead's own environment
+    from masthead.themefiles import theme_path  # the harness runs in masthead's own environment
 
     (site / "pyproject.toml").write_text(
         "[tool.masthead]\n"

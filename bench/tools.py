@@ -137,7 +137,7 @@ def masthead_source_digest() -> str:
     """A short hash of masthead's code and theme as they are now: the version number alone
     does not tell which working tree was measured."""
     import masthead
-    from masthead.render import theme_path
+    from masthead.themefiles import theme_path
 
     digest = hashlib.sha256()
     for root in (Path(masthead.__file__).parent, theme_path()):

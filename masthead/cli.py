@@ -32,7 +32,8 @@ from .write import OutputError
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(importers="import" in argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
@@ -78,8 +79,10 @@ def _silence_stdout() -> None:
         pass
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def make_parser(importers: bool = True) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand; ``importers=False`` leaves out the
+    importers' own options under ``import`` (importing them costs a build with nothing to
+    do most of its time)."""
     parser = argparse.ArgumentParser(
         prog="masthead", description="Static site generator for news archives."
     )
@@ -176,7 +179,7 @@ def make_parser() -> argparse.ArgumentParser:
     clean_cmd.set_defaults(handler=_clean)
 
     add_serve_command(commands)
-    add_import_command(commands)
+    add_import_command(commands, importers)
 
     init_cmd = commands.add_parser(
         "init",

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from typing import TYPE_CHECKING, Any
 
 from .model import Problem
+
+if TYPE_CHECKING:  # Babel is imported where dates are written: not for a no-op build
+    from babel import Locale
 
 I18N_FOLDER = "i18n"
 ENGLISH = "en"
@@ -113,12 +113,16 @@ def localdate(catalogues: Catalogues, lang: str, when: date | datetime, style: s
     pattern = translate(catalogues, lang, key)
     if pattern == key:
         pattern = PATTERNS[key]
+    from babel.dates import format_date
+
     return format_date(when, pattern, locale=_locale(lang))
 
 
 @lru_cache(maxsize=64)
 def _locale(lang: str) -> Locale:
     """Babel's locale for a language tag; English for one CLDR does not know."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(lang, sep="-")
     except (UnknownLocaleError, ValueError):
@@ -163,10 +167,14 @@ class Words:
 
     def month(self, number: int) -> str:
         """The name of a month (1-12) standing alone, in this language."""
+        from babel.dates import format_date
+
         return format_date(date(2000, number, 1), "LLLL", locale=_locale(self.lang))
 
     def month_short(self, number: int) -> str:
         """The abbreviated name of a month (1-12) standing alone: ``Sep``."""
+        from babel.dates import format_date
+
         return format_date(date(2000, number, 1), "LLL", locale=_locale(self.lang))
 
     def day_of_year(self, month: int, day: int) -> str:
@@ -212,6 +220,8 @@ ENGLISH_WORDS = Words(Catalogues(), ENGLISH)
 
 def is_known(lang: str) -> bool:
     """True when CLDR has data for ``lang`` (its dates are then in that language)."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         Locale.parse(lang, sep="-")
     except (UnknownLocaleError, ValueError):

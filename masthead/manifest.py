@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .urls import is_reserved
+from .urls import RESERVED_PREFIX
 
 MANIFEST_NAME = ".masthead-manifest.json"
 MANIFEST_VERSION = 2
@@ -46,10 +46,10 @@ EMPTY_MANIFEST = Manifest({}, frozenset(), None)
 
 def intact_outputs(files: dict[str, Entry], output_path: Path) -> bool:
     """True when every file of a manifest is still as the build that wrote it left it."""
-    root = str(output_path)
+    root = str(output_path) + os.sep  # joined by hand: this runs for every file of the site
     for rel, entry in files.items():
         try:
-            found = os.lstat(os.path.join(root, rel))
+            found = os.lstat(root + rel)
         except OSError:
             return False
         if entry.size != found.st_size or entry.mtime_ns != found.st_mtime_ns:
@@ -93,7 +93,7 @@ def _entry(rel: object, raw: object) -> Entry | None:
         return None
     if len(raw) < 3 or not isinstance(raw[0], str):
         return None
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in raw[1:3]):
+    if type(raw[1]) is not int or type(raw[2]) is not int:  # bool is not a size either
         return None
     fingerprint = raw[3] if len(raw) > 3 and isinstance(raw[3], str) else ""
     return Entry(raw[0], raw[1], raw[2], fingerprint)
@@ -127,12 +127,10 @@ def write_manifest(
 def is_safe_rel(rel: str) -> bool:
     """A path inside the output folder: relative, no empty, '.' or '..' segments, and not one
     of masthead's own names (even if the manifest was edited)."""
-    parts = rel.split("/")
-    return (
-        bool(rel)
-        and not rel.startswith("/")
-        and "\\" not in rel
-        and "\x00" not in rel
-        and not any(p in ("", ".", "..") for p in parts)
-        and not is_reserved(rel)
-    )
+    if not rel or rel[0] == "/" or rel[-1] == "/" or "//" in rel or "\\" in rel or "\x00" in rel:
+        return False
+    if rel[0] == "." or "/." in rel:  # some segment starts with a dot: look at each
+        return not any(
+            part in (".", "..") or part.startswith(RESERVED_PREFIX) for part in rel.split("/")
+        )
+    return True

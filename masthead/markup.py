@@ -13,12 +13,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-import markdown
-
-try:  # the optional fast engine: pip install 'masthead[fast]'
-    import pyromark
-except ImportError:  # pragma: no cover - exercised by monkeypatching in tests
-    pyromark = None
+# The engines' libraries are imported when an engine is made, not with this module: a build
+# with nothing to convert (nothing changed) never loads them.
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -39,6 +35,8 @@ class PythonMarkdown:
     def __init__(self, extensions: tuple[str, ...]):
         """Raises ImportError, AttributeError, TypeError or ValueError for an extension that
         cannot be loaded."""
+        import markdown
+
         self.markdown = markdown.Markdown(extensions=list(extensions), output_format="html")
 
     def convert(self, text: str) -> str:
@@ -76,6 +74,7 @@ class Pyromark:
 
     def __init__(self, extensions: tuple[str, ...] = ()):
         """Raises ImportError when pyromark is not installed."""
+        pyromark = _pyromark()
         if pyromark is None:
             raise ImportError(ENGINE_MISSING)
         options = pyromark.Options
@@ -165,10 +164,22 @@ ENGINE_MISSING = (
 )
 
 
+def _pyromark():
+    """The pyromark module, or None when it is not installed (``masthead[fast]``)."""
+    try:
+        import pyromark
+    except ImportError:
+        return None
+    return pyromark
+
+
 def engine_version(name: str) -> str:
     """The engine and the version of the library behind it (part of the parse print)."""
     if name == "pyromark":
+        pyromark = _pyromark()
         return f"pyromark {pyromark.__version__ if pyromark else 'missing'}"
+    import markdown
+
     return f"markdown {markdown.__version__}"
 
 

@@ -19,7 +19,7 @@ from . import urls
 from .model import WARNING, Article, Page, Problem
 
 THEME_PREFIX = "the theme's "
-"""How render.shown_static names a static file of the theme (it is not in the site)."""
+"""How themefiles.shown_static names a static file of the theme (it is not in the site)."""
 
 LineOf = Callable[[str, str], "int | None"]
 """(source rel, front-matter field) -> the field's line, for messages."""

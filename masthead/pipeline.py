@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import markup, urls
@@ -44,11 +45,8 @@ from .incremental.memo import (
     unchanged_by_bytes,
     valid_until,
 )
-from .incremental.parsing import Loaded, SourceChanged, load_sources
-from .incremental.rendering import pages_to_render
 from .incremental.session import Session as Session  # the one door for the preview
 from .index import build_archive, published, split_retracted, url_collisions, without_sources
-from .jobs import RenderSetup, RenderTask, render_tasks
 from .ledger import (
     LEDGER_FILE,
     Moved,
@@ -74,10 +72,17 @@ from .model import (
 from .outputdir import conflict_problems, output_folder_problem
 from .paths import check_output_paths, line_finder
 from .plan import navigation, plan_pages, redirects_page, retraction_pages, sections
-from .render import PAGE_ERROR, STATIC_FOLDER, shown_static, static_files, template_paths
 from .search import IndexOutcome, Shard, search_pages, shard_plan, update_index
+from .themefiles import STATIC_FOLDER, shown_static, static_files, template_paths
 from .workers import Progress, default_jobs
 from .write import OutputError, OutputWriter, clear_staging, os_error_message
+
+if TYPE_CHECKING:
+    from .incremental.parsing import Loaded
+    from .jobs import RenderSetup, RenderTask
+
+# The stages that read sources and render (Markdown engines, python-frontmatter, Jinja) are
+# imported by the methods that run them: a build that finds nothing changed never loads them.
 
 
 def build(
@@ -176,6 +181,7 @@ class _Build:
         )
         if self.nothing_changed():
             return self.finished()
+        check_engine(self.config)
         with self.parse_cache() as cache:
             loaded = self.load(cache)
             archive = self.index(loaded)
@@ -239,6 +245,8 @@ class _Build:
         """Every source, parsed (or reused from the cache)."""
         with self.stage("load"):
             found = self.inputs.sources if self.inputs else None
+            from .incremental.parsing import load_sources
+
             loaded = load_sources(
                 self.site_path, self.config, cache, self.jobs, self.progress, found, self.session
             )
@@ -303,6 +311,9 @@ class _Build:
         writer: OutputWriter | None,
     ) -> list[RenderTask]:
         """The pages to render: those whose fingerprint changed."""
+        from .incremental.parsing import SourceChanged
+        from .incremental.rendering import pages_to_render
+
         with self.stage("compare"):
             setup = self.render_setup(archive)
             try:
@@ -315,6 +326,8 @@ class _Build:
         self, tasks: list[RenderTask], archive: Archive, writer: OutputWriter | None
     ) -> None:
         """Render the pages in workers; each stages its own file."""
+        from .jobs import render_tasks
+
         with self.stage("render"):
             setup = self.render_setup(archive)
             failures: list[str] = []
@@ -448,6 +461,8 @@ class _Build:
 
     def render_setup(self, archive: Archive) -> RenderSetup:
         """What every render worker needs (compiled templates kept in the cache folder)."""
+        from .jobs import RenderSetup
+
         paths = template_paths(self.site_path, self.config)
         bytecode = None
         if self.options.write and self.options.use_cache:
@@ -516,6 +531,8 @@ class _Build:
 def _template_problems(failed: dict[Problem, list[str]]) -> list[Problem]:
     """One template mistake fails every page that uses it: report it once, naming the first
     page and counting the rest."""
+    from .render import PAGE_ERROR
+
     found = []
     for problem, pages in failed.items():
         if not problem.message.startswith(PAGE_ERROR):
@@ -554,6 +571,13 @@ def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[
     config, problems = load_config(site_path)
     if options.base_url:
         config = with_base_url(config, options.base_url)
+    return config, list(problems)
+
+
+def check_engine(config: SiteConfig) -> None:
+    """Raise ProblemsError when the Markdown engine (or one of its extensions) cannot be
+    loaded. Called when there is something to build: a build with nothing changed uses
+    the settings the last build checked, and never loads an engine."""
     try:
         markup.make_converter(config)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
@@ -562,7 +586,6 @@ def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[
         else:
             message = f"[tool.masthead] markdown_engine: {exc}"
         raise ProblemsError([Problem("pyproject.toml", None, message)]) from exc
-    return config, list(problems)
 
 
 def resolve_output(site_path: Path, config: SiteConfig, options: BuildOptions) -> Path:

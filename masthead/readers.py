@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Protocol
 
-import frontmatter
-from frontmatter.default_handlers import BaseHandler, YAMLHandler
-
-from . import markup, matter
+from . import markup
 from .config import SiteConfig
 
 
@@ -67,24 +65,27 @@ class Reader(Protocol):
         ...
 
 
-class _YamlHandler(YAMLHandler):
-    """YAML front matter between ``---`` lines, read with masthead's one YAML loader."""
+@lru_cache(maxsize=1)
+def _handlers() -> tuple:
+    """python-frontmatter's handlers for YAML (``---``, read with masthead's one YAML loader)
+    and TOML (``+++``, read with the standard library's tomllib). Made when the first source
+    is read: a build with nothing changed never loads python-frontmatter or PyYAML."""
+    from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return matter.load_yaml(fm)
+    from . import matter
 
+    class YamlHandler(YAMLHandler):
+        def load(self, fm: str, **kwargs: object) -> Any:
+            return matter.load_yaml(fm)
 
-class _TomlHandler(BaseHandler):
-    """TOML front matter between ``+++`` lines, read with the standard library's tomllib."""
+    class TomlHandler(BaseHandler):
+        FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+        START_DELIMITER = END_DELIMITER = "+++"
 
-    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
-    START_DELIMITER = END_DELIMITER = "+++"
+        def load(self, fm: str, **kwargs: object) -> Any:
+            return matter.load_toml(fm)
 
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return matter.load_toml(fm)
-
-
-_HANDLERS = (_YamlHandler(), _TomlHandler())
+    return (YamlHandler(), TomlHandler())
 
 
 class MarkdownReader:
@@ -109,7 +110,11 @@ def read_front_matter(text: str) -> Document:
     decided once, by its opening line: ``---`` YAML, ``+++`` TOML). Raises Unreadable."""
     if "\r" in text and "\n" not in text:  # classic Mac OS line endings: one CR per line
         text = text.replace("\r", "\n")
-    handler = frontmatter.detect_format(text, _HANDLERS)
+    import frontmatter
+
+    from . import matter
+
+    handler = frontmatter.detect_format(text, _handlers())
     if handler is None:
         raise Unreadable(
             "no front matter: start the file with a line '---', then 'title: ...' and the "

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-from . import matter, urls
+from . import urls
 from .config import CONFIG_FILE, SiteConfig
 from .model import Problem, ProblemsError
 from .text import SURROGATES
@@ -149,6 +149,8 @@ def _check_names(
 
 def _yaml(fields: dict) -> str:
     """Front matter text that masthead's own loader reads back as ``fields``."""
+    from . import matter  # PyYAML: only for `masthead new`
+
     try:
         return matter.dump_yaml(fields)
     except matter.Refused:

@@ -5,7 +5,7 @@ hand its functions to tests. ``make_site`` follows MkDocs' ``tempdir`` test help
 ``{relative path: text or bytes}`` and it writes those files into a fresh folder below
 ``tmp_path`` and returns the folder. Every site gets a default ``pyproject.toml`` (time zone
 UTC, base URL https://example.org/) unless the mapping brings its own. The default theme is
-the repository's ``templates/``, which ``masthead.render.theme_path()`` finds by itself.
+the repository's ``templates/``, which ``masthead.themefiles.theme_path()`` finds by itself.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sitegen import build_site, write_article, write_site
 from masthead import datemaps
 from masthead.i18n import ENGLISH_WORDS, Catalogues, Words, load_catalogues
 from masthead.pipeline import next_day
-from masthead.render import theme_path
+from masthead.themefiles import theme_path
 
 # -- calendar geometry -----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ and switching engines re-renders everything."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,7 @@ def test_the_parse_print_covers_the_engine():
 
 
 def test_a_missing_engine_library_is_a_one_line_config_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(markup, "pyromark", None)
+    monkeypatch.setitem(sys.modules, "pyromark", None)  # import pyromark: ImportError
     site = write_site(
         tmp_path / "site",
         {"markdown_engine": "pyromark"},

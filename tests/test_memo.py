@@ -399,3 +399,29 @@ def test_only_regular_files_are_hashed_and_none_blocks(tmp_path) -> None:
     assert file_digest("/dev/zero") == "special"
     assert file_digest(tmp_path / "loop.md") == "missing"
     assert file_digest(tmp_path / "a.md") == bytes_digest(b"A")
+
+
+HEAVY_LIBRARIES = ("jinja2", "markdown", "pyromark", "frontmatter", "yaml", "babel")
+"""What a build with nothing changed never needs (importing them was most of its time)."""
+
+
+def test_a_build_with_nothing_changed_loads_no_engine_template_or_yaml_library(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from sitegen import masthead, ok, tiny_site
+
+    site = tiny_site(tmp_path / "site")
+    ok(masthead("build", "--site", site, "--quiet"))
+    probe = (
+        "import sys\n"
+        "from masthead.cli import main\n"
+        f"code = main(['build', '--site', {str(site)!r}, '-v'])\n"
+        f"print(code, sorted(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "0 rendered" in done.stdout or "nothing changed" in done.stdout, done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "0 []"

@@ -69,7 +69,7 @@ def test_init_and_build_with_the_installed_package_alone(unpacked_wheel, tmp_pat
             "-I",
             "-c",
             f"import sys; sys.path.insert(0, {str(unpacked_wheel)!r}); "
-            "import masthead.render as r; print(r.theme_path())",
+            "import masthead.themefiles as r; print(r.theme_path())",
         ],
         capture_output=True,
         text=True,

@@ -20,7 +20,6 @@ from ..model import Problem
 from ..progress import ProgressBar
 from ..text import printable
 from . import ImportReport
-from .store import write_drafts
 
 IMPORTERS: dict[str, str] = {
     "page": "masthead.importers.page",
@@ -40,8 +39,8 @@ class MissingLibrary(Exception):
         super().__init__(f"needs the Python package {library}: {EXTRA}")
 
 
-def add_import_command(commands: argparse._SubParsersAction) -> None:
-    """Register ``masthead import`` and every importer under it."""
+def add_import_command(commands: argparse._SubParsersAction, importers: bool = True) -> None:
+    """Register ``masthead import`` and, with ``importers``, every importer under it."""
     command = commands.add_parser(
         "import",
         help="bring articles in from saved pages, feeds or another generator",
@@ -50,6 +49,8 @@ def add_import_command(commands: argparse._SubParsersAction) -> None:
         "original again adds nothing.",
     )
     kinds = command.add_subparsers(dest="kind", metavar="KIND", required=True)
+    if not importers:
+        return
     for kind, module_name in IMPORTERS.items():
         module = importlib.import_module(module_name)
         parser = kinds.add_parser(kind, help=module.HELP, description=module.HELP)
@@ -77,6 +78,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .store import write_drafts
+
     site_path = Path(args.site)
     if not site_path.is_dir():
         print(f"masthead import: no site folder at {printable(str(site_path))}", file=sys.stderr)

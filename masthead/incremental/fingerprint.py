@@ -10,17 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import NamedTuple
-
-import babel
-import jinja2
-from jinja2 import meta
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import __version__, markup
 from ..config import SiteConfig
 from ..i18n import Catalogues
 from ..model import Archive, Article, Link, Page
 from .session import Session
+
+if TYPE_CHECKING:  # imported where used: a build with nothing changed never loads Jinja
+    import jinja2
 
 
 def digest(*parts: str) -> str:
@@ -62,6 +61,9 @@ def site_fingerprint(
 ) -> str:
     """Everything every page depends on: masthead, Jinja, Babel (month names), the settings,
     the navigation and the theme's words."""
+    import babel
+    import jinja2
+
     words = repr(sorted((catalogues or Catalogues()).entries.items()))
     return digest(
         __version__,
@@ -111,6 +113,9 @@ def _shown_fingerprint(article: Article) -> str:
 
 def _referenced(env: jinja2.Environment, source: str) -> tuple[str | None, ...]:
     """The templates a template's source names (None for a name computed at run time)."""
+    import jinja2
+    from jinja2 import meta
+
     try:
         return tuple(meta.find_referenced_templates(env.parse(source)))
     except (jinja2.TemplateSyntaxError, RecursionError):
@@ -152,6 +157,8 @@ class TemplateFingerprints:
         return found
 
     def _source(self, name: str) -> str:
+        import jinja2
+
         if name not in self.sources:
             try:
                 self.sources[name] = self.env.loader.get_source(self.env, name)[0]
