@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import html
 import json
 import os
 import re
@@ -165,10 +164,10 @@ def indexed_rels(pages: tuple[Page, ...]) -> tuple[str, ...]:
 # index is cut into shards, one Pagefind bundle each, by the article's language and date:
 # an edit indexes its shard again and no other, and the search page merges the shards of
 # its language (Pagefind's mergeIndex). A shard is a year, or a half, quarter or month of
-# a year that holds more than SHARD_ARTICLES articles. Every page carries its shard as a
-# filter, so the search page can ask one shard at a time for results in date order
-# (Pagefind orders merged results by score, which for a date sort is a rank within one
-# shard).
+# a year that holds more than SHARD_ARTICLES articles. Every article page carries its month
+# as a filter, so the search page can ask one shard at a time (by its months) for results
+# in date order: Pagefind orders merged results by score, which for a date sort is a rank
+# within one shard.
 
 
 @dataclass(frozen=True, order=True)
@@ -222,25 +221,6 @@ def shard_plan(articles: tuple[Article, ...], site_language: str) -> dict[str, S
 def language_shards(plan: dict[str, Shard], lang: str) -> tuple[str, ...]:
     """The keys of one language's shards, oldest first (what its search page merges)."""
     return tuple(sorted({s.key for s in plan.values() if s.lang.lower() == lang.lower()}))
-
-
-_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
-_LANG = re.compile(rb"""\slang\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)""", re.IGNORECASE)
-
-
-def as_indexed(data: bytes, shard: Shard) -> bytes:
-    """The page as Pagefind reads it: ``<html>`` with the article's language (Pagefind
-    files a page under its ``<html lang>``; an Urdu article in an English site) and the
-    shard as a filter."""
-    found = _HTML_TAG.search(data)
-    if found is None:
-        return data
-    tag = _LANG.sub(b"", found.group(0))
-    lang = html.escape(shard.lang, quote=True).encode()
-    key = html.escape(shard.key, quote=True).encode()
-    attributes = b' lang="' + lang + b'" data-pagefind-filter="shard:' + key + b'"'
-    tag = tag[:5] + attributes + tag[5:]
-    return data[: found.start()] + tag + data[found.end() :]
 
 
 def index_fingerprint(digests: dict[str, str], binary: str, binary_stamp: str) -> str:
@@ -309,18 +289,29 @@ def update_index(
     if not jobs:
         return IndexOutcome(count, kept_files, kept_size, shards=len(by_shard))
     try:
-        made = _index_shards(binary, writer, jobs, workers)
+        work = writer.work_folder("search")
+    except OSError as exc:
+        return IndexOutcome(
+            count, problem=_warning(f"cannot make the index: {exc.strerror or exc}")
+        )
+    try:
+        made = _index_shards(binary, writer, jobs, workers, work)
+        if isinstance(made, Problem):
+            return IndexOutcome(count, problem=made)
+        files, size = kept_files, kept_size
+        for job, bundle in zip(jobs, made, strict=True):
+            for rel, data, path in bundle:
+                if path is None:
+                    writer.add(rel, data, job.fingerprint)
+                else:  # moved into the staging area, not written a second time
+                    writer.add_file(rel, data, path, job.fingerprint)
+                files, size = files + 1, size + len(data)
     except OSError as exc:  # reading the pages or the bundle (staging failures raise OutputError)
         return IndexOutcome(
             count, problem=_warning(f"cannot make the index: {exc.strerror or exc}")
         )
-    if isinstance(made, Problem):
-        return IndexOutcome(count, problem=made)
-    files, size = kept_files, kept_size
-    for job, bundle in zip(jobs, made, strict=True):
-        for rel, data in bundle.items():
-            writer.add(rel, data, job.fingerprint)
-            files, size = files + 1, size + len(data)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return IndexOutcome(
         count,
         files,
@@ -349,26 +340,19 @@ def _binary_stamp(binary: Path | None) -> tuple[str, Problem | None]:
 
 
 def _index_shards(
-    binary: Path, writer: OutputWriter, jobs: list[_Job], workers: int
-) -> list[dict[str, bytes]] | Problem:
-    """The bundle of each shard (paths in the output folder -> bytes), in the order of
+    binary: Path, writer: OutputWriter, jobs: list[_Job], workers: int, work: Path
+) -> list[list[tuple[str, bytes, Path | None]]] | Problem:
+    """The bundle of each shard (see ``_index_shard``), made in ``work``, in the order of
     ``jobs``; or the first problem. Shards are indexed side by side, ``workers`` at a time
     (each Pagefind run is a process of its own)."""
-    try:
-        work = writer.work_folder("search")
-    except OSError as exc:
-        return _warning(f"cannot make the index: {exc.strerror or exc}")
-    try:
-        run = partial(_index_shard, binary, writer, work)
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-            made = list(pool.map(run, range(len(jobs)), jobs))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    run = partial(_index_shard, binary, writer, work)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        made = list(pool.map(run, range(len(jobs)), jobs))
     for bundle in made:
         if isinstance(bundle, Problem):
             return bundle
     for bundle in made:
-        foreign = [rel for rel in bundle if writer.is_foreign(rel)]
+        foreign = [rel for rel, _, _ in bundle if writer.is_foreign(rel)]
         if foreign:
             return _warning(
                 f"{foreign[0]} in the output folder was not written by masthead; move it "
@@ -379,15 +363,21 @@ def _index_shards(
 
 def _index_shard(
     binary: Path, writer: OutputWriter, work: Path, number: int, job: _Job
-) -> dict[str, bytes] | Problem:
-    """One shard's bundle: its pages copied (as Pagefind should read them) into a folder of
-    their own, laid out as in the output, and indexed."""
+) -> list[tuple[str, bytes, Path | None]] | Problem:
+    """One shard's bundle: its pages linked into a folder of their own, laid out as in the
+    output, and indexed as the shard's language. Each file comes as its path in the output,
+    its bytes and the file Pagefind wrote (None when masthead rewrote the bytes)."""
     site, out = work / str(number) / "site", work / str(number) / "bundle"
     for rel in job.rels:
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(as_indexed(writer.pending_path(rel).read_bytes(), job.shard))
+        source = writer.pending_path(rel)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
     command = [str(binary), "--site", str(site), "--output-path", str(out), "--quiet"]
+    command += ["--force-language", job.shard.lang]
     try:
         done = subprocess.run(
             command, capture_output=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
@@ -402,13 +392,17 @@ def _index_shard(
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
         last = said[-1].strip() if said else f"exit status {done.returncode}"
         return _warning(f"Pagefind failed ({last}); {INSTALL_HINT} again, or set search = false")
-    bundle = {
-        path.relative_to(out).as_posix(): path.read_bytes()
+    written = {
+        path.relative_to(out).as_posix(): path
         for path in sorted(out.rglob("*"))
         if path.is_file() and _shipped(path.relative_to(out).as_posix(), job.engine)
     }
-    bundle = stable_bundle(bundle)
-    return {job.shard.folder + rel: data for rel, data in sorted(bundle.items())}
+    raw = {rel: path.read_bytes() for rel, path in written.items()}
+    bundle = stable_bundle(raw)
+    return [
+        (job.shard.folder + rel, data, written[rel] if raw.get(rel) is data else None)
+        for rel, data in sorted(bundle.items())
+    ]
 
 
 _UNUSED = re.compile(r"pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)")

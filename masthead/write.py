@@ -88,6 +88,18 @@ def stage_bytes(slot: Slot, data: bytes) -> Staged:
     return Staged(digest, True, None)
 
 
+def stage_file(slot: Slot, data: bytes, path: Path) -> Staged:
+    """As ``stage_bytes``, for bytes already in the file ``path`` on the staging area's file
+    system (a work folder of this build): the file is moved to the staging file, not
+    written again."""
+    digest = hashlib.sha256(data).hexdigest()
+    kept = _unchanged_stat(slot, digest, data)
+    if kept:
+        return Staged(digest, False, kept)
+    os.replace(path, slot.temp)
+    return Staged(digest, True, None)
+
+
 def _unchanged_stat(slot: Slot, digest: str, data: bytes) -> tuple[int, int] | None:
     try:
         found = os.lstat(slot.destination)
@@ -194,6 +206,16 @@ class OutputWriter:
         slot = self.slot(rel)
         try:
             staged = stage_bytes(slot, data)
+        except OSError as exc:
+            raise OutputError(os_error_message(exc, rel)) from exc
+        self.accept(slot, staged, fingerprint)
+
+    def add_file(self, rel: str, data: bytes, path: Path, fingerprint: str = "") -> None:
+        """Offer one output file whose bytes ``data`` are in ``path``, a file in one of this
+        build's work folders (``work_folder``), which is moved, not copied, when staged."""
+        slot = self.slot(rel)
+        try:
+            staged = stage_file(slot, data, path)
         except OSError as exc:
             raise OutputError(os_error_message(exc, rel)) from exc
         self.accept(slot, staged, fingerprint)

@@ -4,6 +4,8 @@
 // date, excerpt), the filters and the sort order, and keeps the words in ?q= so that a
 // search can be bookmarked and the header's plain form lands here.
 
+import { shardMonths } from "./search-shards.js";
+
 const root = document.getElementById("search");
 const form = root.querySelector("form");
 const input = root.querySelector("input[name=q]");
@@ -94,7 +96,7 @@ async function run() {
   const search = await pagefind.search(query || null, { filters: picked });
   let shown = search.results;
   if (sort.value && search.results.length) {
-    shown = await inDateOrder(query, picked, search.filters.shard || {}, sort.value);
+    shown = await inDateOrder(query, picked, search.filters.month || {}, sort.value);
   }
   const data = await Promise.all(shown.slice(0, SHOWN).map((result) => result.data()));
   if (ticket !== latest) return; // a newer search has started
@@ -103,14 +105,17 @@ async function run() {
 }
 
 // Pagefind orders the results of merged shards by score, and for a date sort the score is
-// a rank within one shard: so ask the shards one at a time, in date order (every page
-// carries its shard as a filter), until enough results are found.
+// a rank within one shard: so ask the shards one at a time, in date order, until enough
+// results are found. A shard is a year (2017) or a part of one (2017-h1, 2017-q3, 2017-05);
+// every article carries its month as a filter, which picks out one shard's articles
+// (shardMonths, in search-shards.js).
 async function inDateOrder(query, picked, counts, direction) {
-  const keys = Object.keys(counts).filter((key) => counts[key] > 0).sort();
-  if (direction === "desc") keys.reverse();
+  const keys = direction === "desc" ? [...shards].reverse() : shards;
   const found = [];
   for (const key of keys) {
-    const options = { filters: { ...picked, shard: key }, sort: { date: direction } };
+    const months = shardMonths(key).filter((month) => counts[month] > 0);
+    if (months.length === 0) continue;
+    const options = { filters: { ...picked, month: { any: months } }, sort: { date: direction } };
     const part = await pagefind.search(query || null, options);
     found.push(...part.results);
     if (found.length >= SHOWN) break;
