@@ -208,11 +208,15 @@ def _parts(count: int) -> int:
 
 def shard_plan(articles: tuple[Article, ...], site_language: str) -> dict[str, Shard]:
     """The shard of each indexed article, by its URL: its language (the article's, else the
-    site's) and the period of its date."""
-    counts = Counter((a.lang or site_language, a.date.year) for a in articles)
+    site's, in lower case) and the period of its date."""
+
+    def language(article: Article) -> str:  # "ur" and "UR" are one language, one folder
+        return (article.lang or site_language).lower()
+
+    counts = Counter((language(a), a.date.year) for a in articles)
     plan = {}
     for article in articles:
-        lang = article.lang or site_language
+        lang = language(article)
         parts = _parts(counts[lang, article.date.year])
         plan[article.url] = Shard(lang, _period(article.date.year, article.date.month, parts))
     return plan
@@ -220,7 +224,7 @@ def shard_plan(articles: tuple[Article, ...], site_language: str) -> dict[str, S
 
 def language_shards(plan: dict[str, Shard], lang: str) -> tuple[str, ...]:
     """The keys of one language's shards, oldest first (what its search page merges)."""
-    return tuple(sorted({s.key for s in plan.values() if s.lang.lower() == lang.lower()}))
+    return tuple(sorted({s.key for s in plan.values() if s.lang == lang.lower()}))
 
 
 def index_fingerprint(digests: dict[str, str], binary: str, binary_stamp: str) -> str:

@@ -104,6 +104,10 @@ def test_a_shard_is_a_year_of_one_language_cut_when_it_holds_too_many() -> None:
     plan = shard_plan((*small, _article("u/", "2016-05-01", "ur")), "en")
     assert {shard.key for shard in plan.values()} == {"2016"}
     assert plan["u/"] == Shard("ur", "2016") and plan["u/"].folder == "pagefind/ur/2016/"
+    mixed = shard_plan(
+        (_article("a/", "2016-01-01", "ur"), _article("b/", "2016-02-01", "UR")), "en"
+    )
+    assert set(mixed.values()) == {Shard("ur", "2016")}  # one language, one folder
     half = [_article(f"h{i}/", f"2017-{i % 12 + 1:02d}-01") for i in range(SHARD_ARTICLES + 1)]
     assert {s.key for s in shard_plan(tuple(half), "en").values()} == {"2017-h1", "2017-h2"}
     many = SHARD_ARTICLES * 4 + 1
@@ -464,3 +468,21 @@ def test_the_search_page_s_months_of_a_shard_are_the_months_masthead_files_there
     got = {key: set(months) for key, months in json.loads(done.stdout).items()}
     assert got == expected
     assert {"2016", "2016-h1", "2016-q4", "2016-07"} <= set(got)
+
+
+@pytest.mark.slow  # a build through the command line
+def test_one_language_written_in_two_cases_is_one_index(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    write_files(
+        site,
+        {
+            "content/2019/09/shout.md": article_text(
+                "Mela closes", "2019-09-01", "Culture", "BBC Urdu", "میلہ ختم\n", lang="UR"
+            )
+        },
+    )
+    done = ok(masthead("build", "--site", site, "-v"))
+    assert "search index: 4 pages in 3 shards, " in done.stdout
+    entry = json.loads((site / "output/pagefind/ur/2019/pagefind-entry.json").read_bytes())
+    assert [v["page_count"] for v in entry["languages"].values()] == [2]
+    assert 'data-shards="2019"' in (site / "output/search/ur/index.html").read_text("utf-8")
