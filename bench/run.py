@@ -1,6 +1,6 @@
 """Benchmark masthead against Hugo and Pelican on one generated news archive.
 
-    python bench/run.py --articles 10000 [--repeat 3] [--peers hugo,pelican] [--out FILE]
+    python bench/run.py --articles 10000 [--repeat 3] [--peers hugo,hugo-plain,pelican] [--out FILE]
     python bench/run.py --smoke                     # tiny, masthead only: for CI
     python bench/run.py --articles 1000 -- --jobs 4  # arguments after -- go to masthead build
 
@@ -38,11 +38,16 @@ APPENDED = "\n\nThis sentence was appended by the benchmark.\n"
 MARKER = "<p hidden>changed by the benchmark</p>"  # Go templates drop HTML comments
 
 
+PEERS = ("hugo", "hugo-plain", "pelican")
+"""hugo: masthead's page set, set up as Hugo's best users would; hugo-plain: home,
+categories, tags, years and months only (bench/sites.py)."""
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, help="archive size (default 1000; smoke 60)")
     parser.add_argument("--repeat", type=int, help="repetitions per scenario (default 3)")
-    parser.add_argument("--peers", default="hugo,pelican", help="comma-separated, or ''")
+    parser.add_argument("--peers", default="hugo,hugo-plain,pelican", help="comma-separated, or ''")
     parser.add_argument("--out", default="results.json", help="JSON results file")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated archive")
     parser.add_argument("--workdir", default="/tmp/bench-work", help="where sites are built")
@@ -59,9 +64,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.articles = args.articles or 1000
     args.repeat = args.repeat or 3
     args.peers = [p for p in args.peers.split(",") if p]
-    unknown = set(args.peers) - {"hugo", "pelican"}
+    unknown = set(args.peers) - set(PEERS)
     if unknown:
-        parser.error(f"unknown peers: {', '.join(sorted(unknown))} (known: hugo, pelican)")
+        parser.error(f"unknown peers: {', '.join(sorted(unknown))} (known: {', '.join(PEERS)})")
     return args
 
 

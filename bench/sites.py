@@ -84,18 +84,26 @@ def masthead_article(a: Article) -> tuple[str, str]:
     return f"content/{a.date:%Y/%m}/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
 
 
-# Hugo: content/posts/slug.md; a theme of its own in layouts/. Hugo has no date archives, so
-# years, months and days are taxonomies, as are sources and authors (masthead has all five).
-# Related articles use Hugo's default [related] settings (tags and date): an index on the
-# category, nearer to masthead's "same category, nearest in date", made Hugo's related search
-# grow quadratically (about 100 CPU seconds more at 10,000 articles).
+# Hugo, two setups, each as its best users would write it:
+#
+# - "hugo" (masthead's page set): articles in content/posts/YYYY/MM/, so that years and
+#   months are sections (an _index.md each) rather than taxonomies; categories, tags,
+#   sources, authors and days are taxonomies; article URLs by day; related articles from
+#   tags (weight 100) and date (weight 10); no page/1/ aliases; feeds for the home page
+#   and for category and tag terms (as masthead and Pelican write them); cards through
+#   partialCached.
+# - "hugo-plain" (the small theme most sites start with): home, categories, tags, years
+#   and months only; no related articles; a feed for the home page only.
+#
+# Both share the layouts in hugo_layouts/ (pages without a taxonomy simply show none of
+# it). Hugo has no day archives: the day taxonomy stands in for masthead's day pages.
 
 HUGO_CONFIG = f"""\
 baseURL = "{BASE_URL}"
 locale = "en"
 title = "{TITLE}"
 timeZone = "UTC"
-disableKinds = ["section", "sitemap", "robotsTXT"]
+disableKinds = ["sitemap", "robotsTXT"]
 
 [pagination]
 pagerSize = 20
@@ -109,8 +117,6 @@ category = "categories"
 tag = "tags"
 source = "sources"
 author = "authors"
-year = "years"
-month = "months"
 day = "days"
 
 [permalinks.page]
@@ -118,6 +124,51 @@ posts = "/:year/:month/:day/:contentbasename/"
 
 [outputs]
 home = ["html", "rss"]
+section = ["html"]
+taxonomy = ["html"]
+term = ["html"]
+
+[params]
+related = true
+
+[related]
+includeNewer = true
+threshold = 0
+toLower = false
+
+[[related.indices]]
+name = "tags"
+weight = 100
+
+[[related.indices]]
+name = "date"
+weight = 10
+"""
+
+HUGO_PLAIN_CONFIG = f"""\
+baseURL = "{BASE_URL}"
+locale = "en"
+title = "{TITLE}"
+timeZone = "UTC"
+disableKinds = ["sitemap", "robotsTXT"]
+
+[pagination]
+pagerSize = 20
+disableAliases = true
+
+[services.rss]
+limit = 20
+
+[taxonomies]
+category = "categories"
+tag = "tags"
+
+[permalinks.page]
+posts = "/:year/:month/:day/:contentbasename/"
+
+[outputs]
+home = ["html", "rss"]
+section = ["html"]
 taxonomy = ["html"]
 term = ["html"]
 """
@@ -127,11 +178,26 @@ HUGO_TERM_FEEDS = "---\ncascade:\n  outputs: [html, rss]\n---\n"
 
 
 def hugo_setup(site: Path) -> tuple[str, str]:
-    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    return _hugo_site(site, HUGO_CONFIG, term_feeds=True)
+
+
+def hugo_plain_setup(site: Path) -> tuple[str, str]:
+    return _hugo_site(site, HUGO_PLAIN_CONFIG, term_feeds=False)
+
+
+def _hugo_site(site: Path, config: str, term_feeds: bool) -> tuple[str, str]:
+    (site / "hugo.toml").write_text(config, encoding="utf-8")
     shutil.copytree(HERE / "hugo_layouts", site / "layouts")
-    for taxonomy in ("categories", "tags"):
-        (site / "content" / taxonomy).mkdir(parents=True)
-        (site / "content" / taxonomy / "_index.md").write_text(HUGO_TERM_FEEDS, encoding="utf-8")
+    (site / "content" / "posts").mkdir(parents=True)
+    (site / "content" / "posts" / "_index.md").write_text(
+        "---\ntitle: Archive\n---\n", encoding="utf-8"
+    )
+    if term_feeds:
+        for taxonomy in ("categories", "tags"):
+            (site / "content" / taxonomy).mkdir(parents=True)
+            (site / "content" / taxonomy / "_index.md").write_text(
+                HUGO_TERM_FEEDS, encoding="utf-8"
+            )
     return "layouts/page.html", '<div class="story-body">'
 
 
@@ -143,11 +209,29 @@ def hugo_article(a: Article) -> tuple[str, str]:
         f"tags: {_qlist(a.tags)}\n"
         f"sources: [{_q(a.source)}]\n"
         f"authors: {_qlist(a.authors)}\n"
-        f'years: ["{a.date:%Y}"]\n'
-        f'months: ["{a.date:%Y-%m}"]\n'
         f'days: ["{a.date:%Y-%m-%d}"]\n'
     )
-    return f"content/posts/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
+    return f"content/posts/{a.date:%Y/%m}/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
+
+
+def hugo_sections(site: Path, months: set[tuple[int, int]]) -> None:
+    """An _index.md for each year and month section that holds articles."""
+    for year in sorted({y for y, _ in months}):
+        _write_index(site / "content/posts" / f"{year}", f"{year}")
+    for year, month in sorted(months):
+        title = f"{MONTH_NAMES[month - 1]} {year}"
+        _write_index(site / "content/posts" / f"{year}/{month:02d}", title)
+
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def _write_index(folder: Path, title: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_index.md").write_text(f"---\ntitle: {_q(title)}\n---\n", encoding="utf-8")
 
 
 # Pelican: content/slug.md with Pelican metadata, its default theme (notmyidea) with two
@@ -225,6 +309,7 @@ def pelican_article(a: Article) -> tuple[str, str]:
 FORMATS = {
     "masthead": Format(masthead_setup, masthead_article),
     "hugo": Format(hugo_setup, hugo_article),
+    "hugo-plain": Format(hugo_plain_setup, hugo_article),
     "pelican": Format(pelican_setup, pelican_article),
 }
 
@@ -240,7 +325,9 @@ def write_sites(root: Path, formats: list[str], articles: Iterable[Article], edi
         path.mkdir(parents=True)  # fails if it exists: each run writes fresh sites
         templates[name] = FORMATS[name].setup(path)
     made_dirs: set[Path] = set()
+    months: set[tuple[int, int]] = set()
     for article in articles:
+        months.add((article.date.year, article.date.month))
         for name in formats:
             rel, text = FORMATS[name].article(article)
             target = root / name / rel
@@ -252,6 +339,8 @@ def write_sites(root: Path, formats: list[str], articles: Iterable[Article], edi
                 edited_paths[name] = rel
                 page = f"{article.date:%Y/%m/%d}/{article.slug}/index.html"  # same in all three
     for name in formats:
+        if name.startswith("hugo"):
+            hugo_sections(root / name, months)
         template, anchor = templates[name]
         sites[name] = Site(root / name, edited_paths[name], template, anchor, page)
     return sites

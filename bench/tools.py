@@ -86,24 +86,25 @@ def make_tools(sites: dict[str, Site], masthead_args: list[str], jobs1: Site | N
                 command=(*masthead.command, "--jobs", "1"),
             )
         )
-    if "hugo" in sites:
-        tools.append(
-            Tool(
-                name="hugo",
-                site=sites["hugo"],
-                command=(
-                    hugo_binary(),
-                    "--quiet",
-                    "--destination",
-                    "public",
-                    "--cacheDir",
-                    str(sites["hugo"].path / ".hugo-cache"),  # Hugo wants it absolute
-                ),
-                output="public",
-                state=("public", "resources", ".hugo-cache"),
-                version_command=(hugo_binary(), "version"),
+    for name in ("hugo", "hugo-plain"):
+        if name in sites:
+            tools.append(
+                Tool(
+                    name=name,
+                    site=sites[name],
+                    command=(
+                        hugo_binary(),
+                        "--quiet",
+                        "--destination",
+                        "public",
+                        "--cacheDir",
+                        str(sites[name].path / ".hugo-cache"),  # Hugo wants it absolute
+                    ),
+                    output="public",
+                    state=("public", "resources", ".hugo-cache"),
+                    version_command=(hugo_binary(), "version"),
+                )
             )
-        )
     if "pelican" in sites:
         pelican = str(VENV / "bin" / "pelican")
         tools.append(
