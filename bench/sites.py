@@ -132,8 +132,8 @@ term = ["html"]
 related = true
 
 [related]
-includeNewer = true
-threshold = 0
+includeNewer = true  # masthead's related lists look both ways in time
+threshold = 80  # Hugo's default: a shared tag qualifies, nearness in time alone does not
 toLower = false
 
 [[related.indices]]
