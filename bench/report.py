@@ -30,22 +30,25 @@ def table(
 ) -> str:
     """Medians per scenario; ratios above 1 mean masthead took longer (or more)."""
     peers = [n for n in names if not n.startswith("masthead")]
-    lines = [["", *names, *(f"masthead/{p}" for p in peers)]]
+    pairs = [(m, p) for m in ("masthead", "masthead fast") if m in names for p in peers]
+    lines = [["", *names, *(f"{m}/{p}" for m, p in pairs)]]
     for key, label in ROWS:
         values = [summary[n][key] for n in names]
-        ratios = [_ratio(summary["masthead"][key], summary[p][key]) for p in peers]
+        ratios = [_ratio(summary[m][key], summary[p][key]) for m, p in pairs]
         lines.append([label, *map(_number, values), *ratios])
     if previews and "masthead" in previews:
         values = [previews[n]["median"] if n in previews else None for n in names]
         ratios = [
-            _ratio(previews["masthead"]["median"], previews[p]["median"]) if p in previews else "-"
-            for p in peers
+            _ratio(previews[m]["median"], previews[p]["median"])
+            if m in previews and p in previews
+            else "-"
+            for m, p in pairs
         ]
         cells = [_number(v) if v is not None else "-" for v in values]
         lines.append([LIVE_ROW, *cells, *ratios])
     for key, label in PAGE_ROWS:
         values = [pages[n][key] for n in names]
-        ratios = [_ratio(pages["masthead"][key], pages[p][key]) for p in peers]
+        ratios = [_ratio(pages[m][key], pages[p][key]) for m, p in pairs]
         lines.append([label, *map(str, values), *ratios])
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     text = [f"{articles} articles; medians; ratio > 1: masthead slower, bigger or more"]

@@ -30,7 +30,7 @@ import archive  # the bench folder is not a package
 import live
 import report
 import tools
-from sites import write_sites
+from sites import Site, write_sites
 
 MEASURE = Path(__file__).resolve().parent / "measure.py"
 SCENARIOS = ("cold", "unchanged", "article", "template")
@@ -204,8 +204,20 @@ def run_live(tool_list: list[tools.Tool], edits: int) -> dict:
             tool.name, tool.site.path, tool.site.article, tool.site.page, edits
         )
         for tool in tool_list
-        if tool.name in ("masthead", "hugo") and edits
+        if tool.name in ("masthead", "masthead fast", "hugo") and edits
     }
+
+
+def fast_site(site: Site, path: Path) -> Site:
+    """A copy of the masthead site that converts bodies with the fast engine (pyromark)."""
+    shutil.copytree(site.path, path)
+    settings = path / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[tool.masthead]\n", '[tool.masthead]\nmarkdown_engine = "pyromark"\n', 1),
+        encoding="utf-8",
+    )
+    return replace(site, path=path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,10 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     if features["jobs"]:
         shutil.copytree(sites["masthead"].path, root / "masthead-jobs1")
         jobs1 = replace(sites["masthead"], path=root / "masthead-jobs1")
+    fast = fast_site(sites["masthead"], root / "masthead-fast") if tools.has_fast_engine() else None
     generate_seconds = time.perf_counter() - started
     print(f"  done in {generate_seconds:.1f} s")
 
-    tool_list = tools.make_tools(sites, args.masthead_args, jobs1)
+    tool_list = tools.make_tools(sites, args.masthead_args, jobs1, fast)
     machine_before = machine()
     logs = root / "logs"
     logs.mkdir(exist_ok=True)

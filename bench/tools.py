@@ -8,6 +8,7 @@ and reused.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -65,9 +66,17 @@ def masthead_features() -> dict[str, bool]:
     return {"jobs": "--jobs" in options, "no_cache": "--no-cache" in options}
 
 
-def make_tools(sites: dict[str, Site], masthead_args: list[str], jobs1: Site | None) -> list[Tool]:
+def has_fast_engine() -> bool:
+    """Whether masthead's fast Markdown engine (pyromark) is installed where masthead runs."""
+    return importlib.util.find_spec("pyromark") is not None
+
+
+def make_tools(
+    sites: dict[str, Site], masthead_args: list[str], jobs1: Site | None, fast: Site | None = None
+) -> list[Tool]:
     """The tools to time, masthead first; ``jobs1`` is a copy of the masthead site for
-    ``--jobs 1`` (None when masthead has no such option)."""
+    ``--jobs 1`` (None when masthead has no such option), ``fast`` one with
+    ``markdown_engine = "pyromark"`` (None when pyromark is not installed)."""
     masthead = Tool(
         name="masthead",
         site=sites["masthead"],
@@ -86,6 +95,8 @@ def make_tools(sites: dict[str, Site], masthead_args: list[str], jobs1: Site | N
                 command=(*masthead.command, "--jobs", "1"),
             )
         )
+    if fast:
+        tools.append(replace(masthead, name="masthead fast", site=fast))
     for name in ("hugo", "hugo-plain"):
         if name in sites:
             tools.append(
