@@ -84,6 +84,7 @@ def make_environment(
         breadcrumbs=partial(metadata.breadcrumbs, config),
         day_url=_day_url,
     )
+    env.globals["fragment"] = Fragments(env)
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
         search_url=partial(_search_href, base_path, config.language) if config.search else None,
@@ -220,6 +221,58 @@ def _daterange(words: Words, articles, lang: str | None = None) -> str:
 def _monthname(words: Words, month: int, lang: str | None = None) -> str:
     """``number|monthname``: the name of a month (in the site's language unless ``lang``)."""
     return (words.of(lang) if lang else words).month(month)
+
+
+FRAGMENT_FUNCTION = "fragment"
+"""The global templates call to include a fragment: ``fragment("_card.html", item=...)``."""
+
+MAX_FRAGMENTS = 50_000
+"""Fragments one environment remembers (oldest forgotten first): memory stays bounded."""
+
+
+class Fragments:
+    """``fragment(name, **values)``: template ``name`` rendered with only ``values`` (and
+    the globals), once for each set of values, then reused.
+
+    A listing shows each article's card, and about eight listing pages show the same
+    article, so a card is rendered once instead of on every page. Because the template sees
+    nothing but ``values``, equal values give equal HTML, whatever page asks. Articles are
+    compared by identity (one build's records are immutable); values that cannot be compared
+    that way render every time."""
+
+    def __init__(self, env: jinja2.Environment, limit: int = MAX_FRAGMENTS):
+        self.env = env
+        self.limit = limit
+        self.rendered: dict[tuple, tuple[tuple, Markup]] = {}
+
+    def __call__(self, name: str, **values) -> Markup:
+        """The fragment's HTML, marked safe (its template escaped what it shows)."""
+        key, articles = _fragment_key(name, values)
+        if key is not None:
+            found = self.rendered.get(key)
+            if found is not None and all(a is b for a, b in zip(found[0], articles, strict=True)):
+                return found[1]
+        html = Markup(self.env.get_template(name).render(values))
+        if key is not None:
+            if len(self.rendered) >= self.limit:
+                del self.rendered[next(iter(self.rendered))]
+            self.rendered[key] = (articles, html)  # keeps the articles whose ids are the key
+        return html
+
+
+def _fragment_key(name: str, values: dict) -> tuple[tuple | None, tuple]:
+    """A key equal for equal values (articles by identity), and the articles in it; the key
+    is None for a value that is neither an article nor a plain scalar."""
+    parts: list = [name]
+    articles = []
+    for field, value in sorted(values.items()):
+        if isinstance(value, ArticleView):
+            articles.append(value._article)
+            value = ("article", id(value._article), value._body)
+        elif not isinstance(value, (str, int, float, bool, type(None))):
+            return None, ()
+        parts.append((field, value))
+    return tuple(parts), tuple(articles)
 
 
 class ArticleView:

@@ -8,7 +8,7 @@ articles it shows (their content hash and canonical term names, not their positi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -117,9 +117,24 @@ def _referenced(env: jinja2.Environment, source: str) -> tuple[str | None, ...]:
     from jinja2 import meta
 
     try:
-        return tuple(meta.find_referenced_templates(env.parse(source)))
+        tree = env.parse(source)
     except (jinja2.TemplateSyntaxError, RecursionError):
         return ()  # rendering reports it; its own source is already in the hash
+    return (*meta.find_referenced_templates(tree), *_fragments(tree))
+
+
+def _fragments(tree: jinja2.nodes.Template) -> Iterator[str | None]:
+    """The templates a source names in ``fragment("name", ...)`` calls (None for a name
+    computed at run time)."""
+    from jinja2 import nodes
+
+    from ..render import FRAGMENT_FUNCTION
+
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == FRAGMENT_FUNCTION:
+            first = call.args[0] if call.args else None
+            is_name = isinstance(first, nodes.Const) and isinstance(first.value, str)
+            yield first.value if is_name else None
 
 
 class TemplateFingerprints:

@@ -1,0 +1,131 @@
+"""Fragments: a card rendered once per article and reused by every listing that shows it
+the same way, still an ordinary template a site can override, and an edit to it re-renders
+the listings (render.Fragments, fingerprint._fragments)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import jinja2
+import pytest
+from sitegen import build_site, copy_theme_template, masthead, ok, tiny_site
+
+from masthead.incremental.fingerprint import TemplateFingerprints
+from masthead.render import ArticleView, Fragments
+
+
+def counting_env(templates: dict[str, str]) -> tuple[jinja2.Environment, list[str]]:
+    calls: list[str] = []
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True)
+    env.globals["count"] = lambda name: calls.append(name) or ""
+    env.globals["fragment"] = Fragments(env)
+    return env, calls
+
+
+@dataclasses.dataclass(frozen=True)
+class Story:
+    title: str
+
+
+CARD = {"card.html": "{{ count('card') }}<b>{{ item.title }}</b> {{ tag }}"}
+
+
+def test_equal_values_render_once_and_give_the_same_html() -> None:
+    env, calls = counting_env(CARD)
+    fragment = env.globals["fragment"]
+    story = Story("Rain & sun")
+    first = fragment("card.html", item=ArticleView(story), tag="a")
+    again = fragment("card.html", item=ArticleView(story), tag="a")  # a new view, same record
+    assert first == again == "<b>Rain &amp; sun</b> a"
+    assert isinstance(first, jinja2.utils.markupsafe.Markup), "not escaped a second time"
+    assert calls == ["card"]
+
+
+def test_other_values_another_article_or_an_equal_copy_render_again() -> None:
+    env, calls = counting_env(CARD)
+    fragment = env.globals["fragment"]
+    story = Story("One")
+    fragment("card.html", item=ArticleView(story), tag="a")
+    assert fragment("card.html", item=ArticleView(story), tag="b") == "<b>One</b> b"
+    assert fragment("card.html", item=ArticleView(Story("Two")), tag="a") == "<b>Two</b> a"
+    copy = dataclasses.replace(story)  # equal but not the same record: not trusted
+    assert fragment("card.html", item=ArticleView(copy), tag="a") == "<b>One</b> a"
+    assert calls == ["card"] * 4
+
+
+def test_a_value_that_cannot_be_compared_renders_every_time() -> None:
+    env, calls = counting_env(CARD)
+    fragment = env.globals["fragment"]
+    for _ in range(2):
+        assert fragment("card.html", item=Story("List"), tag=["x"]) == "<b>List</b> [&#39;x&#39;]"
+    assert calls == ["card", "card"]
+
+
+def test_memory_stays_bounded_oldest_forgotten_first() -> None:
+    env, calls = counting_env(CARD)
+    fragment = Fragments(env, limit=2)
+    stories = [Story(str(i)) for i in range(3)]
+    for story in stories:
+        fragment("card.html", item=ArticleView(story), tag="")
+    assert len(fragment.rendered) == 2
+    fragment("card.html", item=ArticleView(stories[2]), tag="")  # remembered
+    fragment("card.html", item=ArticleView(stories[0]), tag="")  # forgotten: rendered again
+    assert len(calls) == 4
+
+
+def test_a_fragment_call_is_a_template_dependency() -> None:
+    templates = {
+        "list.html": '{% for a in items %}{{ fragment("card.html", item=a) }}{% endfor %}',
+        "card.html": "<b>{{ item.title }}</b>",
+        "other.html": "<p>other</p>",
+        "dynamic.html": "{{ fragment(name, item=a) }}",
+    }
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+    before = TemplateFingerprints(env)
+    edited = {**templates, "card.html": "<i>{{ item.title }}</i>"}
+    after = TemplateFingerprints(jinja2.Environment(loader=jinja2.DictLoader(edited)))
+    assert before("list.html") != after("list.html")
+    assert before("other.html") == after("other.html")
+    assert before("dynamic.html") != after("dynamic.html"), "a computed name: every template"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_site_can_override_the_card_and_an_edit_re_renders_the_listings(
+    tmp_path: Path, jobs: int
+) -> None:
+    site = tiny_site(tmp_path / "site")
+    card = copy_theme_template(site, "_card.html")
+    card.write_text(
+        card.read_text("utf-8").replace('class="card-title"', 'class="card-title mine"'), "utf-8"
+    )
+    output = site / "output"
+    ok(masthead("build", "--site", site, "--jobs", str(jobs)))
+    home = (output / "index.html").read_text("utf-8")
+    assert home.count('class="card-title mine"') == cards(home) == 3
+    article = (output / "2017/09/23/first-story/index.html").read_text("utf-8")
+    assert "card-title mine" not in article, "an article page shows no cards"
+
+    card.write_text(card.read_text("utf-8").replace("card-title mine", "card-title ours"), "utf-8")
+    again = ok(masthead("build", "--site", site, "--jobs", str(jobs), "-v"))
+    assert "card-title ours" in (output / "index.html").read_text("utf-8")
+    assert "card-title ours" in (output / "category/world/index.html").read_text("utf-8")
+    assert " 0 rendered" not in again.stdout
+
+
+def test_cards_are_the_same_on_every_listing_as_rendered_alone(tmp_path: Path) -> None:
+    """The kicker is left out on the category's own page, the source on the source's page,
+    however often the same article's card was reused before."""
+    site = tiny_site(tmp_path / "site")
+    output = build_site(site)
+    home = (output / "index.html").read_text("utf-8")
+    world = (output / "category/world/index.html").read_text("utf-8")
+    wire = (output / "source/wire/index.html").read_text("utf-8")
+    assert cards(home) == 2 and cards(world) == 1 and cards(wire) == 2
+    assert home.count('class="kicker"') == 2 and home.count('class="source"') == 2
+    assert 'class="kicker"' not in world and world.count('class="source"') == 1
+    assert 'class="source"' not in wire and wire.count('class="kicker"') == 2
+
+
+def cards(page: str) -> int:
+    return page.count('<article class="card')
