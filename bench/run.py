@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.peers:
         tools.ensure_venv()
+    tools.compile_masthead()
     features = tools.masthead_features()
     source_before = tools.masthead_source_digest()
     root = Path(args.workdir) / f"articles-{args.articles}"
