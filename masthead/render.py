@@ -84,7 +84,7 @@ def make_environment(
         breadcrumbs=partial(metadata.breadcrumbs, config),
         day_url=_day_url,
     )
-    env.globals["fragment"] = Fragments(env)
+    env.globals[FRAGMENT_FUNCTION] = Fragments(env)
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
         search_url=partial(_search_href, base_path, config.language) if config.search else None,
@@ -248,15 +248,15 @@ class Fragments:
     def __call__(self, name: str, **values) -> Markup:
         """The fragment's HTML, marked safe (its template escaped what it shows)."""
         key, articles = _fragment_key(name, values)
-        if key is not None:
-            found = self.rendered.get(key)
-            if found is not None and all(a is b for a, b in zip(found[0], articles, strict=True)):
-                return found[1]
+        found = self.rendered.get(key) if key is not None else None
+        if found is not None:
+            return found[1]
         html = Markup(self.env.get_template(name).render(values))
         if key is not None:
             if len(self.rendered) >= self.limit:
                 del self.rendered[next(iter(self.rendered))]
-            self.rendered[key] = (articles, html)  # keeps the articles whose ids are the key
+            # The entry keeps its articles alive, so no other record can take their ids.
+            self.rendered[key] = (articles, html)
         return html
 
 
@@ -268,7 +268,7 @@ def _fragment_key(name: str, values: dict) -> tuple[tuple | None, tuple]:
     for field, value in sorted(values.items()):
         if isinstance(value, ArticleView):
             articles.append(value._article)
-            value = ("article", id(value._article), value._body)
+            value = ("article", id(value._article), value._body is not None)
         elif not isinstance(value, (str, int, float, bool, type(None))):
             return None, ()
         parts.append((field, value))
