@@ -1,7 +1,7 @@
 """``masthead clean``: remove what masthead made, and only that.
 
 The output files named in the manifest (and the folders masthead created that are then
-empty), the parse cache and the compiled templates. The preview server's folder is the
+empty), the parse cache, the saved plans and the compiled templates. The preview server's folder is the
 preview package's to remove (``preview.serve.remove_preview``), before this runs.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import SiteConfig
 from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import remove_cache
+from .incremental.snapshot import remove_snapshots
 from .lock import output_lock, release_folder_if_empty
 from .model import BuildOptions
 from .pipeline import resolve_output
@@ -44,6 +45,7 @@ def clean(
     had_cache = False
     if folder.is_dir() and not folder.is_symlink():
         _remove_bytecode(folder / BYTECODE_FOLDER)
+        remove_snapshots(folder)
         had_cache = remove_cache(folder)
     return Cleaned(files, had_cache)
 

@@ -69,7 +69,7 @@ def read_ledger(site_path: Path) -> Ledger | None:
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
-        if not entry.startswith("/") or any(c.isspace() for c in entry):
+        if not entry.startswith("/") or len(entry.split(maxsplit=1)) > 1:  # inner spaces
             message = f'"{entry[:60]}" is not a URL path such as /2017/09/23/story/; fix or delete the line'
             problems.append(Problem(LEDGER_FILE, number, message, WARNING))
             continue

@@ -32,7 +32,13 @@ from .frontedit import add_alias
 from .i18n import Catalogues, Words, load_catalogues
 from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import ParseCache, open_cache
-from .incremental.fingerprint import parse_fingerprint
+from .incremental.fingerprint import (
+    article_fingerprints,
+    digest,
+    known_prints,
+    parse_fingerprint,
+    term_names,
+)
 from .incremental.memo import (
     Inputs,
     bytes_digest,
@@ -46,9 +52,17 @@ from .incremental.memo import (
     valid_until,
 )
 from .incremental.session import Session as Session  # the one door for the preview
+from .incremental.snapshot import (
+    PlanSnapshot,
+    code_fingerprint,
+    read_snapshot,
+    snapshot_path,
+    write_snapshot,
+)
 from .index import build_archive, published, split_retracted, url_collisions, without_sources
 from .ledger import (
     LEDGER_FILE,
+    Ledger,
     Moved,
     ledger_text,
     moved_problems,
@@ -166,12 +180,19 @@ class _Build:
         self.retracted: tuple[Article, ...] = ()
         self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
+        """Every article this build serves at its URL (the retracted ones too)."""
         self.shards: dict[str, Shard] = {}
         self.descriptions: tuple[Description, ...] = ()
-        """Every article this build serves at its URL (the retracted ones too)."""
         self.accepted: list[Problem] = []
-        self.search_failed = False
         """Aliases --accept-url-changes wrote into sources (the build then starts again)."""
+        self.search_failed = False
+        self.found_ledger: tuple[Ledger | None] | None = None
+        self.snapshot: PlanSnapshot | None = None
+        """What the last build that planned every page saved (see incremental/snapshot.py)."""
+        self.plan_key = ""
+        self.plan_problems: tuple[Problem, ...] = ()
+        self.reused_plan = False
+        """True when this build took the saved plan's pages instead of planning."""
 
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
@@ -187,18 +208,22 @@ class _Build:
             archive = self.index(loaded)
             if self.urls_moved(archive):
                 return self.finished()
+            self.resume()
             pages, static = self.plan(archive)
             if self.has_errors() and not self.options.keep_going:
                 return self.finished()
-            writer = (
-                OutputWriter(self.output, self.manifest, self.options.overwrite)
-                if self.options.write
-                else None
-            )
+            writer = self.new_writer()
             tasks = self.changed_pages(pages, archive, cache, writer)
+            if tasks is None or (self.reused_plan and not self.writable(tasks, static)):
+                pages, static = self.plan(archive, fresh=True)  # reports what is in the way
+                if self.has_errors() and not self.options.keep_going:
+                    return self.finished()
+                writer = self.new_writer()
+                tasks = self.changed_pages(pages, archive, cache, writer)
             self.render(tasks, archive, writer)
             if writer:
                 self.write(writer, static, loaded, pages)
+                self.save_plan(loaded, archive, pages)
         return self.finished()
 
     # -- the stages ----------------------------------------------------------------------
@@ -277,30 +302,49 @@ class _Build:
         )
         return archive
 
-    def plan(self, archive: Archive) -> tuple[tuple[Page, ...], dict[str, Path]]:
+    def plan(
+        self, archive: Archive, fresh: bool = False
+    ) -> tuple[tuple[Page, ...], dict[str, Path]]:
         """Every page and static file, with every output path checked before anything is
-        written; those that cannot be written are left out (and reported)."""
+        written; those that cannot be written are left out (and reported). The last build's
+        pages when its saved plan had the same inputs (unless ``fresh``)."""
         with self.stage("plan"):
             self.catalogues, problems = load_catalogues(template_paths(self.site_path, self.config))
             self.problems += problems
             words = Words(self.catalogues, self.config.language)
             today = self.now.astimezone(self.config.tz)
             day = (today.month, today.day)
-            pages = plan_pages(archive, self.config, self.session, words, day, self.descriptions)
-            pages += retraction_pages(self.retracted, self.config, words)
-            if self.config.search:
-                self.shards = shard_plan(archive.articles, self.config.language)
-                pages += search_pages(self.serving, self.shards, self.config, words)
-            if self.config.redirects_file:
-                pages += (redirects_page(pages, self.config),)
-            pages += tuple(plan_feeds(archive, self.config))
-            pages += tuple(plan_sitemaps(pages, archive, self.config, self.now, self.session))
             static = static_files(template_paths(self.site_path, self.config))
-            refused = self.check_outputs(pages, static, archive)
+            self.plan_key = self.key_of_plan(archive, static, day)
+            saved = None if fresh else self.saved_plan()
+            self.reused_plan = saved is not None
+            if saved is not None:
+                pages, self.shards = saved.pages, saved.shards
+                self.problems += saved.problems
+            else:
+                pages, static = self.plan_every_page(archive, words, day, static)
+        self.report = replace(self.report, pages=len(pages))
+        return pages, static
+
+    def plan_every_page(
+        self, archive: Archive, words: Words, day: tuple[int, int], static: dict[str, Path]
+    ) -> tuple[tuple[Page, ...], dict[str, Path]]:
+        """Plan every page; check every output path (leaving out those refused)."""
+        before = len(self.problems)
+        pages = plan_pages(archive, self.config, self.session, words, day, self.descriptions)
+        pages += retraction_pages(self.retracted, self.config, words)
+        if self.config.search:
+            self.shards = shard_plan(archive.articles, self.config.language)
+            pages += search_pages(self.serving, self.shards, self.config, words)
+        if self.config.redirects_file:
+            pages += (redirects_page(pages, self.config),)
+        pages += tuple(plan_feeds(archive, self.config))
+        pages += tuple(plan_sitemaps(pages, archive, self.config, self.now, self.session))
+        refused = self.check_outputs(pages, static, archive)
+        self.plan_problems = tuple(self.problems[before:])
         if refused:
             pages = tuple(p for p in pages if urls.output_rel(p.url) not in refused)
             static = {rel: path for rel, path in static.items() if rel not in refused}
-        self.report = replace(self.report, pages=len(pages))
         return pages, static
 
     def changed_pages(
@@ -309,14 +353,17 @@ class _Build:
         archive: Archive,
         cache: ParseCache,
         writer: OutputWriter | None,
-    ) -> list[RenderTask]:
-        """The pages to render: those whose fingerprint changed."""
+    ) -> list[RenderTask] | None:
+        """The pages to render: those whose fingerprint changed. None when the saved plan's
+        pages this build took cannot be compared after all (then plan afresh)."""
         from .incremental.parsing import SourceChanged
-        from .incremental.rendering import pages_to_render
+        from .incremental.rendering import pages_to_render, saved_pages_to_render
 
         with self.stage("compare"):
             setup = self.render_setup(archive)
             try:
+                if self.reused_plan and self.snapshot and writer:
+                    return saved_pages_to_render(self.snapshot, setup, cache, writer, self.session)
                 reuse = self.options.use_cache
                 return pages_to_render(pages, setup, cache, writer, reuse, self.session)
             except SourceChanged as exc:
@@ -381,12 +428,100 @@ class _Build:
             self.search_failed = True  # no memo: the next build tries again
         self.report = replace(self.report, search=outcome.summary(seconds))
 
+    # -- the plan saved for the next process ---------------------------------------------
+
+    def snapshot_file(self) -> Path | None:
+        """Where builds into this output save their plan; None when they save none."""
+        if not (self.options.write and self.options.use_cache):
+            return None
+        folder = cache_folder(self.site_path, self.options.cache_dir)
+        return snapshot_path(folder, self.output)
+
+    def resume(self) -> None:
+        """Read what the last build that planned every page saved for this output."""
+        path = self.snapshot_file()
+        if path is not None:
+            with self.stage("resume"):
+                code = code_fingerprint()
+                found = self.session.file(path, lambda path: read_snapshot(path, code), None)
+                self.snapshot = found if found is not None and found.code == code else None
+
+    def key_of_plan(self, archive: Archive, static: dict[str, Path], day: tuple[int, int]) -> str:
+        """Everything the plan stage depends on, but the reference time (see PlanSnapshot)."""
+        known = None
+        if self.snapshot is not None:
+            parse = parse_fingerprint(self.config)
+            known = self.snapshot.prints_for(parse, term_names(archive))
+        prints = article_fingerprints(archive, self.session, known)
+        options = self.options
+        return digest(
+            repr(self.config),
+            repr((options.drafts, options.future, options.preview, options.overwrite)),
+            repr(sorted(self.catalogues.entries.items())),
+            repr(day),
+            repr(self.descriptions),
+            repr(sorted((rel, str(path)) for rel, path in static.items())),
+            repr(self.retracted),
+            repr([article.field_lines for article in archive.articles]),  # lines in warnings
+            *prints.planned,
+        )
+
+    def saved_plan(self) -> PlanSnapshot | None:
+        """The saved plan, when it is this build's and the output holds every page of it."""
+        saved = self.snapshot
+        if saved is None or not saved.holds(self.plan_key, self.now):
+            return None
+        files = self.manifest.files
+        if not all(urls.output_rel(page.url) in files for page in saved.pages):
+            return None
+        return saved
+
+    def writable(self, tasks: list[RenderTask], static: dict[str, Path]) -> bool:
+        """True when nothing is in the way of the files this build writes (a saved plan
+        skips the check of every output path: the last build wrote them all)."""
+        rels = [task.slot.rel for task in tasks if task.slot] + list(static)
+        found = conflict_problems(
+            self.output, self.shown(self.output), rels, self.manifest, self.options.overwrite
+        )
+        return not found.problems
+
+    def save_plan(self, loaded: Loaded, archive: Archive, pages: tuple[Page, ...]) -> None:
+        """Save this build's plan and fingerprints for the next process, after a build that
+        planned every page and wrote them all."""
+        path = self.snapshot_file()
+        if path is None or self.reused_plan or self.has_errors() or self.search_failed:
+            return
+        from .incremental.rendering import saved_fingerprints, saved_pages
+
+        with self.stage("save"):
+            made_with = saved_fingerprints(self.session)
+            prints = article_fingerprints(archive, self.session)
+            saved = saved_pages(pages, self.session)
+            if made_with is None or saved is None:
+                return
+            snapshot = PlanSnapshot(
+                code_fingerprint(),
+                self.plan_key,
+                self.now,
+                self.holds_until(loaded),
+                *made_with,
+                prints,
+                parse_fingerprint(self.config),
+                term_names(archive),
+                known_prints(archive, prints),
+                saved,
+                self.shards,
+                self.plan_problems,
+            )
+            if write_snapshot(path, snapshot):
+                self.session.wrote_file(path, snapshot)
+
     # -- the URL ledger -------------------------------------------------------------------
 
     def urls_moved(self, archive: Archive) -> bool:
         """Check that every URL in the ledger is still served; with --accept-url-changes,
         add the aliases that keep them and return True (the build starts again)."""
-        ledger = read_ledger(self.site_path) if self.config.url_ledger else None
+        ledger = self.ledger()
         if ledger is None:
             return False
         self.problems += ledger.problems
@@ -398,6 +533,14 @@ class _Build:
         preview = self.options.preview
         self.problems += moved_problems(moved, self.config.content_prefix, preview)
         return False
+
+    def ledger(self) -> Ledger | None:
+        """The site's URL ledger as this build found it (None: none, or none kept)."""
+        if not self.config.url_ledger:
+            return None
+        if self.found_ledger is None:
+            self.found_ledger = (read_ledger(self.site_path),)
+        return self.found_ledger[0]
 
     def accept(self, moved: list[Moved]) -> list[Problem]:
         """Write each moved article's old URL into its aliases; what was done, as notes."""
@@ -428,7 +571,7 @@ class _Build:
         production = not (self.options.preview or self.options.drafts or self.options.future)
         if not (self.config.url_ledger and production) or self.has_errors():
             return None
-        ledger = read_ledger(self.site_path)
+        ledger = self.ledger()
         known = set(ledger.lines) if ledger else set()
         return ledger_text(known | set(served(self.serving)))
 
@@ -485,12 +628,22 @@ class _Build:
         as it was); None when the next build must not trust this one."""
         if self.inputs is None or self.has_errors() or self.search_failed:
             return None
-        until = valid_until(loaded.articles, self.config.news_window_days, self.now)
-        until = min(filter(None, (until, next_day(self.now, self.config.tz))))
+        until = self.holds_until(loaded)
         problems = _sorted(self.problems)
         left = None if ledger is None else bytes_digest(ledger.encode("utf-8"))
         memo = memo_of(self.inputs, self.now, until, self.report, problems, left)
         return memo_to_record(memo)
+
+    def holds_until(self, loaded: Loaded) -> datetime:
+        """When the output of this build's inputs changes by the clock alone."""
+        until = valid_until(loaded.articles, self.config.news_window_days, self.now)
+        return min(filter(None, (until, next_day(self.now, self.config.tz))))
+
+    def new_writer(self) -> OutputWriter | None:
+        """The writer of this build's output (None: a build that writes nothing)."""
+        if not self.options.write:
+            return None
+        return OutputWriter(self.output, self.manifest, self.options.overwrite)
 
     def read_static(self, path: Path) -> bytes:
         try:

@@ -211,7 +211,7 @@ def test_an_edited_body_reads_one_record_and_reuses_the_index_and_the_plan(site,
     )
     monkeypatch.setattr(index, "index_shape", counting("indexed", index.index_shape))
     monkeypatch.setattr(plan, "index_pages", counting("planned", plan.index_pages))
-    monkeypatch.setattr(fingerprint, "_own", counting("printed", fingerprint._own))
+    monkeypatch.setattr(fingerprint, "own_prints", counting("printed", fingerprint.own_prints))
     spec = specs[20].with_(paragraphs=("Only the body changed.",))
     write_spec(folder, spec)
 

@@ -76,39 +76,86 @@ def site_fingerprint(
     )
 
 
+ARTICLE_PRINTS = "article prints"
+PAGE_PRINTS = "page prints"
+PRINTS_BY_POSITION = "article prints by position"
+TEMPLATE_REFERENCES = "template references"
+
+
 @dataclass(frozen=True)
 class ArticlePrints:
-    """Per article: ``shown``, what a page listing or linking it depends on (everything but
-    the body), and ``full``, what a page showing its body depends on."""
+    """Per article, by archive position: ``planned``, what the plan of the pages depends on
+    (every field a listing shows but the word count, which only the article's own page
+    shows); ``shown``, what a page listing or linking it depends on (everything but the
+    body); and ``full``, what a page showing its body depends on."""
 
     shown: tuple[str, ...]
     full: tuple[str, ...]
+    planned: tuple[str, ...] = ()
 
 
-def article_fingerprints(archive: Archive, session: Session | None = None) -> ArticlePrints:
-    """Both fingerprints of every article, by archive position."""
-    table = (session or Session()).table("article prints")
-    both = [
-        table.get(article.rel, article, lambda article=article: _both_fingerprints(article))
-        for article in archive.articles
-    ]
-    return ArticlePrints(tuple(s for s, _ in both), tuple(f for _, f in both))
+KnownPrints = dict[str, tuple[str, tuple[str, str, str]]]
+"""Article prints an earlier build made, by source path: the source's content hash, and the
+planned, shown and full prints of the article parsed from it."""
 
 
-def _both_fingerprints(article: Article) -> tuple[str, str]:
-    shown = _shown_fingerprint(article)
-    return shown, digest(shown, article.digest)
+def article_fingerprints(
+    archive: Archive, session: Session | None = None, known: KnownPrints | None = None
+) -> ArticlePrints:
+    """The fingerprints of every article, by archive position. ``known`` prints (made by
+    this code, with the same parse settings and the same term names: ``term_names``) are
+    taken for every article whose source has the same content hash."""
+    table = (session or Session()).table(ARTICLE_PRINTS)
+    known = known or {}
+    every = []
+    for article in archive.articles:
+        entry = known.get(article.rel)
+        if entry is not None and entry[0] == article.digest:
+            table.put(article.rel, article, entry[1])
+            every.append(entry[1])
+        else:
+            compute = lambda article=article: _article_prints(article)  # noqa: E731
+            every.append(table.get(article.rel, article, compute))
+    return ArticlePrints(
+        tuple(shown for _, shown, _ in every),
+        tuple(full for _, _, full in every),
+        tuple(planned for planned, _, _ in every),
+    )
 
 
-_SHOWN_FIELDS = tuple(
+def known_prints(archive: Archive, prints: ArticlePrints) -> KnownPrints:
+    """The prints of ``archive``'s articles, as ``article_fingerprints`` takes them back."""
+    return {
+        article.rel: (article.digest, (planned, shown, full))
+        for article, planned, shown, full in zip(
+            archive.articles, prints.planned, prints.shown, prints.full, strict=True
+        )
+    }
+
+
+def term_names(archive: Archive) -> str:
+    """The name the archive shows for each term: with the source's bytes and the parse
+    settings, all an article record depends on (the index names every term canonically)."""
+    return digest(
+        *(
+            f"{kind}\x01{e.link.url}\x01{e.link.name}"
+            for kind, entries in sorted(archive.terms.items())
+            for e in entries
+        )
+    )
+
+
+def _article_prints(article: Article) -> tuple[str, str, str]:
+    planned = digest(repr(tuple(getattr(article, name) for name in _PLANNED_FIELDS)))
+    shown = digest(planned, str(article.word_count))
+    return planned, shown, digest(shown, article.digest)
+
+
+_PLANNED_FIELDS = tuple(
     f.name
     for f in fields(Article)
-    if f.name not in ("body_html", "digest", "field_lines", "imported_from")
+    if f.name not in ("body_html", "digest", "field_lines", "imported_from", "word_count")
 )
-
-
-def _shown_fingerprint(article: Article) -> str:
-    return digest(repr(tuple(getattr(article, name) for name in _SHOWN_FIELDS)))
 
 
 def _referenced(env: jinja2.Environment, source: str) -> tuple[str | None, ...]:
@@ -142,7 +189,7 @@ class TemplateFingerprints:
 
     def __init__(self, env: jinja2.Environment, session: Session | None = None):
         self.env = env
-        self.references = (session or Session()).table("template references")
+        self.references = (session or Session()).table(TEMPLATE_REFERENCES)
         self.sources: dict[str, str] = {}
         self.memo: dict[str, str] = {}
 
@@ -192,9 +239,9 @@ class PagePrints:
         session = session or Session()
         self.site = site
         self.articles = articles
-        self.prints = session.table("page prints")
-        by_position = session.table("article prints by position")
-        self.changed = _changed_positions(by_position.last(None), articles)
+        self.prints = session.table(PAGE_PRINTS)
+        by_position = session.table(PRINTS_BY_POSITION)
+        self.changed = changed_positions(by_position.last(None), articles)
         by_position.put(None, None, articles)
 
     def __call__(self, page: Page, template: str) -> str:
@@ -204,17 +251,23 @@ class PagePrints:
         found = self.prints.lookup(page.url, inputs)
         if found is not None and not (self.changed and not self.changed.isdisjoint(found[1])):
             return found[0]
-        own = _own(page)
+        own = own_prints(page)
         fingerprint = self._compute(own, template)
         self.prints.put(page.url, inputs, (fingerprint, own.positions))
         return fingerprint
 
     def _compute(self, own: _Own, template: str) -> str:
-        parts = [self.site, template, own.digest]
-        for label, positions, with_body in own.groups:
-            prints = self.articles.full if with_body else self.articles.shown
-            parts.append(label + ",".join(map(prints.__getitem__, positions)))
-        return digest(*parts)
+        return page_fingerprint(self.site, template, own, self.articles)
+
+
+def page_fingerprint(site: str, template: str, own: _Own, articles: ArticlePrints) -> str:
+    """A page's fingerprint from the site's, its template's, its own fields (``own_prints``)
+    and the prints of the articles it shows."""
+    parts = [site, template, own.digest]
+    for label, positions, with_body in own.groups:
+        prints = articles.full if with_body else articles.shown
+        parts.append(label + ",".join(map(prints.__getitem__, positions)))
+    return digest(*parts)
 
 
 class _Own(NamedTuple):
@@ -226,7 +279,8 @@ class _Own(NamedTuple):
     positions: frozenset[int]
 
 
-def _own(page: Page) -> _Own:
+def own_prints(page: Page) -> _Own:
+    """A page's own fields hashed, and the articles it refers to, grouped."""
     with_body = page.body_positions()
     groups = []
     for name, ref in sorted(page.refs.items()):
@@ -239,7 +293,7 @@ def _own(page: Page) -> _Own:
     return _Own(_own_fingerprint(page), tuple(groups), every)
 
 
-def _changed_positions(before: ArticlePrints | None, now: ArticlePrints) -> set[int]:
+def changed_positions(before: ArticlePrints | None, now: ArticlePrints) -> set[int]:
     """Archive positions whose article prints differ from the previous build's."""
     if before is None:
         return set()  # nothing remembered, so nothing to reuse either

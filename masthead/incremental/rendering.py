@@ -4,6 +4,7 @@ someone touched. Every other page keeps the file an earlier build wrote from equ
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from .. import urls
@@ -12,9 +13,20 @@ from ..model import Page
 from ..render import make_environment
 from ..write import OutputWriter
 from .cache import ParseCache
-from .fingerprint import PagePrints, TemplateFingerprints, article_fingerprints, site_fingerprint
+from .fingerprint import (
+    PAGE_PRINTS,
+    TEMPLATE_REFERENCES,
+    PagePrints,
+    TemplateFingerprints,
+    article_fingerprints,
+    changed_positions,
+    own_prints,
+    page_fingerprint,
+    site_fingerprint,
+)
 from .parsing import body_of
 from .session import Session
+from .snapshot import PlanSnapshot, SavedPage, load_page, saved_page
 
 
 def pages_to_render(
@@ -47,3 +59,75 @@ def pages_to_render(
 
 def _body(cache: ParseCache, setup: RenderSetup, position: int) -> str:
     return body_of(cache, setup.archive.articles[position], setup.config, Path(setup.site_path))
+
+
+def saved_pages_to_render(
+    saved: PlanSnapshot,
+    setup: RenderSetup,
+    cache: ParseCache,
+    writer: OutputWriter,
+    session: Session,
+) -> list[RenderTask] | None:
+    """The pages of a saved plan to render again, fingerprinting again only those that show
+    an article whose fingerprint changed or use a template that changed. None when the
+    saved fingerprints cannot be used at all (the site's changed) or a saved page cannot be
+    read: then plan afresh."""
+    env = make_environment(
+        setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
+    )
+    site = site_fingerprint(setup.config, setup.nav, setup.sections, setup.catalogues)
+    if site != saved.site:
+        return None
+    known = session.table(TEMPLATE_REFERENCES)
+    for source, names in saved.references.items():
+        known.put(source, None, names)
+    templates = TemplateFingerprints(env, session)
+    prints = article_fingerprints(setup.archive, session)
+    changed = changed_positions(saved.articles, prints)
+    tasks = []
+    try:
+        for item in saved.pages:
+            template = templates(item.template)
+            fingerprint, page = item.fingerprint, None
+            if template != saved.templates.get(item.template) or not changed.isdisjoint(
+                item.positions
+            ):
+                page = load_page(item)
+                fingerprint = page_fingerprint(site, template, own_prints(page), prints)
+            if writer.keep_if_intact(item.rel, fingerprint):
+                continue
+            page = page or load_page(item)
+            bodies = {i: _body(cache, setup, i) for i in page.body_positions()}
+            tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(item.rel)))
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None
+    return tasks
+
+
+def saved_pages(pages: tuple[Page, ...], session: Session) -> tuple[SavedPage, ...] | None:
+    """Every page with the fingerprint this build gave it, as a snapshot keeps them; None
+    when some page has none (the build did not fingerprint every page)."""
+    prints = session.table(PAGE_PRINTS).current
+    found = []
+    for page in pages:
+        entry = prints.get(page.url)  # made in this build, from this page or an equal one
+        if entry is None:
+            return None
+        fingerprint, positions = entry[1]
+        found.append(saved_page(page, fingerprint, positions))
+    return tuple(found)
+
+
+def saved_fingerprints(
+    session: Session,
+) -> tuple[str, dict[str, str], dict[str, tuple[str | None, ...]]] | None:
+    """The site's fingerprint, each template's and the templates each template's source
+    names, as this build's page fingerprints used them; None when they were not one site's."""
+    sites, templates = set(), {}
+    for (page, site, template), _ in session.table(PAGE_PRINTS).current.values():
+        sites.add(site)
+        templates[page.template] = template
+    references = {
+        source: names for source, (_, names) in session.table(TEMPLATE_REFERENCES).current.items()
+    }
+    return (sites.pop(), templates, references) if len(sites) == 1 else None

@@ -1,0 +1,220 @@
+"""The last build's plan and fingerprints, kept in the cache folder for the next process.
+
+The preview server's Session remembers, from one build to the next, the planned pages and
+every page's fingerprint; ``masthead build`` starts a fresh process each time and would plan
+and fingerprint every page again, which at archive scale costs seconds for a one-line edit.
+After a build that planned every page, the pipeline saves a ``PlanSnapshot``: each page
+with its fingerprint and the archive positions it shows, the fingerprints of the site, the
+templates and the articles they were made from, the search shards and the plan stage's
+warnings. The next build whose plan has the same inputs takes those pages instead of
+planning, and fingerprints again only the pages that show an article whose fingerprint
+changed or use a template that changed; only those are unpickled.
+
+Nothing is reused on a guess. A snapshot names the code that made it (masthead's version and
+the stat of each of its modules) and is ignored when that differs; its pages are reused only
+when the plan key (every input of the plan stage: settings, options, the theme's words and
+static files, the reference day, the category descriptions, and the planned fingerprint of
+every published and retracted article, in order) is equal, and only between the moments the
+saved plan holds (the news sitemap's window, scheduled articles); and a page keeps its saved
+fingerprint only when the site's, its template's and those of the articles it shows are
+the ones it was made with.
+
+One snapshot per output folder: the preview server and ``masthead build`` share the cache
+folder but write different outputs. A snapshot is replaced whole (written aside, then
+renamed), so a killed build leaves the previous one or none; one that cannot be read, or
+that holds anything but masthead's records, is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import importlib
+import io
+import os
+import pickle
+import sys
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .. import __version__, urls
+from ..model import Page, Problem
+from .fingerprint import ArticlePrints, KnownPrints, digest
+
+SNAPSHOT_REVISION = "1"
+"""Raised when what a snapshot holds changes shape."""
+_PACKAGE = Path(__file__).resolve().parent.parent
+_STANDARD = {
+    ("datetime", "datetime"): datetime.datetime,
+    ("datetime", "date"): datetime.date,
+    ("datetime", "time"): datetime.time,
+    ("datetime", "timedelta"): datetime.timedelta,
+    ("datetime", "timezone"): datetime.timezone,
+    ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo,
+    ("builtins", "frozenset"): frozenset,
+    ("builtins", "set"): set,
+}
+
+
+class SavedPage(NamedTuple):
+    """One planned page as the last build left it: what decides whether to render it again,
+    and the page itself, pickled on its own so that only pages rendered again are loaded."""
+
+    url: str
+    rel: str
+    kind: str
+    template: str
+    fingerprint: str
+    positions: frozenset[int]
+    """The archive positions of the articles the page shows or links."""
+    page: bytes
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """What a build that planned every page leaves the next process."""
+
+    code: str
+    """The code that made it (``code_fingerprint``)."""
+    key: str
+    """The plan stage's inputs (see the module's docstring)."""
+    valid_from: datetime.datetime
+    valid_until: datetime.datetime | None
+    site: str
+    """The site's fingerprint the page fingerprints were made with."""
+    templates: dict[str, str]
+    """The fingerprint of each template they were made with, by name."""
+    references: dict[str, tuple[str | None, ...]]
+    """The templates each template's source names, by source."""
+    articles: ArticlePrints
+    """The article prints by position the page fingerprints were made with."""
+    parse: str
+    """The parse settings' fingerprint (``parse_fingerprint``) the articles were parsed with."""
+    names: str
+    """The archive's term names (``term_names``) the articles were named with."""
+    known: KnownPrints
+    """The article prints by source path, for the next build to take back."""
+    pages: tuple[SavedPage, ...]
+    shards: dict[str, Any]
+    problems: tuple[Problem, ...]
+    """The plan stage's warnings, reported again when its pages are reused."""
+
+    def prints_for(self, parse: str, names: str) -> KnownPrints | None:
+        """The saved article prints, when the articles were parsed and named alike."""
+        return self.known if (parse, names) == (self.parse, self.names) else None
+
+    def holds(self, key: str, now: datetime.datetime) -> bool:
+        """True when the saved plan is this build's: equal key, ``now`` in its window."""
+        in_window = self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
+        return self.key == key and in_window
+
+
+def saved_page(page: Page, fingerprint: str, positions: frozenset[int]) -> SavedPage:
+    """A planned page and its fingerprint, as a snapshot keeps them."""
+    blob = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
+    rel = urls.output_rel(page.url)
+    return SavedPage(page.url, rel, page.kind, page.template, fingerprint, positions, blob)
+
+
+def load_page(saved: SavedPage) -> Page:
+    """The Page a SavedPage holds (raises pickle.UnpicklingError for anything else)."""
+    page = _SnapshotUnpickler(io.BytesIO(saved.page)).load()
+    if not isinstance(page, Page) or page.url != saved.url:
+        raise pickle.UnpicklingError(f"not the page /{saved.url}")
+    return page
+
+
+def code_fingerprint() -> str:
+    """masthead's version and the stat of every one of its modules: an edited masthead (a
+    checkout, an upgrade) never reuses what another one saved."""
+    parts = [__version__, SNAPSHOT_REVISION, sys.version]
+    for folder, dirs, files in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                found = os.stat(os.path.join(folder, name))
+                parts.append(f"{folder}/{name}:{found.st_size}:{found.st_mtime_ns}")
+    return digest(*parts)
+
+
+_PREFIX, _SUFFIX = "plan-", ".pickle"
+
+
+def snapshot_path(cache: Path, output: Path) -> Path:
+    """Where the snapshot of builds into ``output`` lives in the cache folder."""
+    return cache / f"{_PREFIX}{digest(str(output.resolve()))[:16]}{_SUFFIX}"
+
+
+def remove_snapshots(cache: Path) -> None:
+    """Remove every snapshot in the cache folder (and any a killed build left half-written)."""
+    for path in (*cache.glob(f"{_PREFIX}*{_SUFFIX}"), *cache.glob(f"{_PREFIX}*{_SUFFIX}.*.tmp")):
+        if not path.is_symlink():
+            _remove(path)
+
+
+def read_snapshot(path: Path, code: str) -> PlanSnapshot | None:
+    """The snapshot saved at ``path`` by this very code, or None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        found = _SnapshotUnpickler(io.BytesIO(data)).load()
+    except Exception:  # damaged, forged or from another masthead: plan afresh
+        return None
+    if not isinstance(found, PlanSnapshot) or found.code != code:
+        return None
+    return found
+
+
+def write_snapshot(path: Path, snapshot: PlanSnapshot) -> bool:
+    """Save ``snapshot`` whole, or leave none; True when saved (a snapshot only saves time:
+    a failure to write one, a full disk say, is not an error of the build)."""
+    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(aside, "wb") as file:
+            pickle.dump(snapshot, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(aside, path)
+    except (OSError, pickle.PicklingError, RecursionError, TypeError):
+        _remove(aside)
+        _remove(path)
+        return False
+    return True
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+class _SnapshotUnpickler(pickle.Unpickler):
+    """Unpickles only masthead's own records and the standard types their fields hold."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) == ("builtins", "getattr"):
+            return _zone_getattr
+        standard = _STANDARD.get((module, name))
+        if standard is not None:
+            return standard
+        if module.startswith("masthead.") and "." not in name:
+            found = getattr(importlib.import_module(module), name, None)
+            if isinstance(found, type) and _is_record(found):
+                return found
+        raise pickle.UnpicklingError(f"refused: {module}.{name}")
+
+
+def _is_record(kind: type) -> bool:
+    """A frozen dataclass or a named tuple of masthead's: plain data, no behaviour on load."""
+    if dataclasses.is_dataclass(kind):
+        return kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    return issubclass(kind, tuple) and hasattr(kind, "_fields")
+
+
+def _zone_getattr(owner: object, name: str) -> object:
+    if owner is zoneinfo.ZoneInfo and name == "_unpickle":
+        return zoneinfo.ZoneInfo._unpickle
+    raise pickle.UnpicklingError(f"refused: getattr({owner!r}, {name!r})")
