@@ -193,6 +193,8 @@ class _Build:
         self.plan_problems: tuple[Problem, ...] = ()
         self.reused_plan = False
         """True when this build took the saved plan's pages instead of planning."""
+        self.refreshed: PlanSnapshot | None = None
+        """The saved plan with the fingerprints this build made again, to save again."""
 
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
@@ -363,7 +365,9 @@ class _Build:
             setup = self.render_setup(archive)
             try:
                 if self.reused_plan and self.snapshot and writer:
-                    return saved_pages_to_render(self.snapshot, setup, cache, writer, self.session)
+                    found = saved_pages_to_render(self.snapshot, setup, cache, writer, self.session)
+                    self.refreshed = found.refreshed if found else None
+                    return found.tasks if found else None
                 reuse = self.options.use_cache
                 return pages_to_render(pages, setup, cache, writer, reuse, self.session)
             except SourceChanged as exc:
@@ -489,7 +493,13 @@ class _Build:
         """Save this build's plan and fingerprints for the next process, after a build that
         planned every page and wrote them all."""
         path = self.snapshot_file()
-        if path is None or self.reused_plan or self.has_errors() or self.search_failed:
+        if path is None or self.has_errors() or self.search_failed:
+            return
+        if self.reused_plan:
+            if self.refreshed is not None:
+                with self.stage("save"):
+                    if write_snapshot(path, self.refreshed):
+                        self.session.wrote_file(path, self.refreshed)
             return
         from .incremental.rendering import saved_fingerprints, saved_pages
 

@@ -235,3 +235,23 @@ def test_no_snapshot_without_the_cache(tmp_path) -> None:
     report = build(folder, BuildOptions(jobs=1, use_cache=False))
     assert not report.errors
     assert not snapshot_files(folder)
+
+
+def test_after_a_template_edit_the_saved_plan_is_refreshed(site, tmp_path, monkeypatch) -> None:
+    """A build from the saved plan that fingerprints many pages again (a template edit)
+    saves the plan again, so the next one fingerprints only what its edit reaches."""
+    from masthead.incremental import rendering
+
+    folder, specs = site
+    ours = folder / "templates" / "article.html"
+    ours.parent.mkdir(parents=True, exist_ok=True)
+    theme = Path(__file__).resolve().parent.parent / "templates" / "article.html"
+    ours.write_text(theme.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
+    fresh_build(folder)
+    loaded = []
+    original = rendering.load_page
+    monkeypatch.setattr(rendering, "load_page", lambda item: loaded.append(item) or original(item))
+    edit_body(folder, specs[8])
+    fresh_build(folder)
+    assert 0 < len(loaded) < N, len(loaded)  # not every article page again
+    assert_equals_clean(folder, tmp_path)

@@ -5,7 +5,9 @@ someone touched. Every other page keeps the file an earlier build wrote from equ
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import urls
 from ..jobs import RenderSetup, RenderTask
@@ -20,6 +22,7 @@ from .fingerprint import (
     TemplateFingerprints,
     article_fingerprints,
     changed_positions,
+    known_prints,
     own_prints,
     page_fingerprint,
     site_fingerprint,
@@ -61,13 +64,26 @@ def _body(cache: ParseCache, setup: RenderSetup, position: int) -> str:
     return body_of(cache, setup.archive.articles[position], setup.config, Path(setup.site_path))
 
 
+class FromSaved(NamedTuple):
+    """The pages of a saved plan to render again, and the snapshot refreshed with the
+    fingerprints made again (None when few were: the saved one still serves)."""
+
+    tasks: list[RenderTask]
+    refreshed: PlanSnapshot | None
+
+
+REFRESH_SHARE = 100
+"""A saved plan is saved again when more than one page in this many was fingerprinted
+again (a template edit, say), so that later builds do not fingerprint them all again."""
+
+
 def saved_pages_to_render(
     saved: PlanSnapshot,
     setup: RenderSetup,
     cache: ParseCache,
     writer: OutputWriter,
     session: Session,
-) -> list[RenderTask] | None:
+) -> FromSaved | None:
     """The pages of a saved plan to render again, fingerprinting again only those that show
     an article whose fingerprint changed or use a template that changed. None when the
     saved fingerprints cannot be used at all (the site's changed) or a saved page cannot be
@@ -78,22 +94,24 @@ def saved_pages_to_render(
     site = site_fingerprint(setup.config, setup.nav, setup.sections, setup.catalogues)
     if site != saved.site:
         return None
-    known = session.table(TEMPLATE_REFERENCES)
+    references = session.table(TEMPLATE_REFERENCES)
     for source, names in saved.references.items():
-        known.put(source, None, names)
+        references.put(source, None, names)
     templates = TemplateFingerprints(env, session)
     prints = article_fingerprints(setup.archive, session)
     changed = changed_positions(saved.articles, prints)
-    tasks = []
+    tasks, again = [], {}
     try:
-        for item in saved.pages:
+        for number, item in enumerate(saved.pages):
             template = templates(item.template)
             fingerprint, page = item.fingerprint, None
             if template != saved.templates.get(item.template) or not changed.isdisjoint(
                 item.positions
             ):
                 page = load_page(item)
-                fingerprint = page_fingerprint(site, template, own_prints(page), prints)
+                fingerprint = again[number] = page_fingerprint(
+                    site, template, own_prints(page), prints
+                )
             if writer.keep_if_intact(item.rel, fingerprint):
                 continue
             page = page or load_page(item)
@@ -101,7 +119,21 @@ def saved_pages_to_render(
             tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(item.rel)))
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    return tasks
+    if len(again) * REFRESH_SHARE <= len(saved.pages):
+        return FromSaved(tasks, None)
+    pages = tuple(
+        item._replace(fingerprint=again[number]) if number in again else item
+        for number, item in enumerate(saved.pages)
+    )
+    refreshed = replace(
+        saved,
+        templates={name: templates(name) for name in saved.templates},
+        references={source: names for source, (_, names) in references.current.items()},
+        articles=prints,
+        known=known_prints(setup.archive, prints),
+        pages=pages,
+    )
+    return FromSaved(tasks, refreshed)
 
 
 def saved_pages(pages: tuple[Page, ...], session: Session) -> tuple[SavedPage, ...] | None:
