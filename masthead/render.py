@@ -92,6 +92,7 @@ def make_environment(
         say=partial(_say, words),
         language_dir=rtl_direction,
         current=nav_current,
+        you_are_here=partial(you_are_here, (*sections, *nav)),
     )
     env.filters.update(
         longdate=partial(_localdate, words),
@@ -184,10 +185,19 @@ def _say(words: Words, key: str, lang: str | None = None, n: int | None = None, 
 PERIOD_KINDS = ("year", "month", "day")
 
 
-def nav_current(link_url: str, page: Page) -> Markup:
+HereState = tuple[tuple[str, str], ...]
+"""Where a page stands among the navigation links: (link URL, "page" or "true") for each
+link ``current`` marks on it (see ``you_are_here``)."""
+
+
+def nav_current(link_url: str, page: Page | HereState) -> Markup:
     """The ``aria-current`` attribute of a navigation link on ``page``: ``page`` on the page
     itself, ``true`` in its section (a later page of a listing, an article of a category, a
-    term of a listing, a date of the archive: the links of the page's trail), else none."""
+    term of a listing, a date of the archive: the links of the page's trail), else none.
+    ``page`` may be ``you_are_here(page)`` instead, as a fragment is given it."""
+    if isinstance(page, tuple):
+        state = dict(page).get(link_url)
+        return Markup(f' aria-current="{state}"') if state else Markup("")
     if link_url == page.url:
         return Markup(' aria-current="page"')
     trail = page.values.get("trail") or ()
@@ -196,6 +206,22 @@ def nav_current(link_url: str, page: Page) -> Markup:
     ):
         return Markup(' aria-current="true"')
     return Markup("")
+
+
+def you_are_here(links: tuple[Link, ...], page: Page) -> HereState:
+    """``you_are_here(page)``: what ``current`` says of each of ``links`` (the ``sections``
+    and ``nav`` links) on ``page``, with the unmarked links left out. Most pages of an
+    archive share one of a few dozen states, so a header rendered as a fragment from it is
+    rendered a few dozen times instead of once per page."""
+    found = []
+    for link in links:
+        marker = nav_current(link.url, page)
+        if marker:
+            found.append((link.url, "page" if marker == _PAGE_MARKER else "true"))
+    return tuple(found)
+
+
+_PAGE_MARKER = Markup(' aria-current="page"')
 
 
 def _localdate(words: Words, when: datetime, lang: str | None = None, style: str = "long") -> str:
@@ -260,19 +286,31 @@ class Fragments:
         return html
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _fragment_key(name: str, values: dict) -> tuple[tuple | None, tuple]:
     """A key equal for equal values (articles by identity), and the articles in it; the key
-    is None for a value that is neither an article nor a plain scalar."""
+    is None for a value that is neither an article, a plain scalar nor a plain tuple of
+    those (nested tuples allowed)."""
     parts: list = [name]
     articles = []
     for field, value in sorted(values.items()):
         if isinstance(value, ArticleView):
             articles.append(value._article)
             value = ("article", id(value._article), value._body is not None)
-        elif not isinstance(value, (str, int, float, bool, type(None))):
+        elif not _is_plain(value):
             return None, ()
         parts.append((field, value))
     return tuple(parts), tuple(articles)
+
+
+def _is_plain(value: object) -> bool:
+    """A scalar, or a tuple (exactly: not a named tuple, which a template reads by field
+    name) of plain values: equal ones always render alike."""
+    if isinstance(value, _SCALARS):
+        return True
+    return type(value) is tuple and all(_is_plain(item) for item in value)
 
 
 class ArticleView:

@@ -12,7 +12,8 @@ import pytest
 from sitegen import build_site, copy_theme_template, masthead, ok, tiny_site
 
 from masthead.incremental.fingerprint import TemplateFingerprints
-from masthead.render import ArticleView, Fragments
+from masthead.model import Link
+from masthead.render import ArticleView, Fragments, _fragment_key
 
 
 def counting_env(templates: dict[str, str]) -> tuple[jinja2.Environment, list[str]]:
@@ -129,3 +130,47 @@ def test_cards_are_the_same_on_every_listing_as_rendered_alone(tmp_path: Path) -
 
 def cards(page: str) -> int:
     return page.count('<article class="card')
+
+
+def test_plain_tuples_are_keyed_named_tuples_and_lists_inside_are_not() -> None:
+    env, calls = counting_env(CARD)
+    fragment = env.globals["fragment"]
+    story = ArticleView(Story("A"))
+    for _ in range(2):
+        fragment("card.html", item=story, tag=(("nav/", "true"), ("x/", "page")))
+    assert calls == ["card"], "equal plain tuples: one render"
+    fragment("card.html", item=story, tag=(("nav/", "page"),))
+    assert calls == ["card"] * 2, "another tuple: another render"
+    for value in (Link("World", "category/world/"), (["x"],)):
+        for _ in range(2):
+            fragment("card.html", item=story, tag=value)
+    assert calls == ["card"] * 6, "a named tuple (read by field) or a list inside: every time"
+
+
+def test_the_header_renders_once_per_place_in_the_navigation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built in one process, the theme's header is rendered once for each state the
+    navigation can show, not once per page; each page still marks its own place."""
+    misses: list[tuple] = []
+    call = Fragments.__call__
+
+    def counting(self: Fragments, name: str, **values):
+        key = _fragment_key(name, values)[0]
+        if name == "_header.html" and key not in self.rendered:
+            misses.append(key)
+        return call(self, name, **values)
+
+    monkeypatch.setattr(Fragments, "__call__", counting)
+    site = tiny_site(tmp_path / "site")
+    output = build_site(site)
+    pages = list(output.rglob("*.html"))
+    assert len(misses) == len(set(misses)), "each state rendered once"
+    assert len(pages) > 3 * len(misses)
+    world = (output / "category/world/index.html").read_text("utf-8")
+    assert world.count('aria-current="page"') == 1
+    assert 'href="/category/world/" aria-current="page"' in world
+    article = (output / "2017/09/23/first-story/index.html").read_text("utf-8")
+    assert 'href="/category/world/" aria-current="true"' in article
+    home = (output / "index.html").read_text("utf-8")
+    assert 'href="/" aria-current="page"' in home and 'aria-current="true"' not in home

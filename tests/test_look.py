@@ -12,7 +12,7 @@ from sitegen import build_site, write_site
 
 from masthead.i18n import Catalogues, Words
 from masthead.model import Link, Page
-from masthead.render import _say, nav_current
+from masthead.render import _say, nav_current, you_are_here
 
 URDU = {"lang": "ur", "title": "کتب میلہ", "date": "2017-08-16", "category": "Culture"}
 
@@ -149,3 +149,27 @@ def test_say_marks_a_word_no_catalogue_translates() -> None:
     assert _say(words, "Tags", "ur") == '<span lang="en" dir="ltr">Tags</span>'
     assert _say(words, "Tags", "en-GB") == "Tags"
     assert _say(words, "<b>", "fa") == '<span lang="en" dir="ltr">&lt;b&gt;</span>'
+
+
+def test_you_are_here_says_what_current_says_of_every_link() -> None:
+    links = (
+        Link("Categories", "categories/"),
+        Link("Archive", "archive/"),
+        Link("Culture", "category/culture/"),
+        Link("World", "category/world/"),
+    )
+    trail = (Link("Home", ""), Link("Culture", "category/culture/"))
+    pages = (
+        Page("category/culture/", "list.html", "category", "Culture", "en"),
+        Page(
+            "2017/08/16/story/", "article.html", "article", "Story", "en", values={"trail": trail}
+        ),
+        Page("2017/08/16/", "list.html", "day", "16 August 2017", "en"),
+        Page("about/", "list.html", "terms", "About", "en"),
+    )
+    for page in pages:
+        here = you_are_here(links, page)
+        for link in links:
+            assert nav_current(link.url, here) == nav_current(link.url, page), (page.url, link)
+    assert you_are_here(links, pages[3]) == (), "nothing marked: the state most pages share"
+    assert you_are_here(links, pages[1]) == (("category/culture/", "true"),)
