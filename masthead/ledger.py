@@ -98,13 +98,17 @@ def moved_urls(
     """The ledger's URLs that would no longer be served, each paired with the article that
     moved from it: the one whose source last served it (``previously``: entry -> source
     path, from the parse cache), else the most alike new URL."""
-    serving_files = {_normal(url) for url in serving}
-    ledger_files = {_normal(url) for url in ledger.lines}
-    gone = [(url, line) for url, line in ledger.lines.items() if _normal(url) not in serving_files]
+    # An entry served as written is served; only the others are compared as files (/x/
+    # and /x/index.html are one), which spares normalising every URL of a large archive.
+    unmatched = [url for url in ledger.lines if url not in serving]
+    serving_files = {_normal(url) for url in serving} if unmatched else set()
+    gone = [(url, ledger.lines[url]) for url in unmatched if _normal(url) not in serving_files]
+    unlisted = [url for url in serving if url not in ledger.lines]
+    ledger_files = {_normal(url) for url in ledger.lines} if unlisted else set()
     new = {
-        url: article
-        for url, article in serving.items()
-        if url == ledger_entry(article.url) and _normal(url) not in ledger_files
+        url: serving[url]
+        for url in unlisted
+        if url == ledger_entry(serving[url].url) and _normal(url) not in ledger_files
     }
     by_rel = {a.rel: (url, a) for url, a in new.items()}
     moved = []

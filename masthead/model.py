@@ -264,6 +264,10 @@ class BuildOptions:
     """Wait for another build writing the same output folder (False: fail at once)."""
     overwrite: bool = False
     """Take over files in the output folder that masthead did not write."""
+    own_output: bool = False
+    """The output folder is this process's own (the preview server's, in the cache folder):
+    while its manifest is the one this process's session last wrote, the files it names are
+    taken to be as written, without stat-ing each (see ``OutputWriter``)."""
 
 
 @dataclass(frozen=True)

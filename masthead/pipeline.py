@@ -549,7 +549,9 @@ class _Build:
         if not self.config.url_ledger:
             return None
         if self.found_ledger is None:
-            self.found_ledger = (read_ledger(self.site_path),)
+            path = self.site_path / LEDGER_FILE
+            read = lambda _: read_ledger(self.site_path)  # noqa: E731
+            self.found_ledger = (self.session.file(path, read, None),)
         return self.found_ledger[0]
 
     def accept(self, moved: list[Moved]) -> list[Problem]:
@@ -653,7 +655,10 @@ class _Build:
         """The writer of this build's output (None: a build that writes nothing)."""
         if not self.options.write:
             return None
-        return OutputWriter(self.output, self.manifest, self.options.overwrite)
+        trusted = self.options.own_output and self.session.wrote_last(
+            manifest_path(self.output), self.manifest
+        )
+        return OutputWriter(self.output, self.manifest, self.options.overwrite, trusted)
 
     def read_static(self, path: Path) -> bytes:
         try:

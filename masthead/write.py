@@ -151,12 +151,19 @@ class OutputWriter:
     ``clear_staging`` removed what killed builds left."""
 
     def __init__(
-        self, output_path: Path, previous: Manifest | None = None, overwrite: bool = False
+        self,
+        output_path: Path,
+        previous: Manifest | None = None,
+        overwrite: bool = False,
+        trusted: bool = False,
     ):
         """``previous``: the manifest as the build read it (read again when not given);
-        ``overwrite``: files masthead did not write may be replaced (--overwrite)."""
+        ``overwrite``: files masthead did not write may be replaced (--overwrite);
+        ``trusted``: nobody but this process writes the folder and ``previous`` is what it
+        wrote last, so the files it names are as written (not stat-ed to be kept)."""
         self.output_path = output_path
         self.overwrite = overwrite
+        self.trusted = trusted
         self.root = str(output_path)
         self.previous = previous if previous is not None else read_manifest(output_path)
         self.written: Manifest | None = None
@@ -236,12 +243,13 @@ class OutputWriter:
         known = self.previous.files.get(rel)
         if not fingerprint or known is None or known.fingerprint != fingerprint:
             return False
-        try:
-            found = os.lstat(os.path.join(self.root, rel))  # no Path objects: called per page
-        except OSError:
-            return False
-        if found.st_size != known.size or found.st_mtime_ns != known.mtime_ns:
-            return False
+        if not self.trusted:
+            try:
+                found = os.lstat(os.path.join(self.root, rel))  # no Path objects: per page
+            except OSError:
+                return False
+            if found.st_size != known.size or found.st_mtime_ns != known.mtime_ns:
+                return False
         self.current[rel] = known
         self.unchanged += 1
         return True

@@ -245,3 +245,58 @@ def test_a_template_naming_its_include_at_run_time_depends_on_every_template(
     _clean(folder, tmp_path / "clean")
     assert tree_difference(output_tree(folder / "output"), output_tree(tmp_path / "clean")) == ""
     assert report.rendered >= N
+
+
+def test_wrote_last_is_what_this_process_wrote_while_the_file_is_unchanged(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("one", encoding="utf-8")
+    session = Session()
+    written = {"files": 1}
+    session.wrote_file(path, written)
+    session.finish_build()
+    found = session.file(path, lambda p: {"read": 1}, None)
+    assert found is written and session.wrote_last(path, found)
+    path.write_text("two!", encoding="utf-8")  # another process wrote it
+    session.finish_build()
+    found = session.file(path, lambda p: {"read": 2}, None)
+    assert found == {"read": 2} and not session.wrote_last(path, found)
+
+
+def test_an_own_output_is_trusted_only_while_this_session_wrote_it_last(
+    site, tmp_path, monkeypatch
+):
+    """The preview server's folder is its own: its session keeps the pages it wrote without
+    stat-ing each, and stat-s them again as soon as another build wrote the folder."""
+    folder, specs = site
+    output = tmp_path / "preview"
+    options = BuildOptions(jobs=1, output=str(output), own_output=True)
+    session = Session()
+    assert not build(folder, options, session=session).errors
+    stats = []
+    lstat = os.lstat
+
+    def counting(path, *args, **kwargs):
+        if str(path).startswith(str(output)):
+            stats.append(path)
+        return lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", counting)
+    appended = (*specs[7].paragraphs, "An appended sentence.")  # the plan stays: no check
+    write_spec(folder, specs[7].with_(paragraphs=appended))
+    report = build(folder, options, session=session)
+    assert not report.errors and report.rendered < report.pages / 4
+    trusted = len(stats)
+    assert not _clean(folder, tmp_path / "clean-1").errors
+    assert not tree_difference(output_tree(output), output_tree(tmp_path / "clean-1"))
+
+    page = next(output.glob("20*/*/*/*/index.html"))
+    page.unlink()
+    assert not build(folder, BuildOptions(jobs=1, output=str(output))).errors  # another build
+    assert page.exists()
+    page.write_text("edited by hand", encoding="utf-8")
+    stats.clear()
+    write_spec(folder, specs[7].with_(paragraphs=(*appended, "Another.")))
+    assert not build(folder, options, session=session).errors
+    assert len(stats) > trusted + report.pages / 2, "another build wrote it: every page stat-ed"
+    _clean(folder, tmp_path / "clean-2")
+    assert not tree_difference(output_tree(output), output_tree(tmp_path / "clean-2"))

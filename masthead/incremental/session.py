@@ -106,6 +106,12 @@ class Session:
         key = file_key(path)
         if key is not None:
             self.table("file").put(str(path), key, value)
+            self.table(WROTE).put(str(path), None, value)
+
+    def wrote_last(self, path: os.PathLike, value: Any) -> bool:
+        """True when ``value`` (as ``file`` gave it) is what this process itself wrote to
+        ``path`` last, and the file is unchanged since: nobody else wrote it after."""
+        return self.table(WROTE).lookup(str(path), None) is value
 
     def finish_build(self) -> None:
         """Keep what this build used for the next one. A step the build did not reach (it
@@ -113,6 +119,10 @@ class Session:
         for name, table in self._tables.items():
             self._previous[name] = table.current
         self._tables = {}
+
+
+WROTE = "wrote"
+"""The table of what this process wrote to each file (``wrote_file``)."""
 
 
 def _name(step: Callable) -> str:

@@ -150,6 +150,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             base_url=url,
             output=str(root),
             preview=True,
+            own_output=True,  # the preview folder is locked for this server
         )
         server.preview = preview = Preview(site_path, options, built=False, debug=settings.debug)
         ignored = (root, site_path / CACHE_DIR)
