@@ -6,7 +6,7 @@ in the size of the archive.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -154,9 +154,7 @@ def index_shape(outline: tuple[Outline, ...], content_prefix: str) -> IndexShape
         canonical=canonical,
         problems=tuple(problems),
         terms={t.kind: _term_entries(outline, t.kind, canonical) for t in TAXONOMIES},
-        years=_periods(outline, 1),
-        months=_periods(outline, 2),
-        days=_periods(outline, 3),
+        **_periods(outline),
     )
 
 
@@ -182,20 +180,48 @@ def _canonical_names(
     articles: tuple[Outline, ...], content_prefix: str
 ) -> tuple[dict[tuple[str, str], str], list[Problem]]:
     """Map (kind, url) to the name to show; warn on variants, report different names sharing a URL."""
-    variants: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    first_use: dict[tuple[str, str, str], tuple[str, int | None]] = {}
+    variants: dict[tuple[str, str], dict[str, int]] = {}
     for article in reversed(articles):  # oldest first, so "first use" reads naturally
+        for taxonomy in TAXONOMIES:
+            kind = taxonomy.kind
+            for link in taxonomy.links(article):
+                names = variants.get((kind, link.url))
+                if names is None:
+                    variants[(kind, link.url)] = {link.name: 1}
+                else:
+                    names[link.name] = names.get(link.name, 0) + 1
+    canonical: dict[tuple[str, str], str] = {}
+    contested: dict[tuple[str, str], dict[str, int]] = {}
+    for key, names in variants.items():
+        if len(names) == 1:
+            canonical[key] = next(iter(names))
+        else:
+            canonical[key] = min(names, key=lambda n: (-names[n], n))
+            contested[key] = names
+    if not contested:
+        return canonical, []
+    return canonical, _name_problems(articles, contested, canonical, content_prefix)
+
+
+def _name_problems(
+    articles: tuple[Outline, ...],
+    contested: dict[tuple[str, str], dict[str, int]],
+    canonical: dict[tuple[str, str], str],
+    content_prefix: str,
+) -> list[Problem]:
+    """The warnings and errors of the terms written more than one way (``contested``), each
+    naming the first article (oldest first) to write the name it is about."""
+    first_use: dict[tuple[str, str, str], tuple[str, int | None]] = {}
+    for article in reversed(articles):
         lines = dict(article.field_lines)
         for taxonomy in TAXONOMIES:
             kind, line = taxonomy.kind, lines.get(taxonomy.field)
             for link in taxonomy.links(article):
-                variants[(kind, link.url)][link.name] += 1
-                first_use.setdefault((kind, link.url, link.name), (article.rel, line))
-    canonical: dict[tuple[str, str], str] = {}
+                if (kind, link.url) in contested:
+                    first_use.setdefault((kind, link.url, link.name), (article.rel, line))
     problems: list[Problem] = []
-    for (kind, url), names in variants.items():
-        chosen = min(names, key=lambda n: (-names[n], n))
-        canonical[(kind, url)] = chosen
+    for (kind, url), names in contested.items():
+        chosen = canonical[(kind, url)]
         for name in sorted(names):
             if name == chosen:
                 continue
@@ -218,7 +244,7 @@ def _canonical_names(
                         "one of them so that they differ there",
                     )
                 problems.append(Problem(where, line, message))
-    return canonical, problems
+    return problems
 
 
 def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]) -> Article:
@@ -228,9 +254,7 @@ def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]
         name = canonical[(kind, link.url)]
         return link if name == link.name else link._replace(name=name)
 
-    if all(
-        canonical[(t.kind, link.url)] == link.name for t in TAXONOMIES for link in t.links(article)
-    ):
+    if _named_canonically(article, canonical):
         return article
     changes = {}
     for taxonomy in TAXONOMIES:
@@ -239,30 +263,53 @@ def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]
     return replace(article, **changes)
 
 
+def _named_canonically(article: Article, canonical: dict[tuple[str, str], str]) -> bool:
+    """True when every term link of the article already has its canonical name (a loop,
+    not a generator: this runs for every article of the archive)."""
+    for taxonomy in TAXONOMIES:
+        kind = taxonomy.kind
+        for link in taxonomy.links(article):
+            if canonical[(kind, link.url)] != link.name:
+                return False
+    return True
+
+
 def _term_entries(
     articles: tuple[Outline, ...], kind: str, canonical: dict[tuple[str, str], str]
 ) -> tuple[TermEntry, ...]:
     positions: dict[str, list[int]] = defaultdict(list)
-    names: dict[str, str] = {}
+    links = BY_KIND[kind].links
     for position, article in enumerate(articles):
-        for link in article_links(article, kind):
+        for link in links(article):
             positions[link.url].append(position)
-            names[link.url] = canonical[(kind, link.url)]
     entries = (
-        TermEntry(kind, Link(names[url], url, len(found)), tuple(found))
+        TermEntry(kind, Link(canonical[(kind, url)], url, len(found)), tuple(found))
         for url, found in positions.items()
     )
     return tuple(sorted(entries, key=lambda e: (e.link.name.casefold(), e.link.url)))
 
 
-def _periods(articles: tuple[Outline, ...], depth: int) -> tuple[Period, ...]:
-    """Years (depth 1), months (2) or days (3) that have articles, newest first."""
-    buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+def _periods(articles: tuple[Outline, ...]) -> dict[str, tuple[Period, ...]]:
+    """The years, months and days that have articles, each newest first (one pass over the
+    articles, by day; a month's articles are its days', a year's its months')."""
+    days: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for position, article in enumerate(articles):
-        key = (article.date.year, article.date.month, article.date.day)[:depth]
-        buckets[key].append(position)
+        date = article.date
+        days[(date.year, date.month, date.day)].append(position)
+    months: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for key, found in days.items():
+        months[key[:2]] += found
+    years: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for key, found in months.items():
+        years[key[:1]] += found
+    return {"years": _periods_of(years), "months": _periods_of(months), "days": _periods_of(days)}
+
+
+def _periods_of(buckets: dict[tuple[int, ...], list[int]]) -> tuple[Period, ...]:
+    """The periods of these buckets of article positions, newest first; each period's
+    positions in archive order."""
     periods = (
-        Period(key, Link(period_name(key), urls.period_url(key), len(found)), tuple(found))
+        Period(key, Link(period_name(key), urls.period_url(key), len(found)), tuple(sorted(found)))
         for key, found in buckets.items()
     )
     return tuple(sorted(periods, key=lambda p: p.key, reverse=True))

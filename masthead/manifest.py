@@ -77,7 +77,7 @@ def read_manifest_file(path: Path) -> Manifest:
         return EMPTY_MANIFEST
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         return EMPTY_MANIFEST
-    files = {rel: entry for rel, raw in data["files"].items() if (entry := _entry(rel, raw))}
+    files = _entries(data["files"])
     memo = data.get("memo")
     raw_folders = data.get("folders")
     if isinstance(raw_folders, list):
@@ -85,6 +85,27 @@ def read_manifest_file(path: Path) -> Manifest:
     else:  # written before masthead recorded its folders: the folders of its files
         folders = frozenset(p for rel in files for p in _parents(rel))
     return Manifest(files, folders, memo if isinstance(memo, dict) else None)
+
+
+def _entries(rows: dict) -> dict[str, Entry]:
+    """The manifest's rows that are well formed and stay inside the output folder."""
+    files = {}
+    for rel, raw in rows.items():
+        # The row as masthead writes it, taken without a call per field: this runs for
+        # every file of the site on every build, the no-op build included.
+        if (
+            type(raw) is list
+            and len(raw) == 4
+            and type(raw[0]) is str
+            and type(raw[1]) is int
+            and type(raw[2]) is int
+            and type(raw[3]) is str
+        ):
+            if is_safe_rel(rel):
+                files[rel] = tuple.__new__(Entry, raw)
+        elif entry := _entry(rel, raw):
+            files[rel] = entry
+    return files
 
 
 def _entry(rel: object, raw: object) -> Entry | None:

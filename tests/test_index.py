@@ -199,6 +199,30 @@ def test_periods_use_the_site_time_of_the_date(article):
     assert [p.key for p in archive.days] == [(2016, 12, 31)]
 
 
+def test_each_period_lists_its_articles_in_archive_order_whatever_their_time_zones(article):
+    # Archive order is by instant, periods by each date's own calendar day, so one month's
+    # articles need not sit together in the archive: each period still lists exactly its
+    # own, in archive order.
+    zones = [ZoneInfo("UTC"), ZoneInfo("Asia/Karachi"), ZoneInfo("America/Los_Angeles")]
+    moments = [(2016, 12, 31, 22), (2017, 1, 31, 23), (2017, 2, 1, 1), (2017, 1, 31, 3)]
+    articles = [
+        article(f"A{n}", datetime(*moment, 30, tzinfo=zone), rel=f"a{n}.md")
+        for n, (moment, zone) in enumerate(itertools.product(moments, zones))
+    ]
+    archive, _ = build_archive(articles)
+    for depth, periods in ((1, archive.years), (2, archive.months), (3, archive.days)):
+        for period in periods:
+            expected = tuple(
+                position
+                for position, a in enumerate(archive.articles)
+                if (a.date.year, a.date.month, a.date.day)[:depth] == period.key
+            )
+            assert period.articles == expected
+            assert period.link.count == len(expected)
+        assert sum(len(p.articles) for p in periods) == len(articles)
+        assert [p.key for p in periods] == sorted((p.key for p in periods), reverse=True)
+
+
 def test_period_names():
     assert period_name((2017,)) == "2017"
     assert period_name((2017, 9)) == "September 2017"

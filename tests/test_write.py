@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sitegen import write_files
 
-from masthead.manifest import MANIFEST_NAME
+from masthead.manifest import MANIFEST_NAME, Entry, read_manifest_file
 from masthead.model import BuildOptions, ProblemsError
 from masthead.outputdir import output_folder_problem
 from masthead.pipeline import build
@@ -321,3 +321,26 @@ def test_rebuild_works_with_an_article_slug_templates(make_site):
     assert build(site).errors == ()
     assert (site / "output/templates/index.html").exists()
     assert build(site).errors == ()
+
+
+def test_a_manifest_keeps_only_its_well_formed_rows_inside_the_output(tmp_path: Path) -> None:
+    rows = {
+        "a/index.html": ["d1", 10, 20, "f1"],  # as masthead writes it
+        "b/index.html": ["d2", 11, 21],  # before fingerprints were recorded
+        "c/index.html": ["d3", True, 22, "f3"],  # a bool is not a size
+        "d/index.html": ["d4", 12, 23, 5],  # a fingerprint that is not text: kept without
+        "e/index.html": "not a row",
+        "../outside.html": ["d5", 13, 24, "f5"],
+        "x/../../outside.html": ["d6", 14, 25, "f6"],
+        "/etc/passwd": ["d7", 15, 26, "f7"],
+        ".masthead-staging/x.html": ["d8", 16, 27, "f8"],
+    }
+    path = tmp_path / MANIFEST_NAME
+    path.write_text(json.dumps({"version": 2, "files": rows, "folders": []}), encoding="utf-8")
+    files = read_manifest_file(path).files
+    assert files == {
+        "a/index.html": Entry("d1", 10, 20, "f1"),
+        "b/index.html": Entry("d2", 11, 21, ""),
+        "d/index.html": Entry("d4", 12, 23, ""),
+    }
+    assert all(type(entry) is Entry for entry in files.values())
