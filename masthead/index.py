@@ -113,6 +113,9 @@ class IndexShape:
     """The index computed from the outlines of the ordered articles."""
 
     canonical: dict[tuple[str, str], str]
+    renamed: frozenset[tuple[str, str]]
+    """The (kind, url) of the terms written more than one way: only an article that links
+    one of them can need renaming."""
     problems: tuple[Problem, ...]
     terms: dict[str, tuple[TermEntry, ...]]
     years: tuple[Period, ...]
@@ -127,31 +130,51 @@ def build_archive(
 
     The index depends only on the articles' outlines, so when an edit leaves every outline
     as it was, a reusing ``memo`` gives back the last build's index."""
+    archive, shape = index_articles(articles, content_prefix, memo)
+    return archive, list(shape.problems)
+
+
+def index_articles(
+    articles: Iterable[Article],
+    content_prefix: str = "",
+    memo: Memoizer = DIRECT,
+    known: IndexShape | None = None,
+) -> tuple[Archive, IndexShape]:
+    """``build_archive``, with the index shape it used: ``known`` when given (the caller
+    vouches that it was computed from these very outlines: see ``outline_of``), else
+    ``index_shape`` of the ordered articles' outlines."""
     ordered = order_articles(articles)
-    outline = tuple(
-        Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags, a.field_lines)
-        for a in ordered
-    )
-    shape = memo.call(index_shape, outline, content_prefix)
+    if known is None:
+        known = memo.call(index_shape, tuple(outline_of(a) for a in ordered), content_prefix)
+    renamed = known.renamed
     canonical = tuple(
-        memo.each(with_canonical_names, article.rel, article, shape.canonical)
+        memo.each(with_canonical_names, article.rel, article, known.canonical)
+        if renamed and _links_any(article, renamed)
+        else article
         for article in ordered
     )
     archive = Archive(
         articles=canonical,
-        terms=shape.terms,
-        years=shape.years,
-        months=shape.months,
-        days=shape.days,
+        terms=known.terms,
+        years=known.years,
+        months=known.months,
+        days=known.days,
     )
-    return archive, list(shape.problems)
+    return archive, known
+
+
+def outline_of(article: Article) -> Outline:
+    """What the index reads of an article."""
+    a = article
+    return Outline(a.rel, a.url, a.date, a.category, a.source, a.authors, a.tags, a.field_lines)
 
 
 def index_shape(outline: tuple[Outline, ...], content_prefix: str) -> IndexShape:
     """The index of the articles, in order, from their outlines alone."""
-    canonical, problems = _canonical_names(outline, content_prefix)
+    canonical, renamed, problems = _canonical_names(outline, content_prefix)
     return IndexShape(
         canonical=canonical,
+        renamed=renamed,
         problems=tuple(problems),
         terms={t.kind: _term_entries(outline, t.kind, canonical) for t in TAXONOMIES},
         **_periods(outline),
@@ -178,8 +201,9 @@ def _normal(name: str) -> str:
 
 def _canonical_names(
     articles: tuple[Outline, ...], content_prefix: str
-) -> tuple[dict[tuple[str, str], str], list[Problem]]:
-    """Map (kind, url) to the name to show; warn on variants, report different names sharing a URL."""
+) -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]], list[Problem]]:
+    """Map (kind, url) to the name to show, and the (kind, url) written more than one way;
+    warn on variants, report different names sharing a URL."""
     variants: dict[tuple[str, str], dict[str, int]] = {}
     for article in reversed(articles):  # oldest first, so "first use" reads naturally
         for taxonomy in TAXONOMIES:
@@ -199,8 +223,9 @@ def _canonical_names(
             canonical[key] = min(names, key=lambda n: (-names[n], n))
             contested[key] = names
     if not contested:
-        return canonical, []
-    return canonical, _name_problems(articles, contested, canonical, content_prefix)
+        return canonical, frozenset(), []
+    problems = _name_problems(articles, contested, canonical, content_prefix)
+    return canonical, frozenset(contested), problems
 
 
 def _name_problems(
@@ -261,6 +286,16 @@ def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]
         fixed = tuple(fix(taxonomy.kind, link) for link in taxonomy.links(article))
         changes[taxonomy.field] = fixed if taxonomy.many else fixed[0]
     return replace(article, **changes)
+
+
+def _links_any(article: Article, keys: frozenset[tuple[str, str]]) -> bool:
+    """True when the article links a term whose (kind, url) is one of ``keys``."""
+    for taxonomy in TAXONOMIES:
+        kind = taxonomy.kind
+        for link in taxonomy.links(article):
+            if (kind, link.url) in keys:
+                return True
+    return False
 
 
 def _named_canonically(article: Article, canonical: dict[tuple[str, str], str]) -> bool:

@@ -35,7 +35,9 @@ from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import (
     article_fingerprints,
     digest,
+    index_key,
     known_prints,
+    outline_prints,
     parse_fingerprint,
     term_names,
 )
@@ -54,12 +56,20 @@ from .incremental.memo import (
 from .incremental.session import Session as Session  # the one door for the preview
 from .incremental.snapshot import (
     PlanSnapshot,
+    SavedIndex,
     code_fingerprint,
     read_snapshot,
     snapshot_path,
     write_snapshot,
 )
-from .index import build_archive, published, split_retracted, url_collisions, without_sources
+from .index import (
+    IndexShape,
+    index_articles,
+    published,
+    split_retracted,
+    url_collisions,
+    without_sources,
+)
 from .ledger import (
     LEDGER_FILE,
     Ledger,
@@ -195,6 +205,11 @@ class _Build:
         """True when this build took the saved plan's pages instead of planning."""
         self.refreshed: PlanSnapshot | None = None
         """The saved plan with the fingerprints this build made again, to save again."""
+        self.outlines: SavedIndex | None = None
+        """The outline prints and index key of this build's articles (no shape yet), when
+        the saved index let them be made cheaply."""
+        self.indexed: tuple[list[Article], IndexShape] | None = None
+        """The articles this build indexed, and their index."""
 
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
@@ -207,10 +222,10 @@ class _Build:
         check_engine(self.config)
         with self.parse_cache() as cache:
             loaded = self.load(cache)
+            self.resume()
             archive = self.index(loaded)
             if self.urls_moved(archive):
                 return self.finished()
-            self.resume()
             pages, static = self.plan(archive)
             if self.has_errors() and not self.options.keep_going:
                 return self.finished()
@@ -290,10 +305,11 @@ class _Build:
             collisions = url_collisions(articles, prefix)
             articles = without_sources(articles, collisions, prefix)
             live, self.retracted = split_retracted(articles)
-            archive, problems = build_archive(live, prefix, self.session)
+            archive, shape = index_articles(live, prefix, self.session, self.saved_index(live))
         self.serving = (*archive.articles, *self.retracted)
         self.descriptions = loaded.descriptions
-        self.problems += [*collisions, *problems]
+        self.problems += [*collisions, *shape.problems]
+        self.indexed = (live, shape)
         self.report = replace(
             self.report,
             articles=len(archive.articles),
@@ -434,6 +450,30 @@ class _Build:
 
     # -- the plan saved for the next process ---------------------------------------------
 
+    def saved_index(self, live: list[Article]) -> IndexShape | None:
+        """The archive index the saved plan was made from, when these articles' outlines are
+        the ones it was made from (keyed by outline prints, so a stale index is never
+        taken). Only the outlines of sources that changed since are printed."""
+        saved = self.snapshot.index if self.snapshot else None
+        parse = parse_fingerprint(self.config)
+        known = saved.prints_for(parse) if saved else None
+        if saved is None or known is None:
+            return None
+        prints = outline_prints(live, known)
+        self.outlines = SavedIndex(parse, prints, index_key(prints, self.config.content_prefix))
+        return saved.shape if saved.key == self.outlines.key else None
+
+    def index_to_save(self) -> SavedIndex | None:
+        """This build's archive index, keyed by its articles' outline prints."""
+        if self.indexed is None:
+            return None
+        live, shape = self.indexed
+        if self.outlines is not None:
+            return replace(self.outlines, shape=shape)
+        prints = outline_prints(live, None)
+        key = index_key(prints, self.config.content_prefix)
+        return SavedIndex(parse_fingerprint(self.config), prints, key, shape)
+
     def snapshot_file(self) -> Path | None:
         """Where builds into this output save their plan; None when they save none."""
         if not (self.options.write and self.options.use_cache):
@@ -522,6 +562,7 @@ class _Build:
                 saved,
                 self.shards,
                 self.plan_problems,
+                self.index_to_save(),
             )
             if write_snapshot(path, snapshot):
                 self.session.wrote_file(path, snapshot)

@@ -25,7 +25,7 @@ from sitegen import (
     write_spec,
 )
 
-from masthead import pipeline
+from masthead import index, pipeline
 from masthead.incremental import snapshot as snapshots
 from masthead.incremental.fingerprint import article_fingerprints
 from masthead.model import BuildOptions, BuildReport
@@ -134,6 +134,74 @@ def test_a_template_edit_renders_its_pages_again_from_the_saved_plan(
     assert report.rendered >= N
     assert_equals_clean(folder, tmp_path, counter)
     assert counter.calls <= 1
+
+
+class IndexCounter:
+    """Counts calls of index_shape: a build that takes the saved index makes none."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.calls = 0
+        original = index.index_shape
+
+        def counting(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(index, "index_shape", counting)
+
+
+def test_a_body_edit_takes_the_saved_index(site, tmp_path, monkeypatch) -> None:
+    folder, specs = site
+    counter = IndexCounter(monkeypatch)
+    edit_body(folder, specs[11])
+    fresh_build(folder)
+    assert counter.calls == 0, "the saved index was not taken"
+    assert_equals_clean(folder, tmp_path, counter)
+
+
+def test_an_edited_tag_indexes_again_and_the_next_edit_takes_the_new_index(
+    site, tmp_path, monkeypatch
+) -> None:
+    folder, specs = site
+    counter = IndexCounter(monkeypatch)
+    write_spec(folder, replace(specs[6], tags=("A tag nobody used before",)))
+    fresh_build(folder)
+    assert counter.calls == 1
+    assert (folder / "output" / "tag" / "a-tag-nobody-used-before" / "index.html").is_file()
+    assert_equals_clean(folder, tmp_path)
+    counter.calls = 0
+    edit_body(folder, specs[9])
+    fresh_build(folder)
+    assert counter.calls == 0
+    assert_equals_clean(folder, tmp_path)
+
+
+def test_a_saved_index_renames_a_term_written_two_ways(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "site"
+    specs = generate_site(folder, N, per_page=5)
+    variant = replace(specs[4], tags=("Economy",))
+    for spec in (replace(specs[2], tags=("economy",)), replace(specs[8], tags=("economy",))):
+        write_spec(folder, spec)
+    write_spec(folder, variant)
+    first = fresh_build(folder)
+    assert any('is written "economy"' in str(p) for p in first.problems)
+    counter = IndexCounter(monkeypatch)
+    edit_body(folder, variant)
+    again = fresh_build(folder)
+    assert counter.calls == 0
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    page = article_page(folder, variant)
+    assert '<meta property="article:tag" content="economy">' in page
+    assert 'content="Economy"' not in page
+    assert_equals_clean(folder, tmp_path)
+
+
+def article_page(folder: Path, spec: Spec) -> str:
+    """The built page of a generated article (its folder name starts with the source's)."""
+    stem = Path(spec.rel).stem
+    pages = (folder / "output").rglob("index.html")
+    [page] = [path for path in pages if path.parent.name.startswith(stem)]
+    return page.read_text(encoding="utf-8")
 
 
 def test_a_word_count_alone_leaves_the_planned_print(article) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .. import __version__, markup
 from ..config import SiteConfig
 from ..i18n import Catalogues
+from ..index import outline_of
 from ..model import Archive, Article, Link, Page
 from .session import Session
 
@@ -131,6 +132,32 @@ def known_prints(archive: Archive, prints: ArticlePrints) -> KnownPrints:
             archive.articles, prints.planned, prints.shown, prints.full, strict=True
         )
     }
+
+
+OutlinePrints = dict[str, tuple[str, str]]
+"""The print of each article's outline (what the index reads of it), by source path, with
+the content hash of the source it was parsed from."""
+
+
+def outline_prints(articles: Iterable[Article], known: OutlinePrints | None) -> OutlinePrints:
+    """The outline print of each article. ``known`` prints (made with the same parse
+    settings, which with the source's bytes are all a record depends on) are taken back for
+    every source with the same content hash; only the others are made, from the outline."""
+    known = known or {}
+    prints: OutlinePrints = {}
+    for article in articles:
+        entry = known.get(article.rel)
+        if entry is None or entry[0] != article.digest:
+            entry = (article.digest, digest(repr(outline_of(article))))
+        prints[article.rel] = entry
+    return prints
+
+
+def index_key(prints: OutlinePrints, content_prefix: str) -> str:
+    """What the index of the articles these are the outline prints of depends on: their
+    outlines, whatever order they come in (the index orders them), and the content prefix
+    its messages name files with."""
+    return digest(content_prefix, *(prints[rel][1] for rel in sorted(prints)))
 
 
 def term_names(archive: Archive) -> str:

@@ -5,10 +5,11 @@ every page's fingerprint; ``masthead build`` starts a fresh process each time an
 and fingerprint every page again, which at archive scale costs seconds for a one-line edit.
 After a build that planned every page, the pipeline saves a ``PlanSnapshot``: each page
 with its fingerprint and the archive positions it shows, the fingerprints of the site, the
-templates and the articles they were made from, the search shards and the plan stage's
-warnings. The next build whose plan has the same inputs takes those pages instead of
-planning, and fingerprints again only the pages that show an article whose fingerprint
-changed or use a template that changed; only those are unpickled.
+templates and the articles they were made from, the search shards, the plan stage's
+warnings, and the archive index (``SavedIndex``), which the next build takes back when no
+article's outline changed. The next build whose plan has the same inputs takes those pages
+instead of planning, and fingerprints again only the pages that show an article whose
+fingerprint changed or use a template that changed; only those are unpickled.
 
 Nothing is reused on a guess. A snapshot names the code that made it (masthead's version and
 the stat of each of its modules) and is ignored when that differs; its pages are reused only
@@ -42,9 +43,9 @@ from typing import Any, NamedTuple
 
 from .. import __version__, urls
 from ..model import Page, Problem
-from .fingerprint import ArticlePrints, KnownPrints, digest
+from .fingerprint import ArticlePrints, KnownPrints, OutlinePrints, digest
 
-SNAPSHOT_REVISION = "1"
+SNAPSHOT_REVISION = "2"
 """Raised when what a snapshot holds changes shape."""
 _PACKAGE = Path(__file__).resolve().parent.parent
 _STANDARD = {
@@ -71,6 +72,24 @@ class SavedPage(NamedTuple):
     positions: frozenset[int]
     """The archive positions of the articles the page shows or links."""
     page: bytes
+
+
+@dataclass(frozen=True)
+class SavedIndex:
+    """The archive index a build computed, for the next process to take back instead of
+    indexing again: the index depends on the articles' outlines alone, and ``key`` is the
+    digest of those (``index_key``), each outline print kept by source content hash."""
+
+    parse: str
+    """The parse settings' fingerprint the outlines were printed under."""
+    prints: OutlinePrints
+    key: str
+    shape: Any = None
+    """The ``index.IndexShape`` made from those outlines."""
+
+    def prints_for(self, parse: str) -> OutlinePrints | None:
+        """The saved outline prints, when the sources were parsed alike."""
+        return self.prints if parse == self.parse else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,8 @@ class PlanSnapshot:
     shards: dict[str, Any]
     problems: tuple[Problem, ...]
     """The plan stage's warnings, reported again when its pages are reused."""
+    index: SavedIndex | None = None
+    """The archive index the pages were planned from."""
 
     def prints_for(self, parse: str, names: str) -> KnownPrints | None:
         """The saved article prints, when the articles were parsed and named alike."""
