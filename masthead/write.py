@@ -245,7 +245,7 @@ class OutputWriter:
             return False
         if not self.trusted:
             try:
-                found = os.lstat(os.path.join(self.root, rel))  # no Path objects: per page
+                found = os.lstat(self.root + os.sep + rel)  # joined by hand: per page
             except OSError:
                 return False
             if found.st_size != known.size or found.st_mtime_ns != known.mtime_ns:
