@@ -113,9 +113,16 @@ def localdate(catalogues: Catalogues, lang: str, when: date | datetime, style: s
     pattern = translate(catalogues, lang, key)
     if pattern == key:
         pattern = PATTERNS[key]
+    return _formatted_date(date(when.year, when.month, when.day), pattern, lang)
+
+
+@lru_cache(maxsize=8192)
+def _formatted_date(day: date, pattern: str, lang: str) -> str:
+    """Babel's writing of a day in a pattern: the same every time, so a process (the test
+    suite, the preview server) writes each of the 366 days of the "on this day" pages once."""
     from babel.dates import format_date
 
-    return format_date(when, pattern, locale=_locale(lang))
+    return format_date(day, pattern, locale=_locale(lang))
 
 
 @lru_cache(maxsize=64)

@@ -164,7 +164,7 @@ SETTINGS = {
 }
 
 
-@settings(max_examples=500 * SCALE, **SETTINGS)
+@settings(max_examples=300 * SCALE, **SETTINGS)
 @given(sources)
 def test_check_answers_any_source_in_one_line_messages(source):
     with tempfile.TemporaryDirectory() as folder:
@@ -172,7 +172,7 @@ def test_check_answers_any_source_in_one_line_messages(source):
         _assert_well_formed(*_run_in_process("check", "--site", str(site), "--no-cache", "-j", "1"))
 
 
-@settings(max_examples=120 * SCALE, **SETTINGS)
+@settings(max_examples=80 * SCALE, **SETTINGS)
 @given(st.one_of(articles.map(_dumped), sources))
 def test_build_answers_any_source_in_one_line_messages(source):
     with tempfile.TemporaryDirectory() as folder:
