@@ -279,7 +279,9 @@ def with_canonical_names(article: Article, canonical: dict[tuple[str, str], str]
         name = canonical[(kind, link.url)]
         return link if name == link.name else link._replace(name=name)
 
-    if _named_canonically(article, canonical):
+    if all(
+        canonical[(t.kind, link.url)] == link.name for t in TAXONOMIES for link in t.links(article)
+    ):
         return article
     changes = {}
     for taxonomy in TAXONOMIES:
@@ -296,17 +298,6 @@ def _links_any(article: Article, keys: frozenset[tuple[str, str]]) -> bool:
             if (kind, link.url) in keys:
                 return True
     return False
-
-
-def _named_canonically(article: Article, canonical: dict[tuple[str, str], str]) -> bool:
-    """True when every term link of the article already has its canonical name (a loop,
-    not a generator: this runs for every article of the archive)."""
-    for taxonomy in TAXONOMIES:
-        kind = taxonomy.kind
-        for link in taxonomy.links(article):
-            if canonical[(kind, link.url)] != link.name:
-                return False
-    return True
 
 
 def _term_entries(

@@ -41,7 +41,7 @@ def fresh_build(site: Path, **options) -> BuildReport:
     return report
 
 
-def assert_equals_clean(site: Path, tmp_path: Path, counter: PlanCounter | None = None) -> None:
+def assert_equals_clean(site: Path, tmp_path: Path, counter: CallCounter | None = None) -> None:
     """The site's output is what a clean build writes (whose planning ``counter`` skips)."""
     calls = counter.calls if counter else 0
     clean = tmp_path / "clean"
@@ -53,18 +53,28 @@ def assert_equals_clean(site: Path, tmp_path: Path, counter: PlanCounter | None 
         counter.calls = calls
 
 
-class PlanCounter:
-    """Counts calls of plan_pages: a build that takes the saved plan makes none."""
+class CallCounter:
+    """Counts calls of ``module.name`` (a build step) for the rest of the test."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str):
         self.calls = 0
-        original = pipeline.plan_pages
+        original = getattr(module, name)
 
         def counting(*args, **kwargs):
             self.calls += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(pipeline, "plan_pages", counting)
+        monkeypatch.setattr(module, name, counting)
+
+
+def PlanCounter(monkeypatch: pytest.MonkeyPatch) -> CallCounter:
+    """Counts calls of plan_pages: a build that takes the saved plan makes none."""
+    return CallCounter(monkeypatch, pipeline, "plan_pages")
+
+
+def IndexCounter(monkeypatch: pytest.MonkeyPatch) -> CallCounter:
+    """Counts calls of index_shape: a build that takes the saved index makes none."""
+    return CallCounter(monkeypatch, index, "index_shape")
 
 
 @pytest.fixture
@@ -134,20 +144,6 @@ def test_a_template_edit_renders_its_pages_again_from_the_saved_plan(
     assert report.rendered >= N
     assert_equals_clean(folder, tmp_path, counter)
     assert counter.calls <= 1
-
-
-class IndexCounter:
-    """Counts calls of index_shape: a build that takes the saved index makes none."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.calls = 0
-        original = index.index_shape
-
-        def counting(*args, **kwargs):
-            self.calls += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(index, "index_shape", counting)
 
 
 def test_a_body_edit_takes_the_saved_index(site, tmp_path, monkeypatch) -> None:
