@@ -36,7 +36,7 @@ def table(
         values = [summary[n][key] for n in names]
         ratios = [_ratio(summary[m][key], summary[p][key]) for m, p in pairs]
         lines.append([label, *map(_number, values), *ratios])
-    if previews and "masthead" in previews:
+    if previews and any(name in previews for name in names):
         values = [previews[n]["median"] if n in previews else None for n in names]
         ratios = [
             _ratio(previews[m]["median"], previews[p]["median"])

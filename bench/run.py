@@ -3,6 +3,7 @@
     python bench/run.py --articles 10000 [--repeat 3] [--peers hugo,hugo-plain,pelican] [--out FILE]
     python bench/run.py --smoke                     # tiny, masthead only: for CI
     python bench/run.py --articles 1000 -- --jobs 4  # arguments after -- go to masthead build
+    python bench/run.py --articles 100000 --peers '' --masthead fast  # a scale run
 
 Every build runs in a fresh process (bench/measure.py). Per repetition and scenario the tools
 take turns, in an order that rotates between repetitions; the table shows medians. Then the
@@ -38,6 +39,10 @@ APPENDED = "\n\nThis sentence was appended by the benchmark.\n"
 MARKER = "<p hidden>changed by the benchmark</p>"  # Go templates drop HTML comments
 
 
+VARIANTS = ("default", "j1", "fast")
+"""masthead as timed: default (the site as written), j1 (``--jobs 1``), fast (the site with
+``markdown_engine = "pyromark"``); j1 and fast only where this masthead offers them."""
+
 PEERS = ("hugo", "hugo-plain", "pelican")
 """hugo: masthead's page set, set up as Hugo's best users would; hugo-plain: home,
 categories, tags, years and months only (bench/sites.py)."""
@@ -48,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, help="archive size (default 1000; smoke 60)")
     parser.add_argument("--repeat", type=int, help="repetitions per scenario (default 3)")
     parser.add_argument("--peers", default="hugo,hugo-plain,pelican", help="comma-separated, or ''")
+    parser.add_argument(
+        "--masthead", default=",".join(VARIANTS), help="masthead variants, comma-separated"
+    )
     parser.add_argument("--out", default="results.json", help="JSON results file")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated archive")
     parser.add_argument("--workdir", default="/tmp/bench-work", help="where sites are built")
@@ -67,6 +75,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.peers) - set(PEERS)
     if unknown:
         parser.error(f"unknown peers: {', '.join(sorted(unknown))} (known: {', '.join(PEERS)})")
+    args.masthead = [v for v in args.masthead.split(",") if v]
+    unknown = set(args.masthead) - set(VARIANTS)
+    if unknown or not args.masthead:
+        parser.error(f"--masthead takes one or more of {', '.join(VARIANTS)}, comma-separated")
     return args
 
 
@@ -236,15 +248,20 @@ def main(argv: list[str] | None = None) -> int:
     articles = archive.articles(args.articles, args.seed)
     sites = write_sites(root, ["masthead", *args.peers], articles, edited=args.articles // 2)
     live.record_sites(root, sites)
-    jobs1 = None
-    if features["jobs"]:
+    jobs1 = fast = None
+    if "j1" in args.masthead and features["jobs"]:
         shutil.copytree(sites["masthead"].path, root / "masthead-jobs1")
         jobs1 = replace(sites["masthead"], path=root / "masthead-jobs1")
-    fast = fast_site(sites["masthead"], root / "masthead-fast") if tools.has_fast_engine() else None
+    if "fast" in args.masthead and tools.has_fast_engine():
+        fast = fast_site(sites["masthead"], root / "masthead-fast")
     generate_seconds = time.perf_counter() - started
     print(f"  done in {generate_seconds:.1f} s")
 
     tool_list = tools.make_tools(sites, args.masthead_args, jobs1, fast)
+    if "default" not in args.masthead:
+        tool_list = [t for t in tool_list if t.name != "masthead"]
+    if not any(t.name.startswith("masthead") for t in tool_list):
+        raise SystemExit(f"none of the masthead variants {', '.join(args.masthead)} is available")
     machine_before = machine()
     logs = root / "logs"
     logs.mkdir(exist_ok=True)

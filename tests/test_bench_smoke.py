@@ -40,3 +40,26 @@ def test_the_benchmark_smoke_run_measures_every_scenario(tmp_path):
     preview = data["live_preview"]["masthead"]
     assert len(preview["latencies"]) == 2 and preview["median"] > 0
     assert "preview server: save to served" in run.stdout
+
+
+def _run_module():
+    """bench/run.py as a module (the bench folder is not a package)."""
+    import importlib.util
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    return module
+
+
+def test_the_benchmark_times_the_masthead_variants_asked_for():
+    run = _run_module()
+    assert run.parse_args([]).masthead == ["default", "j1", "fast"]
+    assert run.parse_args(["--masthead", "fast"]).masthead == ["fast"]
+    for wrong in ("slow", ""):
+        with pytest.raises(SystemExit):
+            run.parse_args(["--masthead", wrong])
