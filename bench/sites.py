@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive import Article
+from archive import Article, slugify
 
 HERE = Path(__file__).resolve().parent
 TITLE = "Benchmark Archive"
@@ -81,6 +81,10 @@ def masthead_article(a: Article) -> tuple[str, str]:
         f"authors: {_qlist(a.authors)}\n"
         f"tags: {_qlist(a.tags)}\n"
     )
+    if a.slug != slugify(a.title):
+        # masthead takes the slug from the title, not the file name: a repeated title
+        # needs its suffix spelled out, or two articles of one day claim one URL.
+        front += f"slug: {a.slug}\n"
     return f"content/{a.date:%Y/%m}/{a.slug}.md", f"---\n{front}---\n\n{a.body}"
 
 

@@ -1,6 +1,7 @@
 """The benchmark's smoke-sized run: the whole harness (generate, build, edit, time, report)
 on 60 articles, masthead alone. The full comparison with Hugo and Pelican is run by hand."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -63,3 +64,32 @@ def test_the_benchmark_times_the_masthead_variants_asked_for():
     for wrong in ("slow", ""):
         with pytest.raises(SystemExit):
             run.parse_args(["--masthead", wrong])
+
+
+def _bench_module(name):
+    """A module of the bench folder (not a package), imported by file."""
+    import importlib
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+
+
+def test_a_repeated_title_on_one_day_gets_its_own_url_in_the_masthead_site(tmp_path):
+    archive = _bench_module("archive")
+    sites = _bench_module("sites")
+    first = next(archive.articles(1, seed=3))
+    twin = dataclasses.replace(first, index=1, slug=f"{first.slug}-1")
+    sites.write_sites(tmp_path, ["masthead"], [first, twin], edited=0)
+    build = subprocess.run(
+        [sys.executable, "-m", "masthead.cli", "build", "--site", str(tmp_path / "masthead")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    day = tmp_path / "masthead" / "output" / f"{first.date:%Y/%m/%d}"
+    assert (day / first.slug / "index.html").is_file()
+    assert (day / twin.slug / "index.html").is_file()
