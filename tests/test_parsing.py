@@ -87,9 +87,9 @@ def unpickled(monkeypatch) -> list[object]:
     seen: list[object] = []
     real = cache_module._unpickled
 
-    def unpickle(meta):
+    def unpickle(meta, links):
         seen.append(meta)
-        return real(meta)
+        return real(meta, links)
 
     monkeypatch.setattr(cache_module, "_unpickled", unpickle)
     return seen
@@ -224,6 +224,17 @@ def test_a_session_keeps_outcomes_so_that_nothing_is_unpickled(site, unpickled) 
     assert again.articles == first.articles
     fresh = load(site)
     assert fresh.reused == 3 and len(unpickled) == 3, "without it, each row is unpickled"
+
+
+def test_equal_links_of_different_articles_are_one_object(site) -> None:
+    """Whether parsed now or read back from the cache, the articles of one build share each
+    category, source, author and tag: memory per distinct link, not per mention."""
+    for loaded in (load(site), load(site)):  # parsed, then all from the cache
+        a, b, c = loaded.articles
+        assert a.category == b.category == c.category and a.category is b.category is c.category
+        assert a.source is b.source is c.source
+    fresh = load(site)
+    assert fresh.articles == loaded.articles  # sharing changes no value
 
 
 # --- whole builds on hostile content folders ------------------------------------------------

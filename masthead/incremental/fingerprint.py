@@ -32,9 +32,10 @@ def digest(*parts: str) -> str:
 # Raised whenever parsing produces something new from the same bytes (2: warnings for
 # misspelt fields; 3: the line of each field; 4: one pure-Python YAML loader with limits;
 # 5: Parsed records moved to masthead.model; 6: imported_from;
-# 7: retracted; 8: percent-escapes in aliases decoded; 9: corrections and featured),
+# 7: retracted; 8: percent-escapes in aliases decoded; 9: corrections and featured;
+# 10: links stored as shared_link calls, so that loading shares them),
 # so that outcomes cached by an earlier masthead are parsed again.
-PARSE_REVISION = "9"
+PARSE_REVISION = "10"
 
 
 def parse_fingerprint(config: SiteConfig) -> str:

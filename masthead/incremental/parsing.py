@@ -107,7 +107,7 @@ def load_sources(
                 )
         reuse = [rel for rel in reuse if rel in loaded]
     for parsed, body in parse_items(todo, config, jobs, progress):
-        cache.store(parsed, stamps[parsed.rel], body)
+        parsed = cache.store(parsed, stamps[parsed.rel], body)
         kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
     return replace(_collect(outcomes, problems, len(todo), len(reuse)), descriptions=descriptions)
