@@ -7,7 +7,7 @@ work on a site (build, check, serve, clean) default to this repository's folder.
 import sys
 from pathlib import Path
 
-from masthead.cli import main
+from masthead.cli import console
 
 HERE = str(Path(__file__).resolve().parent)
 SITE_COMMANDS = ("build", "check", "serve", "clean")
@@ -25,4 +25,4 @@ def arguments(given: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(arguments(sys.argv[1:])))
+    console(arguments(sys.argv[1:]))

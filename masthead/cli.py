@@ -8,18 +8,21 @@ output folder (``--no-wait``); 130 interrupted."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, status
 from .clean import clean
 from .config import FIRST_YEAR, LAST_YEAR, load_config, parse_instant
 from .importers.command import add_import_command
 from .incremental import cache_folder
+from .incremental.session import Session
 from .lock import OutputBusy
 from .model import BuildOptions, BuildReport, Problem, ProblemsError
 from .pipeline import build
@@ -30,11 +33,20 @@ from .text import printable
 from .write import OutputError
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+def console(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``masthead`` command: ``main``, and a build leaves without freeing, object by
+    object, the archive it made (seconds at 100,000 articles; the system takes the memory
+    back whole)."""
+    sys.exit(main(argv, leave_at_once=True))
+
+
+def main(argv: Sequence[str] | None = None, leave_at_once: bool = False) -> int:
+    """Run the command line; return the exit code. With ``leave_at_once``, a build that
+    finished ends the process itself (see ``console``)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(importers="import" in argv)
     args = parser.parse_args(argv)
+    args.leave_at_once = leave_at_once
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return status.USAGE
@@ -279,8 +291,26 @@ def _instant(text: str) -> datetime:
 
 
 def _build(args: argparse.Namespace) -> int:
+    session = Session()  # holds what the build made until the process ends (_leave)
+    code = _build_and_report(args, session)
+    if args.leave_at_once:
+        _leave(code)
+    return code
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process now: every file the build wrote is closed and in place, and only
+    the streams are still buffered."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to tell
+            stream.flush()
+    os._exit(code)
+
+
+def _build_and_report(args: argparse.Namespace, session: Session) -> int:
     progress = ProgressBar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    report = build(Path(args.site), _options(args, write=True), progress, on_wait=_waiting)
+    options = _options(args, write=True)
+    report = build(Path(args.site), options, progress, session, on_wait=_waiting)
     if progress:
         progress.clear()
     _print_problems(report.problems, args.quiet)
@@ -390,4 +420,4 @@ def _print_problems(problems: Sequence[Problem], quiet: bool) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

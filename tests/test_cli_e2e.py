@@ -219,6 +219,27 @@ def test_new_creates_an_article_and_refuses_to_overwrite(new_site: Path) -> None
     assert "Floods Hit Karachi" in page.read_text(encoding="utf-8")
 
 
+def test_a_parallel_build_ends_with_every_line_printed_and_no_process_left(demo: Path) -> None:
+    # The command ends its process at once after a build (cli.console): what it printed
+    # must still arrive, and no worker may outlive it (one holding the pipe would hang
+    # this call until the timeout).
+    result = ok(run("build", "--site", demo, "--jobs", "2", "-v"))
+    assert SUMMARY.search(result.stdout)
+    assert re.search(r"^  write +\d", result.stdout, re.M), result.stdout
+    # Only the demo's own warnings: nothing left behind for multiprocessing to complain of.
+    assert all(": warning: " in line for line in result.stderr.splitlines()), result.stderr
+    (demo / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    failed = run("build", "--site", demo, "--jobs", "2")
+    assert failed.returncode == 1 and "content/broken.md" in failed.stderr, failed.stderr
+
+
+def test_main_returns_from_a_build_in_process(new_site: Path) -> None:
+    from masthead.cli import main
+
+    assert main(["build", "--site", str(new_site), "--quiet"]) == 0  # and this test goes on
+    assert (new_site / "output" / "index.html").is_file()
+
+
 # --- check --------------------------------------------------------------------------------
 
 
