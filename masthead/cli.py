@@ -293,9 +293,15 @@ def _instant(text: str) -> datetime:
 def _build(args: argparse.Namespace) -> int:
     session = Session()  # holds what the build made until the process ends (_leave)
     code = _build_and_report(args, session)
-    if args.leave_at_once:
+    if args.leave_at_once and not _observed():
         _leave(code)
     return code
+
+
+def _observed() -> bool:
+    """True under a profiler, tracer, debugger or coverage: they report as the process
+    exits, so it must exit the ordinary way."""
+    return sys.gettrace() is not None or sys.getprofile() is not None or "coverage" in sys.modules
 
 
 def _leave(code: int) -> NoReturn:

@@ -233,6 +233,20 @@ def test_a_parallel_build_ends_with_every_line_printed_and_no_process_left(demo:
     assert failed.returncode == 1 and "content/broken.md" in failed.stderr, failed.stderr
 
 
+def test_a_build_under_a_profiler_exits_the_ordinary_way_so_the_profile_is_printed(
+    new_site: Path,
+) -> None:
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "masthead.cli", "build", "--site", new_site],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert profiled.returncode == 0, profiled.stderr
+    assert SUMMARY.search(profiled.stdout) and "function calls" in profiled.stdout
+
+
 def test_main_returns_from_a_build_in_process(new_site: Path) -> None:
     from masthead.cli import main
 
