@@ -43,18 +43,27 @@ def test_the_benchmark_smoke_run_measures_every_scenario(tmp_path):
     assert "preview server: save to served" in run.stdout
 
 
-def _run_module():
-    """bench/run.py as a module (the bench folder is not a package)."""
+def _bench_module(name):
+    """A module of the bench folder (not a package), imported by file, with the folder on
+    the path for its own imports."""
     import importlib.util
 
     sys.path.insert(0, str(REPO / "bench"))
     try:
-        spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+        spec = importlib.util.spec_from_file_location(
+            f"bench_{name}", REPO / "bench" / f"{name}.py"
+        )
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(REPO / "bench"))
     return module
+
+
+def _run_module():
+    """bench/run.py as a module."""
+    return _bench_module("run")
 
 
 def test_the_benchmark_times_the_masthead_variants_asked_for():
@@ -64,17 +73,6 @@ def test_the_benchmark_times_the_masthead_variants_asked_for():
     for wrong in ("slow", ""):
         with pytest.raises(SystemExit):
             run.parse_args(["--masthead", wrong])
-
-
-def _bench_module(name):
-    """A module of the bench folder (not a package), imported by file."""
-    import importlib
-
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(REPO / "bench"))
 
 
 def test_a_repeated_title_on_one_day_gets_its_own_url_in_the_masthead_site(tmp_path):

@@ -14,6 +14,7 @@ while another build writes (SQLite's WAL mode), and writes only when it closes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import io
@@ -100,6 +101,22 @@ def _shared(links: dict[tuple, Link], *fields: Any) -> Link:
     if found is None:
         found = links[fields] = Link(*fields)
     return found
+
+
+def _with_shared_links(parsed: Parsed, links: dict[tuple, Link]) -> Parsed:
+    """A freshly parsed record with its links taken from ``links`` when equal, as
+    unpickling its row would give it."""
+    article = parsed.article
+    if article is None:
+        return parsed
+    shared = dataclasses.replace(
+        article,
+        category=_shared(links, *article.category),
+        source=_shared(links, *article.source),
+        authors=tuple(_shared(links, *link) for link in article.authors),
+        tags=tuple(_shared(links, *link) for link in article.tags),
+    )
+    return dataclasses.replace(parsed, article=shared)
 
 
 class CacheUnusable(Exception):
@@ -229,12 +246,11 @@ class ParseCache:
             self.restamps.append((stamp.mtime_ns, stamp.size, rel))
 
     def store(self, parsed: Parsed, stamp: Stamp, body: str) -> Parsed:
-        """Remember a fresh outcome (written at ``close``); return it as the cache would
-        give it back, its links shared with those of the records already loaded."""
+        """Remember a fresh outcome (written at ``close``); return it with its links
+        shared with those of the records already loaded, as the cache gives rows back."""
         self.memory_bodies[parsed.rel] = body
-        meta = _pickled(parsed)
-        shared = _decoded(meta, self.links)
         if self.db and not self.read_only:
+            meta = _pickled(parsed)
             self.pending.append(
                 (
                     parsed.rel,
@@ -246,7 +262,7 @@ class ParseCache:
                     body,
                 )
             )
-        return shared if isinstance(shared, Parsed) else parsed
+        return _with_shared_links(parsed, self.links)
 
     def forget_except(self, rels: set[str]) -> None:
         """Drop rows of sources that no longer exist (at ``close``)."""
@@ -322,10 +338,6 @@ def _unpickled(meta: Any, links: dict[tuple, Link]) -> Any:
     """The record in a row (its links taken from ``links`` when equal), or None when the
     row holds anything else: any failure to decode it only means the source is parsed
     again."""
-    return _decoded(meta, links)
-
-
-def _decoded(meta: Any, links: dict[tuple, Link]) -> Any:
     if not isinstance(meta, bytes):
         return None
     try:
