@@ -8,6 +8,7 @@ output folder (``--no-wait``); 130 interrupted."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import sys
@@ -306,7 +307,15 @@ def _observed() -> bool:
 
 def _leave(code: int) -> NoReturn:
     """End the process now: every file the build wrote is closed and in place, and only
-    the streams are still buffered."""
+    the streams are still buffered. The exit handlers still run (multiprocessing's removes
+    the folder its forkserver listened in, which would otherwise stay behind in the
+    temporary folder after every parallel build); only freeing objects one by one is
+    skipped."""
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: exit the ordinary way
+        raise SystemExit(code)
+    with contextlib.suppress(Exception):  # a handler's failure is printed by atexit itself
+        run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to tell
             stream.flush()

@@ -40,11 +40,14 @@ def masthead_command() -> list[str]:
     return [found]
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``masthead ARGS`` and return the finished process (output captured as text)."""
     return subprocess.run(
         [*masthead_command(), *map(str, args)],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -231,6 +234,17 @@ def test_a_parallel_build_ends_with_every_line_printed_and_no_process_left(demo:
     (demo / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
     failed = run("build", "--site", demo, "--jobs", "2")
     assert failed.returncode == 1 and "content/broken.md" in failed.stderr, failed.stderr
+
+
+def test_a_parallel_build_leaves_nothing_in_the_temporary_folder(demo: Path, tmp_path: Path):
+    # The quick exit still runs the exit handlers: multiprocessing's removes the folder its
+    # forkserver listened in (a pymp-* folder per build was left in /tmp before).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    result = ok(run("build", "--site", demo, "--jobs", "2", "-v", env=env))
+    assert re.search(r"; \d{3} rendered", result.stdout), "enough pages for the workers"
+    assert list(temporary.iterdir()) == []
 
 
 def test_a_build_under_a_profiler_exits_the_ordinary_way_so_the_profile_is_printed(
