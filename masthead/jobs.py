@@ -9,7 +9,7 @@ part (creating files) over the processes and keeps the pages' bytes off the pipe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -70,7 +70,10 @@ class RenderSetup:
 
 @dataclass(frozen=True)
 class RenderTask:
-    """One page to render, with the bodies of the articles it shows in full."""
+    """One page to render, with the bodies of the articles it shows in full.
+
+    The stage that decides which pages to render makes tasks without bodies; they are
+    filled in (``with_bodies``) a batch at a time, as the batch is sent to a worker."""
 
     page: Page
     bodies: dict[int, str]
@@ -83,13 +86,16 @@ class RenderTask:
 class Rendered:
     """What rendering one page did: staged its file (or found it unchanged), or a problem.
 
+    It names the task's page and slot rather than carrying the task back, bodies and all.
     ``error`` is the OSError that staging the file raised (disk full, permissions, a
     read-only file system, a name too long), with ``filename`` always set (the staging
-    file, or the destination it was compared with; ``task.slot.rel`` names the page's
-    output file): the page rendered, but its file could not be written. It is a value, so
-    that the pool carries on and the caller decides."""
+    file, or the destination it was compared with; ``slot.rel`` names the page's output
+    file): the page rendered, but its file could not be written. It is a value, so that the
+    pool carries on and the caller decides."""
 
-    task: RenderTask
+    url: str
+    slot: Slot | None
+    fingerprint: str
     staged: Staged | None
     problem: Problem | None
     error: OSError | None = None
@@ -117,7 +123,7 @@ class RenderJob:
                 data = render_page(self.env, task.page, self.setup.archive, task.bodies)
             except Exception as exc:  # every template failure becomes a Problem
                 problem = template_problem(exc, task.page, self.setup.site_path, self.env)
-                results.append(Rendered(task, None, problem))
+                results.append(_rendered(task, None, problem))
                 continue
             results.append(_stage(task, data))
         return results
@@ -125,13 +131,19 @@ class RenderJob:
 
 def _stage(task: RenderTask, data: bytes) -> Rendered:
     if task.slot is None:
-        return Rendered(task, None, None)
+        return _rendered(task, None, None)
     try:
-        return Rendered(task, stage_bytes(task.slot, data), None)
+        return _rendered(task, stage_bytes(task.slot, data), None)
     except OSError as exc:
         if exc.filename is None:  # a failed write or close names no file
             exc.filename = task.slot.temp
-        return Rendered(task, None, None, exc)
+        return _rendered(task, None, None, exc)
+
+
+def _rendered(
+    task: RenderTask, staged: Staged | None, problem: Problem | None, error: OSError | None = None
+) -> Rendered:
+    return Rendered(task.page.url, task.slot, task.fingerprint, staged, problem, error)
 
 
 def parse_items(
@@ -142,7 +154,12 @@ def parse_items(
 
 
 def render_tasks(
-    tasks: list[RenderTask], setup: RenderSetup, jobs: int, progress: Progress | None
+    tasks: Sequence[RenderTask],
+    setup: RenderSetup,
+    jobs: int,
+    progress: Progress | None,
+    prepare: Callable[[RenderTask], RenderTask] | None = None,
 ) -> Iterator[Rendered]:
-    """Render pages, yielding results in the order of ``tasks``."""
-    yield from run_batches(tasks, RenderJob, setup, jobs, progress, "rendering")
+    """Render pages, yielding results in the order of ``tasks``; ``prepare`` completes each
+    task (gives it its bodies) just before its batch is sent."""
+    yield from run_batches(tasks, RenderJob, setup, jobs, progress, "rendering", prepare)

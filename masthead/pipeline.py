@@ -14,6 +14,7 @@ to build what is valid), and only while holding the output folder's lock.
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from collections.abc import Callable, Iterator
@@ -230,14 +231,14 @@ class _Build:
             if self.has_errors() and not self.options.keep_going:
                 return self.finished()
             writer = self.new_writer()
-            tasks = self.changed_pages(pages, archive, cache, writer)
+            tasks = self.changed_pages(pages, archive, writer)
             if tasks is None or (self.reused_plan and not self.writable(tasks, static)):
                 pages, static = self.plan(archive, fresh=True)  # reports what is in the way
                 if self.has_errors() and not self.options.keep_going:
                     return self.finished()
                 writer = self.new_writer()
-                tasks = self.changed_pages(pages, archive, cache, writer)
-            self.render(tasks, archive, writer)
+                tasks = self.changed_pages(pages, archive, writer)
+            self.render(tasks, archive, cache, writer)
             if writer:
                 self.write(writer, static, loaded, pages)
                 self.save_plan(loaded, archive, pages)
@@ -369,46 +370,53 @@ class _Build:
         self,
         pages: tuple[Page, ...],
         archive: Archive,
-        cache: ParseCache,
         writer: OutputWriter | None,
     ) -> list[RenderTask] | None:
         """The pages to render: those whose fingerprint changed. None when the saved plan's
         pages this build took cannot be compared after all (then plan afresh)."""
-        from .incremental.parsing import SourceChanged
         from .incremental.rendering import pages_to_render, saved_pages_to_render
 
         with self.stage("compare"):
             setup = self.render_setup(archive)
-            try:
-                if self.reused_plan and self.snapshot and writer:
-                    found = saved_pages_to_render(self.snapshot, setup, cache, writer, self.session)
-                    self.refreshed = found.refreshed if found else None
-                    return found.tasks if found else None
-                reuse = self.options.use_cache
-                return pages_to_render(pages, setup, cache, writer, reuse, self.session)
-            except SourceChanged as exc:
-                raise ProblemsError([exc.problem]) from exc
+            if self.reused_plan and self.snapshot and writer:
+                found = saved_pages_to_render(self.snapshot, setup, writer, self.session)
+                self.refreshed = found.refreshed if found else None
+                return found.tasks if found else None
+            reuse = self.options.use_cache
+            return pages_to_render(pages, setup, writer, reuse, self.session)
 
     def render(
-        self, tasks: list[RenderTask], archive: Archive, writer: OutputWriter | None
+        self,
+        tasks: list[RenderTask],
+        archive: Archive,
+        cache: ParseCache,
+        writer: OutputWriter | None,
     ) -> None:
-        """Render the pages in workers; each stages its own file."""
+        """Render the pages in workers; each stages its own file. A task gets the bodies
+        its page shows from the cache as its batch is sent, so that only the batches under
+        way hold bodies."""
+        from .incremental.parsing import SourceChanged
+        from .incremental.rendering import with_bodies
         from .jobs import render_tasks
 
         with self.stage("render"):
             setup = self.render_setup(archive)
             failures: list[str] = []
             failed_pages: dict[Problem, list[str]] = {}
-            for result in render_tasks(tasks, setup, self.jobs, self.progress):
-                if result.error is not None:  # staging failed (disk full, read-only ...)
-                    rel = result.task.slot.rel if result.task.slot else "a page"
-                    failures.append(os_error_message(result.error, rel))
-                elif result.problem:
-                    failed_pages.setdefault(result.problem, []).append(result.task.page.url)
-                    if writer and result.task.slot:
-                        writer.keep_previous(result.task.slot.rel)
-                elif writer and result.task.slot and result.staged:
-                    writer.accept(result.task.slot, result.staged, result.task.fingerprint)
+            bodies = functools.partial(with_bodies, cache=cache, setup=setup)
+            try:
+                for result in render_tasks(tasks, setup, self.jobs, self.progress, bodies):
+                    if result.error is not None:  # staging failed (disk full, read-only ...)
+                        rel = result.slot.rel if result.slot else "a page"
+                        failures.append(os_error_message(result.error, rel))
+                    elif result.problem:
+                        failed_pages.setdefault(result.problem, []).append(result.url)
+                        if writer and result.slot:
+                            writer.keep_previous(result.slot.rel)
+                    elif writer and result.slot and result.staged:
+                        writer.accept(result.slot, result.staged, result.fingerprint)
+            except SourceChanged as exc:
+                raise ProblemsError([exc.problem]) from exc
         self.problems += _template_problems(failed_pages)
         self.report = replace(self.report, rendered=len(tasks))
         if failures:

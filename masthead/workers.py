@@ -17,6 +17,7 @@ a worker that dies is a ``WorkerError`` too.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import multiprocessing
 import os
@@ -24,7 +25,7 @@ import pickle
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
@@ -120,20 +121,31 @@ def _portable(exc: Exception) -> Exception:
 
 
 def run_batches(
-    items: list,
+    items: Sequence,
     job: type[Job],
     setup: Any,
     jobs: int,
     progress: Progress | None,
     label: str,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> Iterator:
     """Run ``job`` over ``items`` in batches, in ``jobs`` worker processes (in this one for
     few items), yielding results in the order of ``items``; ``progress(label, done, total)``
-    after each batch. Raises WorkerError when a worker dies."""
-    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    after each batch. Raises WorkerError when a worker dies.
+
+    ``prepare`` turns an item into what the job is given, a batch at a time just before
+    the batch is sent (a render task gets its pages' bodies then): with only a few batches
+    under way at once, what they carry is in memory for those few, not for every item."""
+    spans = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+
+    def batch(span: tuple[int, int]) -> list:
+        chosen = items[span[0] : span[1]]
+        return [prepare(item) for item in chosen] if prepare else list(chosen)
+
     if jobs <= 1 or len(items) < POOL_THRESHOLD:
         run = job(setup).run
-        yield from _collect(chunks, map(run, chunks), len(items), progress, label)
+        results = (run(batch(span)) for span in spans)
+        yield from _collect(spans, results, len(items), progress, label)
         return
     # The write end stays here; a worker sees the read end close when this process dies.
     lifeline, keep_alive = multiprocessing.Pipe(duplex=False)
@@ -144,7 +156,8 @@ def run_batches(
         initargs=(job, setup, lifeline),
     )
     try:
-        yield from _collect(chunks, pool.map(_run_chunk, chunks), len(items), progress, label)
+        results = _in_flight(pool, map(batch, spans), jobs * AHEAD)
+        yield from _collect(spans, results, len(items), progress, label)
     except BrokenProcessPool as exc:
         raise WorkerError(
             f"a worker process stopped unexpectedly while {label} (killed, or out of memory?); "
@@ -156,12 +169,29 @@ def run_batches(
         lifeline.close()
 
 
+AHEAD = 3
+"""Batches sent ahead per worker: enough that none waits for the next, few enough that the
+batches under way hold little memory (``Executor.map`` would send every batch at once)."""
+
+
+def _in_flight(pool: ProcessPoolExecutor, batches: Iterator[list], limit: int) -> Iterator:
+    """The results of ``_run_chunk`` over ``batches``, in order, with at most ``limit``
+    batches submitted and not yet collected."""
+    waiting: collections.deque[Future] = collections.deque()
+    for chunk in batches:
+        waiting.append(pool.submit(_run_chunk, chunk))
+        if len(waiting) >= limit:
+            yield waiting.popleft().result()
+    while waiting:
+        yield waiting.popleft().result()
+
+
 def _collect(
-    chunks: list, results: Iterator, total: int, progress: Progress | None, label: str
+    spans: list, results: Iterator, total: int, progress: Progress | None, label: str
 ) -> Iterator:
     done = 0
-    for chunk, chunk_results in zip(chunks, results, strict=True):
-        done += len(chunk)
+    for (start, end), chunk_results in zip(spans, results, strict=True):
+        done += end - start
         if progress:
             progress(label, done, total)
         yield from chunk_results

@@ -237,6 +237,66 @@ def test_equal_links_of_different_articles_are_one_object(site) -> None:
     assert fresh.articles == loaded.articles  # sharing changes no value
 
 
+def open_cache(site: Path) -> ParseCache:
+    return ParseCache(site / ".masthead-cache", parse_fingerprint(CONFIG))
+
+
+def committed_rels(site: Path) -> set[str]:
+    """The rows another connection sees: those written and committed."""
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        return {rel for (rel,) in db.execute("SELECT rel FROM sources")}
+
+
+def test_parsed_rows_are_written_in_batches_and_their_bodies_let_go(site, monkeypatch) -> None:
+    """A cold build of a big archive holds only the bodies not written yet; the others are
+    read back from the cache, equal to what was parsed."""
+    expected = {rel: body_of_source(site, rel) for rel in RELS}
+    monkeypatch.setattr(cache_module, "FLUSH_ROWS", 2)
+    cache = open_cache(site)
+    loaded = load_sources(site, CONFIG, cache, jobs=1)
+    assert loaded.parsed == 3
+    assert len(committed_rels(site)) == 2, "the first batch is written while the build runs"
+    assert len(cache.memory_bodies) == 1, "only the body not written yet is held"
+    assert {rel: cache.body(rel) for rel in RELS} == expected
+    assert cache.close() is None
+    assert committed_rels(site) == set(RELS)
+    again = open_cache(site)
+    assert {rel: again.body(rel) for rel in RELS} == expected
+    assert load_sources(site, CONFIG, again, jobs=1).reused == 3
+    assert again.close() is None
+
+
+def test_a_batch_that_cannot_be_written_keeps_its_bodies_and_the_build_is_warned(
+    site, monkeypatch
+) -> None:
+    """A full disk while writing a batch: the bodies stay in memory, nothing more is
+    written, and closing the cache says the next build parses those files again."""
+    expected = {rel: body_of_source(site, rel) for rel in RELS}
+    monkeypatch.setattr(cache_module, "FLUSH_ROWS", 1)
+    writes = []
+
+    def full(db, gone, restamps, rows):
+        writes.append(len(rows))
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache_module, "_write_rows", full)
+    cache = open_cache(site)
+    assert load_sources(site, CONFIG, cache, jobs=1).parsed == 3
+    assert writes == [1], "after the first failure, no more writes are tried"
+    assert {rel: cache.body(rel) for rel in RELS} == expected
+    warning = cache.close()
+    assert warning is not None and warning.severity == "warning"
+    assert "could not update the cache (database or disk is full)" in warning.message
+    assert committed_rels(site) == set()
+
+
+def body_of_source(site: Path, rel: str) -> str:
+    """The body an article's source parses to, without any cache."""
+    cache = ParseCache(None, parse_fingerprint(CONFIG))
+    load_sources(site, CONFIG, cache, jobs=1)
+    return cache.body(rel)
+
+
 # --- whole builds on hostile content folders ------------------------------------------------
 
 

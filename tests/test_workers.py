@@ -201,7 +201,7 @@ def test_staging_errors_come_back_as_values(
 ) -> None:
     tasks, failing = staging_tasks(tmp_path / "staging", POOL_THRESHOLD + 40)
     results = list(render_tasks(tasks, render_setup, jobs, None))
-    assert [r.task.page.url for r in results] == [t.page.url for t in tasks], "in order, all"
+    assert [r.url for r in results] == [t.page.url for t in tasks], "in order, all"
     for i, result in enumerate(results):
         if i in failing:
             assert result.staged is None and result.problem is None, i
@@ -214,6 +214,47 @@ def test_staging_errors_come_back_as_values(
             assert result.error is None and result.problem is None, (i, result)
             assert result.staged and result.staged.written
             assert Path(tasks[i].slot.temp).read_text("utf-8") == f"page {i}\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_items_are_prepared_only_a_few_batches_ahead_of_their_results(jobs: int) -> None:
+    """``prepare`` (which gives a render task its bodies) runs a batch at a time as batches
+    are sent: what the prepared items hold is in memory for the batches under way, not for
+    every item at once (Executor.map sends every batch at the start)."""
+    sys.path.insert(0, str(TESTS))
+    import workerfaults
+
+    prepared: list[int] = []
+
+    def prepare(item: int) -> int:
+        prepared.append(item)
+        return item * 2
+
+    total = workers.CHUNK * 20
+    ahead = []
+    results = workers.run_batches(
+        list(range(total)), workerfaults.FaultyWorker, "none", jobs, None, "testing", prepare
+    )
+    for seen, result in enumerate(results, start=1):
+        assert result == (seen - 1) * 2, "prepared items, in order"
+        ahead.append(len(prepared) - seen)
+    assert prepared == list(range(total)), "each item prepared once"
+    in_flight = 1 if jobs == 1 else jobs * workers.AHEAD
+    assert max(ahead) < in_flight * workers.CHUNK, ahead
+
+
+def test_a_rendered_page_comes_back_without_the_bodies_it_was_sent(
+    render_setup: RenderSetup, tmp_path: Path
+) -> None:
+    """What a worker sends back names the page and its slot; the bodies stay behind."""
+    tasks, _ = staging_tasks(tmp_path / "staging", 2)
+    body = "x" * 100_000
+    heavy = [RenderTask(task.page, {0: body}, "print", task.slot) for task in tasks]
+    results = list(render_tasks(heavy, render_setup, 1, None))
+    assert [(r.url, r.slot, r.fingerprint) for r in results] == [
+        (t.page.url, t.slot, "print") for t in heavy
+    ]
+    assert all(len(pickle.dumps(result)) < 10_000 for result in results)
 
 
 def test_an_unwritable_template_cache_only_means_compiling(tmp_path: Path) -> None:

@@ -7,8 +7,12 @@ SQLite's journal keeps the file consistent when a build is killed; a cache that 
 opened is thrown away and rebuilt, never trusted; a row that cannot be read is parsed again.
 
 Builds into different folders (the preview server and ``masthead build``) may share one
-cache. Each reads it inside one transaction, so it sees a single snapshot from start to end
-while another build writes (SQLite's WAL mode), and writes only when it closes.
+cache. Each reads the rows it reuses inside one transaction, so it sees a single snapshot
+while another build writes (SQLite's WAL mode). What it parses it writes in batches of
+``FLUSH_ROWS`` as it goes, each batch in a short transaction of its own, so that a build
+holds only the bodies not yet written, not every body of the archive; a body is read back
+by path and content hash, so a row another build replaced in the meantime is never taken
+for this build's.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ CACHE_FILE = "cache.sqlite"
 SCHEMA = 1
 _FEW_ROWS = 200  # fewer sources than this are read one by one, by key
 BUSY_SECONDS = 30.0  # how long to wait for another build's write to the cache
+FLUSH_ROWS = 128
+"""Freshly parsed rows a build keeps before it writes them (and lets go of their bodies)."""
 # What a cached record may be made of: masthead's own records and the standard types their
 # fields hold. Anything else in a row (a cache copied from elsewhere, or forged to run code
 # when unpickled) is refused, and the source is parsed again.
@@ -135,8 +141,9 @@ class Row(NamedTuple):
 class ParseCache:
     """Parsed sources by path, valid while stat (or content hash) and fingerprint match.
 
-    With ``cache_path`` None the cache is off: nothing is read or written, and bodies are
-    kept in memory for this build only.
+    With ``cache_path`` None (or read only) nothing is written, and the bodies of what the
+    build parses are kept in memory for this build only; so they are when writing fails
+    (a full disk), which ``close`` then reports.
     """
 
     def __init__(self, cache_path: Path | None, fingerprint: str, read_only: bool = False):
@@ -148,6 +155,8 @@ class ParseCache:
         self.pending: list[tuple] = []
         self.restamps: list[tuple[int, int, str]] = []
         self.gone: list[tuple[str]] = []
+        self.write_error: sqlite3.Error | None = None
+        """Why a batch of rows could not be written (then nothing more is)."""
         self.db: sqlite3.Connection | None = None
         self.rows: dict[str, Row] = {}
         self.links: dict[tuple, Link] = {}
@@ -246,23 +255,35 @@ class ParseCache:
             self.restamps.append((stamp.mtime_ns, stamp.size, rel))
 
     def store(self, parsed: Parsed, stamp: Stamp, body: str) -> Parsed:
-        """Remember a fresh outcome (written at ``close``); return it with its links
-        shared with those of the records already loaded, as the cache gives rows back."""
+        """Remember a fresh outcome (written with the next batch, or at ``close``); return
+        it with its links shared with those of the records already loaded, as the cache
+        gives rows back."""
         self.memory_bodies[parsed.rel] = body
-        if self.db and not self.read_only:
+        if self._writing():
             meta = _pickled(parsed)
-            self.pending.append(
-                (
-                    parsed.rel,
-                    stamp.mtime_ns,
-                    stamp.size,
-                    parsed.digest,
-                    self.fingerprint,
-                    meta,
-                    body,
-                )
-            )
+            row = (parsed.rel, stamp.mtime_ns, stamp.size, parsed.digest, self.fingerprint)
+            self.pending.append((*row, meta, body))
+            if len(self.pending) >= FLUSH_ROWS:
+                self._flush()
         return _with_shared_links(parsed, self.links)
+
+    def _writing(self) -> bool:
+        return bool(self.db) and not self.read_only and self.write_error is None
+
+    def _flush(self) -> None:
+        """Write the pending rows now, and let go of their bodies (``body`` reads them back);
+        if that fails, keep them, and every body from now on, in memory."""
+        assert self.db
+        try:
+            _write_rows(self.db, [], [], self.pending)
+        except sqlite3.Error as exc:
+            self.write_error = exc
+            self.pending.clear()
+            return
+        for rel, mtime_ns, size, digest, fingerprint, _, _ in self.pending:
+            self.rows[rel] = Row(mtime_ns, size, digest, fingerprint)
+            del self.memory_bodies[rel]
+        self.pending.clear()
 
     def forget_except(self, rels: set[str]) -> None:
         """Drop rows of sources that no longer exist (at ``close``)."""
@@ -285,47 +306,59 @@ class ParseCache:
         raise KeyError(rel)
 
     def close(self) -> Problem | None:
-        """Write what this build parsed, in one transaction; a warning when that failed (a
-        full disk): the next build then parses those sources again."""
+        """Write what this build parsed and has not written yet, with the restamped and
+        forgotten rows, in one transaction; a warning when writing failed (a full disk):
+        the next build then parses those sources again."""
         if not self.db:
             return None
         db, self.db = self.db, None
+        error = self.write_error
         try:
-            if not self.read_only and (self.pending or self.restamps or self.gone):
-                _write_rows(db, self)
-            else:
+            if (
+                not self.read_only
+                and error is None
+                and (self.pending or self.restamps or self.gone)
+            ):
+                _write_rows(db, self.gone, self.restamps, self.pending)
+            elif db.in_transaction:
                 db.rollback()
         except sqlite3.Error as exc:
+            error = exc
             with contextlib.suppress(sqlite3.Error):
                 db.rollback()
-            return Problem(
-                CACHE_FILE,
-                None,
-                f"could not update the cache ({exc}); the next build parses these files again",
-                WARNING,
-            )
         finally:
             self.pending.clear()
             db.close()
-        return None
+        if error is None:
+            return None
+        return Problem(
+            CACHE_FILE,
+            None,
+            f"could not update the cache ({error}); the next build parses these files again",
+            WARNING,
+        )
 
 
-def _write_rows(db: sqlite3.Connection, cache: ParseCache) -> None:
-    """Apply a build's writes. The read snapshot may be stale by now (another build wrote):
-    then start a write transaction afresh; every write is an idempotent upsert."""
-    try:
-        _apply(db, cache)
-    except sqlite3.OperationalError:
-        db.rollback()
-        db.execute("BEGIN IMMEDIATE")
-        _apply(db, cache)
+def _write_rows(db: sqlite3.Connection, gone: list, restamps: list, rows: list) -> None:
+    """Apply writes in one transaction. Inside the read snapshot a build opened with, that
+    snapshot may be stale by now (another build wrote): then start a write transaction
+    afresh; every write is an idempotent upsert."""
+    if db.in_transaction:
+        try:
+            _apply(db, gone, restamps, rows)
+            db.commit()
+            return
+        except sqlite3.OperationalError:
+            db.rollback()
+    db.execute("BEGIN IMMEDIATE")
+    _apply(db, gone, restamps, rows)
     db.commit()
 
 
-def _apply(db: sqlite3.Connection, cache: ParseCache) -> None:
-    db.executemany("DELETE FROM sources WHERE rel = ?", cache.gone)
-    db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", cache.restamps)
-    db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", cache.pending)
+def _apply(db: sqlite3.Connection, gone: list, restamps: list, rows: list) -> None:
+    db.executemany("DELETE FROM sources WHERE rel = ?", gone)
+    db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", restamps)
+    db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _pickled(parsed: Parsed) -> bytes:

@@ -35,14 +35,13 @@ from .snapshot import PlanSnapshot, SavedPage, load_page, saved_page
 def pages_to_render(
     pages: tuple[Page, ...],
     setup: RenderSetup,
-    cache: ParseCache,
     writer: OutputWriter | None,
     reuse: bool,
     session: Session,
 ) -> list[RenderTask]:
-    """A task for every page whose fingerprint changed (or whose file was touched), with the
-    bodies it shows; with ``reuse`` off, a task for every page. ``writer`` None: render only
-    (``masthead check``)."""
+    """A task (without bodies: see ``with_bodies``) for every page whose fingerprint changed
+    (or whose file was touched); with ``reuse`` off, a task for every page. ``writer``
+    None: render only (``masthead check``)."""
     env = make_environment(
         setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
     )
@@ -55,13 +54,20 @@ def pages_to_render(
         rel = urls.output_rel(page.url)
         if reuse and writer and writer.keep_if_intact(rel, fingerprint):
             continue
-        bodies = {i: _body(cache, setup, i) for i in page.body_positions()}
-        tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(rel) if writer else None))
+        tasks.append(RenderTask(page, {}, fingerprint, writer.slot(rel) if writer else None))
     return tasks
 
 
-def _body(cache: ParseCache, setup: RenderSetup, position: int) -> str:
-    return body_of(cache, setup.archive.articles[position], setup.config, Path(setup.site_path))
+def with_bodies(task: RenderTask, cache: ParseCache, setup: RenderSetup) -> RenderTask:
+    """The task with the bodies of the articles its page shows in full, from the cache;
+    SourceChanged when one cannot be had (its source changed while the build ran)."""
+    positions = task.page.body_positions()
+    if not positions:
+        return task
+    site_path = Path(setup.site_path)
+    articles = setup.archive.articles
+    bodies = {i: body_of(cache, articles[i], setup.config, site_path) for i in positions}
+    return replace(task, bodies=bodies)
 
 
 class FromSaved(NamedTuple):
@@ -80,7 +86,6 @@ again (a template edit, say), so that later builds do not fingerprint them all a
 def saved_pages_to_render(
     saved: PlanSnapshot,
     setup: RenderSetup,
-    cache: ParseCache,
     writer: OutputWriter,
     session: Session,
 ) -> FromSaved | None:
@@ -115,8 +120,7 @@ def saved_pages_to_render(
             if writer.keep_if_intact(item.rel, fingerprint):
                 continue
             page = page or load_page(item)
-            bodies = {i: _body(cache, setup, i) for i in page.body_positions()}
-            tasks.append(RenderTask(page, bodies, fingerprint, writer.slot(item.rel)))
+            tasks.append(RenderTask(page, {}, fingerprint, writer.slot(item.rel)))
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
     if len(again) * REFRESH_SHARE <= len(saved.pages):
