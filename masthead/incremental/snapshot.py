@@ -45,7 +45,7 @@ from .. import __version__, urls
 from ..model import Page, Problem
 from .fingerprint import ArticlePrints, KnownPrints, OutlinePrints, digest
 
-SNAPSHOT_REVISION = "2"
+SNAPSHOT_REVISION = "3"
 """Raised when what a snapshot holds changes shape."""
 _PACKAGE = Path(__file__).resolve().parent.parent
 _STANDARD = {
@@ -69,8 +69,8 @@ class SavedPage(NamedTuple):
     kind: str
     template: str
     fingerprint: str
-    positions: frozenset[int]
-    """The archive positions of the articles the page shows or links."""
+    positions: tuple[int, ...]
+    """The archive positions of the articles the page shows or links, in order."""
     page: bytes
 
 
@@ -133,7 +133,7 @@ class PlanSnapshot:
         return self.key == key and in_window
 
 
-def saved_page(page: Page, fingerprint: str, positions: frozenset[int]) -> SavedPage:
+def saved_page(page: Page, fingerprint: str, positions: tuple[int, ...]) -> SavedPage:
     """A planned page and its fingerprint, as a snapshot keeps them."""
     blob = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
     rel = urls.output_rel(page.url)
