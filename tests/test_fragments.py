@@ -55,6 +55,25 @@ def test_other_values_another_article_or_an_equal_copy_render_again() -> None:
     assert calls == ["card"] * 4
 
 
+def test_a_key_is_one_flat_tuple_that_no_other_values_can_spell() -> None:
+    """Keys are kept by the ten thousand, so each is one tuple; an article in it is marked
+    so that no plain values (a field named like another, a tuple spelling an article) give
+    the same key."""
+    story = Story("One")
+    key, articles = _fragment_key("card.html", {"item": ArticleView(story), "tag": "a"})
+    assert articles == (story,)
+    assert not any(type(part) is tuple for part in key), key
+    spelled = {"item": ("article", id(story), False), "tag": "a"}
+    assert _fragment_key("card.html", spelled)[0] != key
+    moved = {"item": "tag", "tag": ArticleView(story)}
+    assert _fragment_key("card.html", moved)[0] != key
+    env, calls = counting_env({"card.html": "{{ count('card') }}{{ item }}|{{ tag }}"})
+    fragment = env.globals["fragment"]
+    fragment("card.html", item=ArticleView(story), tag="a")
+    fragment("card.html", **spelled)
+    assert calls == ["card", "card"]
+
+
 def test_a_value_that_cannot_be_compared_renders_every_time() -> None:
     env, calls = counting_env(CARD)
     fragment = env.globals["fragment"]
