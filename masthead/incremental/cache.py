@@ -21,10 +21,12 @@ import contextlib
 import dataclasses
 import datetime
 import functools
+import gc
 import io
 import pickle
 import sqlite3
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -237,8 +239,9 @@ class ParseCache:
         except sqlite3.DatabaseError:
             return []
         found = []
-        for rel, meta in rows:
-            parsed = _unpickled(meta, self.links)
+        with _no_collections():
+            records = [(rel, _unpickled(meta, self.links)) for rel, meta in rows]
+        for rel, parsed in records:
             if (
                 isinstance(parsed, Parsed)
                 and parsed.rel == rel
@@ -359,6 +362,20 @@ def _apply(db: sqlite3.Connection, gone: list, restamps: list, rows: list) -> No
     db.executemany("DELETE FROM sources WHERE rel = ?", gone)
     db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", restamps)
     db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+@contextlib.contextmanager
+def _no_collections() -> Iterator[None]:
+    """No garbage collection while records are unpickled: they hold no reference cycles,
+    so a collection finds nothing, yet each walks every record made so far (at 100,000
+    articles 0.8 s of an edit's build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _pickled(parsed: Parsed) -> bytes:
