@@ -226,6 +226,24 @@ def test_a_session_keeps_outcomes_so_that_nothing_is_unpickled(site, unpickled) 
     assert fresh.reused == 3 and len(unpickled) == 3, "without it, each row is unpickled"
 
 
+def test_no_collection_runs_while_cached_records_are_unpickled(site, monkeypatch) -> None:
+    """The records hold no reference cycles: the collector is off while they are read back
+    (each collection would walk every record made so far), and on again after."""
+    import gc
+
+    load(site)
+    seen = []
+    real = cache_module._unpickled
+
+    def watched(meta, links):
+        seen.append(gc.isenabled())
+        return real(meta, links)
+
+    monkeypatch.setattr(cache_module, "_unpickled", watched)
+    assert load(site).reused == 3
+    assert seen == [False] * 3 and gc.isenabled()
+
+
 def test_equal_links_of_different_articles_are_one_object(site) -> None:
     """Whether parsed now or read back from the cache, the articles of one build share each
     category, source, author and tag: memory per distinct link, not per mention."""

@@ -319,3 +319,29 @@ def test_after_a_template_edit_the_saved_plan_is_refreshed(site, tmp_path, monke
     fresh_build(folder)
     assert 0 < len(loaded) < N, len(loaded)  # not every article page again
     assert_equals_clean(folder, tmp_path)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_no_collection_runs_while_a_snapshot_is_unpickled(
+    site, monkeypatch, collecting: bool
+) -> None:
+    """Saved state has no reference cycles: the collector is off while it is read, and as
+    it was afterwards."""
+    import gc
+
+    folder, _ = site
+    seen = []
+    load = snapshots._SnapshotUnpickler.load
+
+    def watched(self):
+        seen.append(gc.isenabled())
+        return load(self)
+
+    monkeypatch.setattr(snapshots._SnapshotUnpickler, "load", watched)
+    (gc.enable if collecting else gc.disable)()
+    try:
+        found = snapshots.read_snapshot(snapshot_files(folder)[0], snapshots.code_fingerprint())
+        assert found is not None and seen == [False]
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()

@@ -9,6 +9,9 @@ trusting a file's stat (stamps.py). Everything it keeps lives in the cache folde
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 CACHE_DIR = ".masthead-cache"
@@ -20,3 +23,17 @@ BYTECODE_FOLDER = "templates"
 def cache_folder(site_path: Path, cache_dir: str | None) -> Path:
     """The cache folder: ``--cache-dir``, else ``.masthead-cache`` in the site."""
     return Path(cache_dir) if cache_dir else site_path / CACHE_DIR
+
+
+@contextlib.contextmanager
+def no_collections() -> Iterator[None]:
+    """No garbage collection while saved state is unpickled (cached records, a saved
+    plan): it holds no reference cycles, so a collection finds nothing, yet each one walks
+    every object made so far (0.8 s of an edit's build at 100,000 articles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 
 from .. import __version__, urls
 from ..model import Page, Problem
+from . import no_collections
 from .fingerprint import ArticlePrints, KnownPrints, OutlinePrints, digest
 
 SNAPSHOT_REVISION = "3"
@@ -183,7 +184,8 @@ def read_snapshot(path: Path, code: str) -> PlanSnapshot | None:
     except OSError:
         return None
     try:
-        found = _SnapshotUnpickler(io.BytesIO(data)).load()
+        with no_collections():
+            found = _SnapshotUnpickler(io.BytesIO(data)).load()
     except Exception:  # damaged, forged or from another masthead: plan afresh
         return None
     if not isinstance(found, PlanSnapshot) or found.code != code:
