@@ -215,9 +215,10 @@ class _Build:
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
         the output folder's lock: it starts from what the last build wrote there.)"""
-        self.manifest = self.session.file(
-            manifest_path(self.output), read_manifest_file, self.manifest
-        )
+        with self.stage("manifest"):
+            self.manifest = self.session.file(
+                manifest_path(self.output), read_manifest_file, self.manifest
+            )
         if self.nothing_changed():
             return self.finished()
         check_engine(self.config)

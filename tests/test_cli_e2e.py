@@ -229,6 +229,7 @@ def test_a_parallel_build_ends_with_every_line_printed_and_no_process_left(demo:
     result = ok(run("build", "--site", demo, "--jobs", "2", "-v"))
     assert SUMMARY.search(result.stdout)
     assert re.search(r"^  write +\d", result.stdout, re.M), result.stdout
+    assert re.search(r"^  manifest +\d", result.stdout, re.M), "reading the manifest is timed"
     # Only the demo's own warnings: nothing left behind for multiprocessing to complain of.
     assert all(": warning: " in line for line in result.stderr.splitlines()), result.stderr
     (demo / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
