@@ -305,8 +305,9 @@ class _Own(NamedTuple):
     digest: str
     groups: tuple[tuple[str, tuple[int, ...], bool], ...]
     positions: tuple[int, ...]
-    """Every position the page refers to, once each, in order: a tuple, which takes a fifth
-    of a frozenset's memory (a build keeps one for each of its pages, and so does the saved
+    """Every position the page refers to, once each, in order: a tuple, which takes a
+    quarter of a frozenset's memory or less (64 bytes against 216 for three positions, 200
+    against 2,264 for twenty; a build keeps one for each of its pages, and so does the saved
     plan); ``set.isdisjoint`` takes either."""
 
 
