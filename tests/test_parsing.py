@@ -11,6 +11,7 @@ long-running process does not even unpickle them.
 from __future__ import annotations
 
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -253,6 +254,100 @@ def test_equal_links_of_different_articles_are_one_object(site) -> None:
         assert a.source is b.source is c.source
     fresh = load(site)
     assert fresh.articles == loaded.articles  # sharing changes no value
+
+
+# --- the pack: most of the archive's records in one pickle --------------------------------
+
+
+@pytest.fixture
+def packed(monkeypatch) -> None:
+    """Three sources count as most of an archive: they are read from the pack."""
+    monkeypatch.setattr(cache_module, "_FEW_ROWS", 1)
+
+
+def pack_blob(site: Path) -> bytes | None:
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        row = db.execute("SELECT records FROM pack").fetchone()
+    return row[0] if row else None
+
+
+def test_the_records_of_a_whole_archive_come_back_from_one_pack(site, packed, unpickled):
+    first = load(site)
+    assert pack_blob(site), "a build that parsed the archive packs its records"
+    again = load(site)
+    assert (again.parsed, again.reused) == (0, 3)
+    assert unpickled == [], "no row was unpickled on its own"
+    assert again.articles == first.articles
+    a, b, c = again.articles
+    assert a.category is b.category is c.category, "links are shared as from the rows"
+
+
+def test_what_the_pack_holds_stale_comes_from_its_row_and_one_edit_keeps_the_pack(
+    site, packed, unpickled, monkeypatch
+) -> None:
+    monkeypatch.setattr(cache_module, "STALE_SHARE", 0.5)
+    load(site)
+    blob = pack_blob(site)
+    (site / "content" / RELS[2]).write_text(article_text("A new headline", "2017-10-03"), "utf-8")
+    settle(site, RELS[2], SETTLED_NS + 5_000_000_000)
+    assert load(site).parsed == 1
+    assert pack_blob(site) == blob, "one edit in three: the pack is not written again"
+    again = load(site)
+    assert len(unpickled) == 1, "the edited source's record comes from its row"
+    assert [a.title for a in again.articles] == ["Story A", "Story B", "A new headline"]
+    (site / "content" / RELS[0]).write_text(article_text("Second edit", "2017-09-01"), "utf-8")
+    settle(site, RELS[0], SETTLED_NS + 5_000_000_000)
+    load(site)
+    assert pack_blob(site) != blob, "two stale in three: packed again"
+    unpickled.clear()
+    assert [a.title for a in load(site).articles] == ["Second edit", "Story B", "A new headline"]
+    assert unpickled == []
+
+
+def test_a_removed_source_is_not_taken_from_the_pack(site, packed) -> None:
+    load(site)
+    (site / "content" / RELS[0]).unlink()
+    assert [a.rel for a in load(site).articles] == list(RELS[1:])
+
+
+class Forged:
+    """Unpickles by running a command: what a forged pack would hold."""
+
+    def __reduce__(self):
+        return (os.system, ("touch forged-pack-ran",))
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"not a pickle",
+        pickle.dumps(Forged()),
+        pickle.dumps(((), ("a record?",))),
+        pickle.dumps((("not a link",), ())),
+        pickle.dumps(["links", "records"]),
+    ],
+    ids=["garbage", "forged", "not-records", "not-links", "not-a-pair"],
+)
+def test_a_damaged_or_forged_pack_is_never_used(site, packed, blob, monkeypatch) -> None:
+    """Whatever the pack holds instead of records, the rows serve, nothing in it runs, and
+    the next build writes a good pack."""
+    first = load(site)
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("UPDATE pack SET records = ?", (blob,))
+    monkeypatch.chdir(site)
+    again = load(site)
+    assert (again.parsed, again.reused) == (0, 3)
+    assert again.articles == first.articles
+    assert not (site / "forged-pack-ran").exists()
+    assert pack_blob(site) != blob
+
+
+def test_a_pack_made_with_other_settings_is_not_used(site, packed, unpickled) -> None:
+    load(site)
+    other = SiteConfig(markdown_engine="pyromark")
+    assert load(site, other).parsed == 3, "other parse settings: every source again"
+    back = load(site)
+    assert back.parsed == 3 and unpickled == [], "the rows and the pack are the other's now"
 
 
 def open_cache(site: Path) -> ParseCache:

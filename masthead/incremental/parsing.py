@@ -96,7 +96,7 @@ def load_sources(
         else:
             todo.append(ParseItem(rel, source.text, source.digest, prefix + rel))
             stamps[rel] = settled(stamp, started_ns)
-    kept = (session or Session()).table("parsed")
+    kept = session.table("parsed") if session else None  # a command's build keeps nothing
     outcomes = cache.load(reuse, kept)
     if len(outcomes) < len(reuse):  # rows the cache could not give back: parse them again
         loaded = {parsed.rel for parsed in outcomes}
@@ -108,7 +108,8 @@ def load_sources(
         reuse = [rel for rel in reuse if rel in loaded]
     for parsed, body in parse_items(todo, config, jobs, progress):
         parsed = cache.store(parsed, stamps[parsed.rel], body)
-        kept.put(parsed.rel, cache.identity(parsed), parsed)
+        if kept:
+            kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
     return replace(_collect(outcomes, problems, len(todo), len(reuse)), descriptions=descriptions)
 
