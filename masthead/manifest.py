@@ -131,13 +131,13 @@ def write_manifest(
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     document: dict = {
         "version": MANIFEST_VERSION,
-        "files": {rel: list(entry) for rel, entry in sorted(files.items())},
+        "files": dict(sorted(files.items())),  # an Entry is a tuple: JSON writes a list
         "folders": sorted(folders),
     }
     if memo is not None:
         document["memo"] = memo
     try:
-        temp.write_text(json.dumps(document), encoding="utf-8")
+        temp.write_text(json.dumps(document, check_circular=False), encoding="utf-8")
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
