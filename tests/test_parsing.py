@@ -10,6 +10,7 @@ long-running process does not even unpickle them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import sqlite3
@@ -266,9 +267,15 @@ def packed(monkeypatch) -> None:
 
 
 def pack_blob(site: Path) -> bytes | None:
+    """The pack's parts, joined."""
     with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
-        row = db.execute("SELECT records FROM pack").fetchone()
-    return row[0] if row else None
+        parts = [blob for (blob,) in db.execute("SELECT records FROM pack ORDER BY part")]
+    return b"".join(parts) or None
+
+
+def pack_parts(site: Path) -> int:
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        return db.execute("SELECT count(*) FROM pack").fetchone()[0]
 
 
 def test_the_records_of_a_whole_archive_come_back_from_one_pack(site, packed, unpickled):
@@ -280,6 +287,24 @@ def test_the_records_of_a_whole_archive_come_back_from_one_pack(site, packed, un
     assert again.articles == first.articles
     a, b, c = again.articles
     assert a.category is b.category is c.category, "links are shared as from the rows"
+
+
+def test_the_pack_is_written_and_read_in_parts(site, packed, unpickled, monkeypatch) -> None:
+    monkeypatch.setattr(cache_module, "PACK_PART", 2)
+    first = load(site)
+    assert pack_parts(site) == 2, "three records, two to a part"
+    again = load(site)
+    assert again.articles == first.articles and unpickled == []
+    a, b, c = again.articles
+    assert a.category is b.category is c.category, "links are shared across the parts"
+
+
+def test_a_record_packed_twice_is_taken_once(site, packed) -> None:
+    first = load(site)
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("INSERT INTO pack SELECT fingerprint, part + 1, records FROM pack")
+    again = load(site)
+    assert again.articles == first.articles and again.reused == 3
 
 
 def test_what_the_pack_holds_stale_comes_from_its_row_and_one_edit_keeps_the_pack(
@@ -322,11 +347,11 @@ class Forged:
     [
         b"not a pickle",
         pickle.dumps(Forged()),
-        pickle.dumps(((), ("a record?",))),
-        pickle.dumps((("not a link",), ())),
-        pickle.dumps(["links", "records"]),
+        pickle.dumps(((), ("a record?",), None)),
+        pickle.dumps(["records"]),
+        "text",
     ],
-    ids=["garbage", "forged", "not-records", "not-links", "not-a-pair"],
+    ids=["garbage", "forged", "not-records", "a-list", "not-bytes"],
 )
 def test_a_damaged_or_forged_pack_is_never_used(site, packed, blob, monkeypatch) -> None:
     """Whatever the pack holds instead of records, the rows serve, nothing in it runs, and
@@ -340,6 +365,17 @@ def test_a_damaged_or_forged_pack_is_never_used(site, packed, blob, monkeypatch)
     assert again.articles == first.articles
     assert not (site / "forged-pack-ran").exists()
     assert pack_blob(site) != blob
+
+
+def test_a_forged_record_in_the_pack_is_not_taken(site, packed) -> None:
+    """A record whose path is not a string (unhashable, even) is skipped, not a crash."""
+    first = load(site)
+    record = cache_module._unpacked(pack_blob(site), {})[0]
+    forged = dataclasses.replace(record, rel=["a", "list"])
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("UPDATE pack SET records = ?", (cache_module._pickled((forged,)),))
+    again = load(site)
+    assert again.articles == first.articles and again.reused == 3
 
 
 def test_a_pack_made_with_other_settings_is_not_used(site, packed, unpickled) -> None:

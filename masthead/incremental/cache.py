@@ -14,11 +14,12 @@ holds only the bodies not yet written, not every body of the archive; a body is 
 by path and content hash, so a row another build replaced in the meantime is never taken
 for this build's.
 
-A build that reads most of the archive unpickles its records from the *pack*: one pickle of
-every record the last full pass wrote, taken when its source's row still has the same
-content hash (one load is three times faster than ten thousand). What the pack lacks or
-holds stale is read from the rows, and the pack is written again only when more than
-``STALE_SHARE`` of it is stale, so that one edit never rewrites it.
+A build that reads most of the archive unpickles its records from the *pack*: the records
+of the last full pass, ``PACK_PART`` to a pickle (a thousand at a time unpickle three times
+faster than one by one, and no more than a part is ever held as bytes), each taken when its
+source's row still has the same content hash. What the pack lacks or holds stale is read
+from the rows, and the pack is written again only when more than ``STALE_SHARE`` of it is
+stale, so that one edit never rewrites it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import io
 import pickle
 import sqlite3
 import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -40,8 +42,10 @@ from .session import Table
 from .stamps import Stamp
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 2
+SCHEMA = 3
 _FEW_ROWS = 200  # fewer sources than this are read one by one, by key
+PACK_PART = 1000
+"""Records per pickle of the pack: few enough that pickling one holds little memory."""
 STALE_SHARE = 1 / 16
 """Share of the records a build read or parsed outside the pack above which it writes the
 pack again."""
@@ -89,18 +93,6 @@ class _RecordPickler(pickle.Pickler):
         if type(obj) is Link:
             return shared_link, tuple(obj)
         return NotImplemented
-
-
-class _PackUnpickler(pickle.Unpickler):
-    """Unpickles only what a pack of cached records is made of (see ``_ALLOWED``)."""
-
-    def find_class(self, module: str, name: str) -> object:
-        if (module, name) == ("builtins", "getattr"):
-            return _zone_getattr
-        allowed = _ALLOWED.get((module, name))
-        if allowed is None:
-            raise pickle.UnpicklingError(f"refused: {module}.{name}")
-        return allowed
 
 
 class _RecordUnpickler(pickle.Unpickler):
@@ -265,28 +257,30 @@ class ParseCache:
         return packed + self._from_rows(rels)
 
     def _from_pack(self, rels: list[str]) -> list[Parsed]:
-        """Those of these records the pack holds for the content their rows have now."""
+        """Those of these records the pack holds for the content their rows have now (a
+        part that cannot be read only means its records come from their rows)."""
         assert self.db
-        query = "SELECT records FROM pack WHERE fingerprint = ?"
-        try:
-            row = self.db.execute(query, (self.fingerprint,)).fetchone()
-        except sqlite3.DatabaseError:
-            row = None
-        pack = _unpacked(row[0]) if row else None
-        if pack is None:
-            self.pack = PackUse(0, 0)
-            return []
-        links, records = pack
-        for link in links:
-            self.links.setdefault(tuple(link), link)
+        query = "SELECT records FROM pack WHERE fingerprint = ? ORDER BY part"
         wanted = set(rels)
-        found = [parsed for parsed in records if self._is_current(parsed, wanted)]
-        self.pack = PackUse(len(records), len(found))
+        size, found = 0, []
+        try:
+            with no_collections():
+                for (blob,) in self.db.execute(query, (self.fingerprint,)):
+                    records = _unpacked(blob, self.links)
+                    size += len(records)
+                    for parsed in records:
+                        if self._is_current(parsed, wanted):
+                            found.append(parsed)
+                            wanted.discard(parsed.rel)  # taken once, were it packed twice
+        except sqlite3.DatabaseError:
+            pass
+        self.pack = PackUse(size, len(found))
         return found
 
     def _is_current(self, parsed: Any, wanted: set[str]) -> bool:
         return (
             isinstance(parsed, Parsed)
+            and type(parsed.rel) is str  # a forged record's could be unhashable
             and parsed.rel in wanted
             and parsed.digest == self.rows[parsed.rel].digest
         )
@@ -380,22 +374,26 @@ class ParseCache:
             return row[0]
         raise KeyError(rel)
 
-    def _new_pack(self) -> tuple[str, bytes] | None:
-        """The pack to write at ``close``: when this build holds the records of many
-        sources and the pack it found was missing or too stale."""
+    def _needs_pack(self) -> bool:
+        """True when this build holds the records of many sources and the pack it found
+        was missing or too stale: then ``close`` writes the pack again."""
         records = self.records
         if len(records) <= _FEW_ROWS:
-            return None
+            return False
         if self.pack is None:  # every record came from the session, or was parsed
             stale = self.parsed_here
         elif not self.pack.size:
             stale = len(records)
         else:  # records it lacks, or holds for sources gone (an edit is one, not two)
             stale = max(len(records), self.pack.size) - self.pack.used
-        if stale <= len(records) * STALE_SHARE:
-            return None
-        pack = (tuple(self.links.values()), tuple(records[rel] for rel in sorted(records)))
-        return self.fingerprint, pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL)
+        return stale > len(records) * STALE_SHARE
+
+    def _pack_rows(self) -> Iterator[tuple[str, int, bytes]]:
+        """The rows of a new pack, each pickled as the write asks for it."""
+        rels = sorted(self.records)
+        for part, start in enumerate(range(0, len(rels), PACK_PART)):
+            records = tuple(self.records[rel] for rel in rels[start : start + PACK_PART])
+            yield self.fingerprint, part, _pickled(records)
 
     def close(self) -> Problem | None:
         """Write what this build parsed and has not written yet, with the restamped and
@@ -405,7 +403,9 @@ class ParseCache:
             return None
         db, self.db = self.db, None
         error = self.write_error
-        pack = self._new_pack() if not self.read_only and error is None else None
+        pack = (
+            self._pack_rows if not self.read_only and error is None and self._needs_pack() else None
+        )
         try:
             if (
                 not self.read_only
@@ -434,11 +434,15 @@ class ParseCache:
 
 
 def _write_rows(
-    db: sqlite3.Connection, gone: list, restamps: list, rows: list, pack: tuple | None = None
+    db: sqlite3.Connection,
+    gone: list,
+    restamps: list,
+    rows: list,
+    pack: Callable[[], Iterable[tuple]] | None = None,
 ) -> None:
     """Apply writes in one transaction. Inside the read snapshot a build opened with, that
     snapshot may be stale by now (another build wrote): then start a write transaction
-    afresh; every write is an idempotent upsert."""
+    afresh; every write is an idempotent upsert. ``pack`` gives the rows of a new pack."""
     if db.in_transaction:
         try:
             _apply(db, gone, restamps, rows, pack)
@@ -452,51 +456,48 @@ def _write_rows(
 
 
 def _apply(
-    db: sqlite3.Connection, gone: list, restamps: list, rows: list, pack: tuple | None
+    db: sqlite3.Connection,
+    gone: list,
+    restamps: list,
+    rows: list,
+    pack: Callable[[], Iterable[tuple]] | None,
 ) -> None:
     db.executemany("DELETE FROM sources WHERE rel = ?", gone)
     db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", restamps)
     db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     if pack:
         db.execute("DELETE FROM pack")  # one pack: builds of other settings start afresh
-        db.execute("INSERT INTO pack VALUES (?, ?)", pack)
+        db.executemany("INSERT INTO pack VALUES (?, ?, ?)", pack())
 
 
-def _pickled(parsed: Parsed) -> bytes:
+def _pickled(record: Parsed | tuple[Parsed, ...]) -> bytes:
+    """A row's record, or a part of the pack, each link pickled as ``shared_link``."""
     file = io.BytesIO()
-    _RecordPickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(parsed)
+    _RecordPickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(record)
     return file.getvalue()
 
 
-def _unpacked(blob: Any) -> tuple[tuple, tuple] | None:
-    """The links and records of a pack, or None when it holds anything else (any failure to
-    decode it only means the records are read from their rows)."""
-    if not isinstance(blob, bytes):
-        return None
-    try:
-        with no_collections():
-            pack = _PackUnpickler(io.BytesIO(blob)).load()
-    except Exception:  # a damaged or forged pack: whatever it raises, it is not used
-        return None
-    if (
-        isinstance(pack, tuple)
-        and len(pack) == 2
-        and all(isinstance(part, tuple) for part in pack)
-        and all(type(link) is Link for link in pack[0])
-    ):
-        return pack
-    return None
+def _unpacked(blob: Any, links: dict[tuple, Link]) -> tuple:
+    """The records of a part of the pack, or none when it holds anything else (checked
+    one by one as they are taken)."""
+    part = _decoded(blob, links)
+    return part if type(part) is tuple else ()
 
 
 def _unpickled(meta: Any, links: dict[tuple, Link]) -> Any:
     """The record in a row (its links taken from ``links`` when equal), or None when the
-    row holds anything else: any failure to decode it only means the source is parsed
-    again."""
-    if not isinstance(meta, bytes):
+    row holds anything else."""
+    return _decoded(meta, links)
+
+
+def _decoded(blob: Any, links: dict[tuple, Link]) -> Any:
+    """What a row or a part of the pack holds, or None: any failure to decode it only
+    means those sources are parsed (or read from their rows) again."""
+    if not isinstance(blob, bytes):
         return None
     try:
-        return _RecordUnpickler(io.BytesIO(meta), links).load()
-    except Exception:  # a damaged or forged row: whatever it raises, it is not used
+        return _RecordUnpickler(io.BytesIO(blob), links).load()
+    except Exception:  # damaged or forged: whatever it raises, it is not used
         return None
 
 
@@ -589,7 +590,10 @@ def _connect(db_path: Path) -> sqlite3.Connection:
                 "CREATE TABLE sources (rel TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
                 "digest TEXT, fingerprint TEXT, meta BLOB, body TEXT)"
             )
-            db.execute("CREATE TABLE pack (fingerprint TEXT PRIMARY KEY, records BLOB)")
+            db.execute(
+                "CREATE TABLE pack (fingerprint TEXT, part INTEGER, records BLOB, "
+                "PRIMARY KEY (fingerprint, part))"
+            )
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             db.execute("COMMIT")
         db.execute("SELECT count(*) FROM sources").fetchone()
