@@ -378,6 +378,27 @@ def test_a_forged_record_in_the_pack_is_not_taken(site, packed) -> None:
     assert again.articles == first.articles and again.reused == 3
 
 
+def test_a_pack_that_does_not_fit_costs_no_row(site, packed, monkeypatch) -> None:
+    """A full disk while writing the pack: the rows of the build are in, and the warning
+    says the next build reads them one by one."""
+
+    def full(self):
+        yield from ()
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ParseCache, "_pack_rows", full)
+    cache = open_cache(site)
+    assert load_sources(site, CONFIG, cache, jobs=1).parsed == 3
+    warning = cache.close()
+    assert warning is not None and warning.severity == "warning"
+    assert "database or disk is full" in warning.message and "one by one" in warning.message
+    assert committed_rels(site) == set(RELS)
+    assert pack_blob(site) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(cache_module, "_FEW_ROWS", 1)
+    assert (load(site).parsed, pack_blob(site) is not None) == (0, True), "packed next time"
+
+
 def test_a_pack_made_with_other_settings_is_not_used(site, packed, unpickled) -> None:
     load(site)
     other = SiteConfig(markdown_engine="pyromark")

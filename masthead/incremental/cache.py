@@ -397,22 +397,21 @@ class ParseCache:
 
     def close(self) -> Problem | None:
         """Write what this build parsed and has not written yet, with the restamped and
-        forgotten rows, in one transaction; a warning when writing failed (a full disk):
-        the next build then parses those sources again."""
+        forgotten rows, in one transaction, then the pack when it is due, in another; a
+        warning when writing failed (a full disk): the next build then parses those sources
+        again, or reads their records from the rows."""
         if not self.db:
             return None
         db, self.db = self.db, None
-        error = self.write_error
-        pack = (
-            self._pack_rows if not self.read_only and error is None and self._needs_pack() else None
-        )
+        error, failed = self.write_error, "rows"
+        writable = not self.read_only and error is None
+        pack = self._pack_rows if writable and self._needs_pack() else None
         try:
-            if (
-                not self.read_only
-                and error is None
-                and (self.pending or self.restamps or self.gone or pack)
-            ):
-                _write_rows(db, self.gone, self.restamps, self.pending, pack)
+            if writable and (self.pending or self.restamps or self.gone):
+                _write_rows(db, self.gone, self.restamps, self.pending)
+            if pack:  # a transaction of its own: a pack that does not fit costs no row
+                failed = "pack"
+                _write_rows(db, [], [], [], pack)
             elif db.in_transaction:
                 db.rollback()
         except sqlite3.Error as exc:
@@ -425,11 +424,12 @@ class ParseCache:
             db.close()
         if error is None:
             return None
+        if failed == "pack":
+            consequence = "the next build reads its records from their rows, one by one"
+        else:
+            consequence = "the next build parses these files again"
         return Problem(
-            CACHE_FILE,
-            None,
-            f"could not update the cache ({error}); the next build parses these files again",
-            WARNING,
+            CACHE_FILE, None, f"could not update the cache ({error}); {consequence}", WARNING
         )
 
 
