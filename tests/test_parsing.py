@@ -29,7 +29,7 @@ from masthead.incremental.fingerprint import parse_fingerprint
 from masthead.incremental.parsing import Loaded, load_sources
 from masthead.incremental.session import Session
 from masthead.incremental.stamps import UNTRUSTED, stamp_of
-from masthead.model import BuildOptions
+from masthead.model import BuildOptions, Parsed
 from masthead.pipeline import build
 
 GOOD = "---\ntitle: Talks resume\ndate: 2017-09-02\ncategory: World\nsource: Wire\n---\n\nBody.\n"
@@ -400,11 +400,71 @@ def test_a_pack_that_does_not_fit_costs_no_row(site, packed, monkeypatch) -> Non
 
 
 def test_a_pack_made_with_other_settings_is_not_used(site, packed, unpickled) -> None:
+    """Rows of these settings beside a pack of others (equal content hashes): the records
+    come from the rows, and the pack is made again for these settings."""
+    first = load(site)
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("UPDATE pack SET fingerprint = 'other settings'")
+    again = load(site)
+    assert (again.parsed, again.reused) == (0, 3) and len(unpickled) == 3
+    assert again.articles == first.articles
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        prints = {fingerprint for (fingerprint,) in db.execute("SELECT fingerprint FROM pack")}
+    assert prints == {parse_fingerprint(CONFIG)}
+
+
+def forge_pack(site: Path, records: tuple) -> None:
+    """Put ``records``, pickled as a part of the pack, in place of the pack."""
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute("UPDATE pack SET records = ?", (pickle.dumps(records),))
+
+
+def hollow_record() -> Parsed:
+    """A record made without its constructor: what NEWOBJ without state unpickles to."""
+    return Parsed.__new__(Parsed)
+
+
+def overgrown_record(record: Parsed) -> Parsed:
+    """A record with an attribute masthead never gives one (a forger's could hold a value
+    nested too deep to pickle again)."""
+    grown = dataclasses.replace(record)
+    object.__setattr__(grown, "extra", ("forged",))
+    return grown
+
+
+def test_records_forged_into_the_pack_or_a_row_are_never_taken(site, packed) -> None:
+    """Records in a shape masthead never writes (no fields, or one too many) are skipped
+    wherever they are found: the rows serve, or the source is parsed again."""
+    first = load(site)
+    record = cache_module._unpacked(pack_blob(site), {})[0]
+    forge_pack(site, (hollow_record(), overgrown_record(record)))
+    assert load(site).articles == first.articles
+    with sqlite3.connect(site / ".masthead-cache" / CACHE_FILE) as db:
+        db.execute(
+            "UPDATE sources SET meta = ? WHERE rel = ?",
+            (pickle.dumps(overgrown_record(record)), record.rel),
+        )
+        db.execute("DELETE FROM pack")
+    again = load(site)
+    assert again.articles == first.articles and again.parsed == 1
+
+
+def test_a_pack_that_cannot_be_pickled_is_a_warning(site, packed, monkeypatch) -> None:
+    """Whatever writing the pack raises, closing the cache warns; the old pack stays."""
     load(site)
-    other = SiteConfig(markdown_engine="pyromark")
-    assert load(site, other).parsed == 3, "other parse settings: every source again"
-    back = load(site)
-    assert back.parsed == 3 and unpickled == [], "the rows and the pack are the other's now"
+    blob = pack_blob(site)
+
+    def deep(self):
+        raise RecursionError("maximum recursion depth exceeded while pickling an object")
+        yield
+
+    monkeypatch.setattr(ParseCache, "_needs_pack", lambda self: True)
+    monkeypatch.setattr(ParseCache, "_pack_rows", deep)
+    cache = open_cache(site)
+    assert load_sources(site, CONFIG, cache, jobs=1).reused == 3
+    warning = cache.close()
+    assert warning is not None and "maximum recursion depth" in warning.message
+    assert pack_blob(site) == blob
 
 
 def open_cache(site: Path) -> ParseCache:

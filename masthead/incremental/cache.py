@@ -279,8 +279,7 @@ class ParseCache:
 
     def _is_current(self, parsed: Any, wanted: set[str]) -> bool:
         return (
-            isinstance(parsed, Parsed)
-            and type(parsed.rel) is str  # a forged record's could be unhashable
+            _well_formed(parsed)
             and parsed.rel in wanted
             and parsed.digest == self.rows[parsed.rel].digest
         )
@@ -309,7 +308,7 @@ class ParseCache:
         with no_collections():
             records = [(rel, _unpickled(meta, self.links)) for rel, meta in rows]
         for rel, parsed in records:
-            if isinstance(parsed, Parsed) and parsed.rel == rel and self._is_current(parsed, {rel}):
+            if self._is_current(parsed, {rel}):
                 found.append(parsed)
             else:
                 self.rows.pop(rel, None)
@@ -414,7 +413,7 @@ class ParseCache:
                 _write_rows(db, [], [], [], pack)
             elif db.in_transaction:
                 db.rollback()
-        except sqlite3.Error as exc:
+        except Exception as exc:  # pickling a forged record may raise anything
             error = exc
             with contextlib.suppress(sqlite3.Error):
                 db.rollback()
@@ -475,6 +474,34 @@ def _pickled(record: Parsed | tuple[Parsed, ...]) -> bytes:
     file = io.BytesIO()
     _RecordPickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(record)
     return file.getvalue()
+
+
+_PARSED_FIELDS, _ARTICLE_FIELDS, _PROBLEM_FIELDS = (
+    len(dataclasses.fields(kind)) for kind in (Parsed, Article, Problem)
+)
+
+
+def _well_formed(parsed: Any) -> bool:
+    """A record in the shape masthead pickles it: a forged pickle can make a record, its
+    article or a problem without calling the constructor, or add attributes. Attributes
+    are counted, not named, and field values are not checked: this runs for every record
+    of the archive."""
+    if type(parsed) is not Parsed or len(vars(parsed)) != _PARSED_FIELDS:
+        return False
+    article, problems = parsed.article, parsed.problems
+    return (
+        type(parsed.rel) is str
+        and type(parsed.digest) is str
+        and (
+            article is None or (type(article) is Article and len(vars(article)) == _ARTICLE_FIELDS)
+        )
+        and type(problems) is tuple
+        and (not problems or all(_is_problem(problem) for problem in problems))
+    )
+
+
+def _is_problem(value: Any) -> bool:
+    return type(value) is Problem and len(vars(value)) == _PROBLEM_FIELDS
 
 
 def _unpacked(blob: Any, links: dict[tuple, Link]) -> tuple:
