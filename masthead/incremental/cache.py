@@ -269,7 +269,7 @@ class ParseCache:
                     records = _unpacked(blob, self.links)
                     size += len(records)
                     for parsed in records:
-                        if self._is_current(parsed, wanted):
+                        if self._is_current(parsed) and parsed.rel in wanted:
                             found.append(parsed)
                             wanted.discard(parsed.rel)  # taken once, were it packed twice
         except sqlite3.DatabaseError:
@@ -277,12 +277,10 @@ class ParseCache:
         self.pack = PackUse(size, len(found))
         return found
 
-    def _is_current(self, parsed: Any, wanted: set[str]) -> bool:
-        return (
-            _well_formed(parsed)
-            and parsed.rel in wanted
-            and parsed.digest == self.rows[parsed.rel].digest
-        )
+    def _is_current(self, parsed: Any) -> bool:
+        """True for a well-formed record of the content its source's row has now."""
+        row = self.rows.get(parsed.rel) if _well_formed(parsed) else None
+        return row is not None and parsed.digest == row.digest
 
     def _from_rows(self, rels: list[str]) -> list[Parsed]:
         if not rels:
@@ -308,7 +306,7 @@ class ParseCache:
         with no_collections():
             records = [(rel, _unpickled(meta, self.links)) for rel, meta in rows]
         for rel, parsed in records:
-            if self._is_current(parsed, {rel}):
+            if self._is_current(parsed) and parsed.rel == rel:
                 found.append(parsed)
             else:
                 self.rows.pop(rel, None)
@@ -381,8 +379,6 @@ class ParseCache:
             return False
         if self.pack is None:  # every record came from the session, or was parsed
             stale = self.parsed_here
-        elif not self.pack.size:
-            stale = len(records)
         else:  # records it lacks, or holds for sources gone (an edit is one, not two)
             stale = max(len(records), self.pack.size) - self.pack.used
         return stale > len(records) * STALE_SHARE
@@ -410,7 +406,7 @@ class ParseCache:
                 _write_rows(db, self.gone, self.restamps, self.pending)
             if pack:  # a transaction of its own: a pack that does not fit costs no row
                 failed = "pack"
-                _write_rows(db, [], [], [], pack)
+                _in_write_transaction(db, lambda: _replace_pack(db, pack()))
             elif db.in_transaction:
                 db.rollback()
         except Exception as exc:  # pickling a forged record may raise anything
@@ -432,41 +428,36 @@ class ParseCache:
         )
 
 
-def _write_rows(
-    db: sqlite3.Connection,
-    gone: list,
-    restamps: list,
-    rows: list,
-    pack: Callable[[], Iterable[tuple]] | None = None,
-) -> None:
-    """Apply writes in one transaction. Inside the read snapshot a build opened with, that
+def _write_rows(db: sqlite3.Connection, gone: list, restamps: list, rows: list) -> None:
+    """Apply these row writes in one transaction (see ``_in_write_transaction``)."""
+
+    def apply() -> None:
+        db.executemany("DELETE FROM sources WHERE rel = ?", gone)
+        db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", restamps)
+        db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    _in_write_transaction(db, apply)
+
+
+def _replace_pack(db: sqlite3.Connection, parts: Iterable[tuple[str, int, bytes]]) -> None:
+    db.execute("DELETE FROM pack")  # one pack: builds of other settings start afresh
+    db.executemany("INSERT INTO pack VALUES (?, ?, ?)", parts)
+
+
+def _in_write_transaction(db: sqlite3.Connection, apply: Callable[[], None]) -> None:
+    """Run ``apply`` in one transaction. Inside the read snapshot a build opened with, that
     snapshot may be stale by now (another build wrote): then start a write transaction
-    afresh; every write is an idempotent upsert. ``pack`` gives the rows of a new pack."""
+    afresh; every write ``apply`` makes must be idempotent."""
     if db.in_transaction:
         try:
-            _apply(db, gone, restamps, rows, pack)
+            apply()
             db.commit()
             return
         except sqlite3.OperationalError:
             db.rollback()
     db.execute("BEGIN IMMEDIATE")
-    _apply(db, gone, restamps, rows, pack)
+    apply()
     db.commit()
-
-
-def _apply(
-    db: sqlite3.Connection,
-    gone: list,
-    restamps: list,
-    rows: list,
-    pack: Callable[[], Iterable[tuple]] | None,
-) -> None:
-    db.executemany("DELETE FROM sources WHERE rel = ?", gone)
-    db.executemany("UPDATE sources SET mtime_ns = ?, size = ? WHERE rel = ?", restamps)
-    db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    if pack:
-        db.execute("DELETE FROM pack")  # one pack: builds of other settings start afresh
-        db.executemany("INSERT INTO pack VALUES (?, ?, ?)", pack())
 
 
 def _pickled(record: Parsed | tuple[Parsed, ...]) -> bytes:
