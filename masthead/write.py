@@ -24,7 +24,15 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .manifest import Entry, Manifest, is_safe_rel, manifest_path, read_manifest, write_manifest
+from .manifest import (
+    Entry,
+    Manifest,
+    is_safe_rel,
+    manifest_path,
+    read_manifest,
+    remove_manifest,
+    write_manifest,
+)
 
 STAGING_NAME = ".masthead-staging"
 
@@ -169,6 +177,8 @@ class OutputWriter:
         self.written: Manifest | None = None
         """The manifest the commit wrote (None until then)."""
         self.folders = set(self.previous.folders)
+        self.base = self.previous.base
+        """The full manifest on disk, which the next manifest write may extend by a delta."""
         self.created_output = not output_path.exists()
         self.current: dict[str, Entry] = {}
         self.staged: list[tuple[str, Path]] = []
@@ -331,7 +341,7 @@ class OutputWriter:
         except OSError as exc:
             self._record_what_is_there(set())
             raise OutputError(os_error_message(exc, "the output folder")) from exc
-        manifest_path(self.output_path).unlink(missing_ok=True)
+        remove_manifest(self.output_path)
         self._remove_staging()
         return removed
 
@@ -456,13 +466,17 @@ class OutputWriter:
             if stat.S_ISREG(found.st_mode):
                 files[rel] = entry
         with contextlib.suppress(OSError):
-            write_manifest(manifest_path(self.output_path), files, None, self.folders)
+            self.base = write_manifest(
+                manifest_path(self.output_path), files, None, self.folders, self.base
+            )
 
     def _write_or_fail(
         self, files: dict[str, Entry], memo: dict | None, what: str, moved: bool
     ) -> None:
         try:
-            write_manifest(manifest_path(self.output_path), files, memo, self.folders)
+            self.base = write_manifest(
+                manifest_path(self.output_path), files, memo, self.folders, self.base
+            )
         except OSError as exc:
             self._remove_staging()
             if moved:
@@ -470,7 +484,7 @@ class OutputWriter:
             else:
                 state = "; the previous output is intact"
             raise OutputError(os_error_message(exc, what) + state) from exc
-        self.written = Manifest(files, frozenset(self.folders), memo)
+        self.written = Manifest(files, frozenset(self.folders), memo, self.base)
 
     def _remove_staging(self) -> None:
         shutil.rmtree(self.staging_path, ignore_errors=True)

@@ -37,6 +37,9 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "templates"
 MANIFEST = ".masthead-manifest.json"
+DELTA = ".masthead-manifest-delta.json"
+MANIFESTS = (MANIFEST, DELTA)
+"""The manifest and its delta: they hold mtimes, so they differ on every build."""
 STAGING = ".masthead-staging"
 CACHE_DIR = ".masthead-cache"
 CACHE_FILE = "cache.sqlite"
@@ -353,7 +356,7 @@ def set_config(site: Path, key: str, value: str) -> None:
 # -- output trees ------------------------------------------------------------------------------
 
 
-def output_tree(folder: Path, ignore: tuple[str, ...] = (MANIFEST,)) -> dict[str, bytes]:
+def output_tree(folder: Path, ignore: tuple[str, ...] = MANIFESTS) -> dict[str, bytes]:
     """Every file below ``folder`` by POSIX relative path, except names in ``ignore``."""
     found = {}
     for dirpath, _, filenames in os.walk(folder):

@@ -26,6 +26,7 @@ from masthead.cli import make_parser
 pytestmark = pytest.mark.slow  # every test runs the console script, most build in subprocesses
 
 MANIFEST = ".masthead-manifest.json"
+MANIFESTS = (MANIFEST, ".masthead-manifest-delta.json")
 SUMMARY = re.compile(r"^masthead: .*\b(\d+) written, (\d+) unchanged, (\d+) removed\b.*$", re.M)
 ERROR_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): error: (?P<message>.+)$", re.M)
 LINK = re.compile(r"""\b(href|src)\s*=\s*["']([^"']*)["']""")
@@ -71,7 +72,7 @@ def counts(result: subprocess.CompletedProcess[str]) -> tuple[int, int, int]:
     return written, unchanged, removed
 
 
-def files_of(root: Path, *, skip: tuple[str, ...] = (MANIFEST,)) -> dict[str, bytes]:
+def files_of(root: Path, *, skip: tuple[str, ...] = MANIFESTS) -> dict[str, bytes]:
     """Every file below ``root`` by POSIX relative path, with its bytes."""
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
@@ -80,7 +81,7 @@ def files_of(root: Path, *, skip: tuple[str, ...] = (MANIFEST,)) -> dict[str, by
     }
 
 
-def stamps(root: Path, *, skip: tuple[str, ...] = (MANIFEST,)) -> dict[str, tuple[int, int]]:
+def stamps(root: Path, *, skip: tuple[str, ...] = MANIFESTS) -> dict[str, tuple[int, int]]:
     """(inode, mtime in ns) of every file: a rewrite changes one or both."""
     return {
         path.relative_to(root).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)

@@ -21,7 +21,6 @@ from sitegen import REPO, copy_demo
 from masthead.cli import main
 from masthead.markup import ENGINES
 
-MANIFEST = ".masthead-manifest.json"
 VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
      "track", "wbr"}

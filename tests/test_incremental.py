@@ -18,7 +18,7 @@ import pytest
 from sitegen import (
     CACHE_DIR,
     CACHE_FILE,
-    MANIFEST,
+    MANIFESTS,
     STAGING,
     TAGS,
     Spec,
@@ -85,7 +85,7 @@ def files_containing(output: Path, text: str) -> set[str]:
 def changed_files(before: dict[str, int], after: dict[str, int]) -> set[str]:
     """Files written (or removed) between two mtime snapshots, the manifest aside."""
     rels = set(before) | set(after)
-    return {rel for rel in rels if before.get(rel) != after.get(rel) and rel != MANIFEST}
+    return {rel for rel in rels if before.get(rel) != after.get(rel) and rel not in MANIFESTS}
 
 
 @pytest.fixture
@@ -378,7 +378,7 @@ def test_editing_the_article_template_renders_every_article_page_and_no_list_pag
     assert changed == article_pages
     for rel in changed:
         assert b'<h1 class="headline">' in (output / rel).read_bytes()
-    untouched = set(before) - changed - {MANIFEST}
+    untouched = set(before) - changed - set(MANIFESTS)
     assert "index.html" in untouched and "category/science/index.html" in untouched
 
 

@@ -93,17 +93,25 @@ class Session:
         ``value``: equal inputs become the very same object, which later compare instantly."""
         return self.table(name).get(None, value, lambda: value)
 
-    def file(self, path: os.PathLike, read: Callable[[os.PathLike], T], missing: T) -> T:
+    def file(
+        self,
+        path: os.PathLike,
+        read: Callable[[os.PathLike], T],
+        missing: T,
+        also: tuple[os.PathLike, ...] = (),
+    ) -> T:
         """``read(path)``, or what the last build read from it while the file is unchanged
-        (same inode, size and mtime); ``missing`` when there is no file."""
-        key = file_key(path)
+        (same inode, size and mtime), and so are the files ``also`` that ``read`` reads
+        besides; ``missing`` when there is no file at ``path``."""
+        key = _stamps(path, also)
         if key is None:
             return missing
         return self.table("file").get(str(path), key, lambda: read(path))
 
-    def wrote_file(self, path: os.PathLike, value: Any) -> None:
-        """Remember what this build wrote to ``path``, as if read back from it."""
-        key = file_key(path)
+    def wrote_file(self, path: os.PathLike, value: Any, also: tuple[os.PathLike, ...] = ()) -> None:
+        """Remember what this build wrote to ``path`` (and the files ``also``), as if read
+        back from it."""
+        key = _stamps(path, also)
         if key is not None:
             self.table("file").put(str(path), key, value)
             self.table(WROTE).put(str(path), None, value)
@@ -123,6 +131,15 @@ class Session:
 
 WROTE = "wrote"
 """The table of what this process wrote to each file (``wrote_file``)."""
+
+
+def _stamps(path: os.PathLike, also: tuple[os.PathLike, ...]) -> tuple | None:
+    """The file keys of ``path`` and of ``also`` (None for one that is missing); None when
+    ``path`` itself is missing."""
+    key = file_key(path)
+    if key is None:
+        return None
+    return (key, *map(file_key, also)) if also else key
 
 
 def _name(step: Callable) -> str:
