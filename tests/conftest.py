@@ -10,6 +10,7 @@ the repository's ``templates/``, which ``masthead.themefiles.theme_path()`` find
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections.abc import Callable
@@ -25,6 +26,14 @@ from masthead.config import SiteConfig
 from masthead.model import Article, Link
 
 UTC = ZoneInfo("UTC")
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_found():
+    """A test that reads saved state outside a build leaves it frozen (see
+    ``incremental.no_collections``): give it back to the collector, as a build does."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -601,3 +601,21 @@ def test_a_related_list_change_renders_that_page_and_no_other_article_page(site)
     # fingerprint holds its tags; their bytes stay the same, so they are not written).
     showing_near = files_containing(output, near.title)
     assert report.rendered <= len(changed | showing_near)
+
+
+def test_a_build_gives_what_it_froze_back_to_the_collector(site, monkeypatch):
+    """Saved state read back is frozen while the build runs (collections would walk it for
+    nothing) and returned to the collector at its end, with the thresholds as they were."""
+    import gc
+
+    folder, specs = site
+    gc.unfreeze()
+    thresholds = gc.get_threshold()
+    froze = []
+    real_freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: froze.append(1) or real_freeze())
+    write_spec(folder, specs[4].with_(title="A new title"))
+    assert incremental(folder).parsed == 1
+    assert froze, "the records read back were not frozen"
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds

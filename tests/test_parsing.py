@@ -246,6 +246,17 @@ def test_no_collection_runs_while_cached_records_are_unpickled(site, monkeypatch
     assert seen == [False] * 3 and gc.isenabled()
 
 
+def test_records_read_back_are_left_out_of_later_collections(site) -> None:
+    """Walking the records read back would find no garbage: they are frozen (a build
+    returns them to the collector when it ends)."""
+    import gc
+
+    load(site)
+    gc.unfreeze()
+    assert load(site).reused == 3
+    assert gc.get_freeze_count() > 0
+
+
 def test_equal_links_of_different_articles_are_one_object(site) -> None:
     """Whether parsed now or read back from the cache, the articles of one build share each
     category, source, author and tag: memory per distinct link, not per mention."""
