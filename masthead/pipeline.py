@@ -767,17 +767,20 @@ def _template_problems(failed: dict[Problem, list[str]]) -> list[Problem]:
 def _fewer_collections() -> Iterator[None]:
     """Run the garbage collector less often while a build makes its millions of small,
     long-lived, acyclic records; with the default thresholds it would walk them again and
-    again, which costs a third of an incremental build's time. What the build froze (saved
-    state read back, see ``incremental.no_collections``) goes back to the collector's oldest
-    generation at the end, so a long-running process still collects it in its own time."""
+    again, which costs a third of an incremental build's time.
+
+    What the build froze (saved state read back, see ``incremental.no_collections``) goes
+    back to the collector's oldest generation at the end, so a process that builds now and
+    then still collects it in its own time. A caller that freezes objects itself (the
+    preview server freezes its session after each build) keeps them frozen."""
     before = gc.get_threshold()
-    frozen = gc.get_freeze_count()
+    caller_froze = gc.get_freeze_count() > 0
     gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        if gc.get_freeze_count() > frozen:
+        if not caller_froze:
             gc.unfreeze()
 
 

@@ -619,3 +619,15 @@ def test_a_build_gives_what_it_froze_back_to_the_collector(site, monkeypatch):
     assert froze, "the records read back were not frozen"
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
+
+
+def test_what_a_caller_froze_stays_frozen(site, monkeypatch):
+    """The preview server freezes its session after each build: a build leaves that be."""
+    import gc
+
+    folder, specs = site
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    write_spec(folder, specs[5].with_(title="Another new title"))
+    assert incremental(folder).parsed == 1
+    assert gc.get_freeze_count() >= frozen
