@@ -126,7 +126,7 @@ def build(
     options = options or BuildOptions()
     session = session or Session()
     try:
-        with _fewer_collections():
+        with _fewer_collections(session.keeps_frozen):
             config, problems = configure(site_path, options)
             config = session.same("config", config)  # equal settings: the same object
             output = resolve_output(site_path, config, options)
@@ -764,23 +764,22 @@ def _template_problems(failed: dict[Problem, list[str]]) -> list[Problem]:
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def _fewer_collections(keep_frozen: bool) -> Iterator[None]:
     """Run the garbage collector less often while a build makes its millions of small,
     long-lived, acyclic records; with the default thresholds it would walk them again and
     again, which costs a third of an incremental build's time.
 
     What the build froze (saved state read back, see ``incremental.no_collections``) goes
     back to the collector's oldest generation at the end, so a process that builds now and
-    then still collects it in its own time. A caller that freezes objects itself (the
-    preview server freezes its session after each build) keeps them frozen."""
+    then still collects it in its own time, unless ``keep_frozen`` (a process that freezes
+    what each build leaves, as the preview server does)."""
     before = gc.get_threshold()
-    caller_froze = gc.get_freeze_count() > 0
     gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        if not caller_froze:
+        if not keep_frozen:
             gc.unfreeze()
 
 

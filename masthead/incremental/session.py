@@ -68,7 +68,11 @@ class Session:
     build's result of ``step`` when its arguments are equal, so what a step depends on is
     exactly what it is given, never a list kept beside it."""
 
-    def __init__(self) -> None:
+    def __init__(self, keeps_frozen: bool = False) -> None:
+        """``keeps_frozen``: the process freezes what each build leaves (``gc.freeze``, as
+        the preview server does), so a build leaves frozen what it froze; otherwise a
+        build returns it to the collector when it ends."""
+        self.keeps_frozen = keeps_frozen
         self._previous: dict[str, dict[Hashable, tuple[Any, Any]]] = {}
         self._tables: dict[str, Table] = {}
 

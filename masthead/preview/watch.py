@@ -329,7 +329,9 @@ class Preview:
         self.readers = 0
         self.stopping = False
         self.state = Snapshot(0, secrets.token_hex(6), (), time.time())
-        self.session = Session()  # what each build hands the next: rebuilds redo only changes
+        # What each build hands the next: rebuilds redo only changes. The server freezes
+        # it after each build (serve._settle_memory).
+        self.session = Session(keeps_frozen=True)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Snapshot]:
