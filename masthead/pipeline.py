@@ -34,6 +34,7 @@ from .i18n import Catalogues, Words, load_catalogues
 from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import (
+    ArticlePrints,
     article_fingerprints,
     digest,
     index_key,
@@ -211,6 +212,8 @@ class _Build:
         the saved index let them be made cheaply."""
         self.indexed: tuple[list[Article], IndexShape] | None = None
         """The articles this build indexed, and their index."""
+        self.prints: tuple[Archive, ArticlePrints] | None = None
+        """The fingerprints of the articles of an archive (see ``article_prints``)."""
 
     def run(self) -> BuildReport:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
@@ -381,11 +384,13 @@ class _Build:
         with self.stage("compare"):
             setup = self.render_setup(archive)
             if self.reused_plan and self.snapshot and writer:
-                found = saved_pages_to_render(self.snapshot, setup, writer, self.session)
+                prints = self.article_prints(archive)
+                found = saved_pages_to_render(self.snapshot, setup, writer, self.session, prints)
                 self.refreshed = found.refreshed if found else None
                 return found.tasks if found else None
             reuse = self.options.use_cache
-            return pages_to_render(pages, setup, writer, reuse, self.session)
+            prints = self.article_prints(archive)
+            return pages_to_render(pages, setup, writer, reuse, self.session, prints)
 
     def render(
         self,
@@ -501,13 +506,22 @@ class _Build:
                 found = self.session.file(path, lambda path: read_snapshot(path, code), None)
                 self.snapshot = found if found is not None and found.code == code else None
 
-    def key_of_plan(self, archive: Archive, static: dict[str, Path], day: tuple[int, int]) -> str:
-        """Everything the plan stage depends on, but the reference time (see PlanSnapshot)."""
+    def article_prints(self, archive: Archive) -> ArticlePrints:
+        """The fingerprints of the archive's articles, made once per build (those of
+        sources unchanged since the saved plan are taken from it)."""
+        if self.prints is not None and self.prints[0] is archive:
+            return self.prints[1]
         known = None
         if self.snapshot is not None:
             parse = parse_fingerprint(self.config)
             known = self.snapshot.prints_for(parse, term_names(archive))
         prints = article_fingerprints(archive, self.session, known)
+        self.prints = (archive, prints)
+        return prints
+
+    def key_of_plan(self, archive: Archive, static: dict[str, Path], day: tuple[int, int]) -> str:
+        """Everything the plan stage depends on, but the reference time (see PlanSnapshot)."""
+        prints = self.article_prints(archive)
         options = self.options
         return digest(
             repr(self.config),
@@ -556,7 +570,7 @@ class _Build:
 
         with self.stage("save"):
             made_with = saved_fingerprints(self.session)
-            prints = article_fingerprints(archive, self.session)
+            prints = self.article_prints(archive)
             saved = saved_pages(pages, self.session)
             if made_with is None or saved is None:
                 return

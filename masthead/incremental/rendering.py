@@ -18,6 +18,7 @@ from .cache import ParseCache
 from .fingerprint import (
     PAGE_PRINTS,
     TEMPLATE_REFERENCES,
+    ArticlePrints,
     PagePrints,
     TemplateFingerprints,
     article_fingerprints,
@@ -38,16 +39,19 @@ def pages_to_render(
     writer: OutputWriter | None,
     reuse: bool,
     session: Session,
+    prints: ArticlePrints | None = None,
 ) -> list[RenderTask]:
     """A task (without bodies: see ``with_bodies``) for every page whose fingerprint changed
     (or whose file was touched); with ``reuse`` off, a task for every page. ``writer``
-    None: render only (``masthead check``)."""
+    None: render only (``masthead check``). ``prints``: the archive's article prints, when
+    the build made them already."""
     env = make_environment(
         setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
     )
     templates = TemplateFingerprints(env, session)
     site = site_fingerprint(setup.config, setup.nav, setup.sections, setup.catalogues)
-    page_print = PagePrints(site, article_fingerprints(setup.archive, session), session)
+    prints = prints or article_fingerprints(setup.archive, session)
+    page_print = PagePrints(site, prints, session)
     tasks = []
     for page in pages:
         fingerprint = page_print(page, templates(page.template))
@@ -88,6 +92,7 @@ def saved_pages_to_render(
     setup: RenderSetup,
     writer: OutputWriter,
     session: Session,
+    prints: ArticlePrints | None = None,
 ) -> FromSaved | None:
     """The pages of a saved plan to render again, fingerprinting again only those that show
     an article whose fingerprint changed or use a template that changed. None when the
@@ -103,7 +108,7 @@ def saved_pages_to_render(
     for source, names in saved.references.items():
         references.put(source, None, names)
     templates = TemplateFingerprints(env, session)
-    prints = article_fingerprints(setup.archive, session)
+    prints = prints or article_fingerprints(setup.archive, session)
     changed = changed_positions(saved.articles, prints)
     tasks, again = [], {}
     try:
