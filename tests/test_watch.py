@@ -153,7 +153,19 @@ def test_roots_follow_the_settings(tmp_path: Path) -> None:
         ("#a.md#", True),
         ("4913", True),
         ("a.md___jb_tmp___", True),
+        ("a.md___jb_old___", True),
         (".DS_Store", True),
+        ("a.md.swa", True),
+        ("a.md.swx", True),
+        ("a.md.swq", False),  # Vim's swap names run .swp, .swo ... .swa, then .swx
+        ("a.md.swpx", False),
+        ("a~b.md", False),
+        ("#", False),
+        ("##", True),
+        ("#a.md", False),
+        ("a.md#", False),
+        ("a4913", False),
+        ("___jb_tmp___a.md", False),
     ],
 )
 def test_editor_temp_names(name: str, temp: bool) -> None:
