@@ -117,7 +117,7 @@ def read_manifest_file(path: Path) -> Manifest:
 def _json_object(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # nested too deep: damaged all the same
         return None
     return data if isinstance(data, dict) else None
 

@@ -31,7 +31,7 @@ from .descriptions import Description
 from .feeds import plan_feeds, plan_sitemaps
 from .frontedit import add_alias
 from .i18n import Catalogues, Words, load_catalogues
-from .incremental import BYTECODE_FOLDER, cache_folder
+from .incremental import BYTECODE_FOLDER, cache_folder, thawed_at_the_end
 from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import (
     ArticlePrints,
@@ -127,7 +127,7 @@ def build(
     options = options or BuildOptions()
     session = session or Session()
     try:
-        with _fewer_collections(session.keeps_frozen):
+        with _fewer_collections(), thawed_at_the_end(session.keeps_frozen):
             config, problems = configure(site_path, options)
             config = session.same("config", config)  # equal settings: the same object
             output = resolve_output(site_path, config, options)
@@ -778,23 +778,16 @@ def _template_problems(failed: dict[Problem, list[str]]) -> list[Problem]:
 
 
 @contextmanager
-def _fewer_collections(keep_frozen: bool) -> Iterator[None]:
+def _fewer_collections() -> Iterator[None]:
     """Run the garbage collector less often while a build makes its millions of small,
     long-lived, acyclic records; with the default thresholds it would walk them again and
-    again, which costs a third of an incremental build's time.
-
-    What the build froze (saved state read back, see ``incremental.no_collections``) goes
-    back to the collector's oldest generation at the end, so a process that builds now and
-    then still collects it in its own time, unless ``keep_frozen`` (a process that freezes
-    what each build leaves, as the preview server does)."""
+    again, which costs a third of an incremental build's time."""
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        if not keep_frozen:
-            gc.unfreeze()
 
 
 def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .manifest import (
+    DELTA_NAME,
+    MANIFEST_NAME,
     Entry,
     Manifest,
     is_safe_rel,
@@ -493,9 +495,14 @@ class OutputWriter:
 
 
 def clear_staging(output_path: Path) -> None:
-    """Remove every build's staging folder: call only while holding the output lock, when
-    whatever is there was left by builds that were killed."""
+    """Remove every build's staging folder, and the manifest files a killed build was
+    writing: call only while holding the output lock, when whatever is there was left by
+    builds that were killed."""
     shutil.rmtree(output_path / STAGING_NAME, ignore_errors=True)
+    for name in (MANIFEST_NAME, DELTA_NAME):
+        for leftover in output_path.glob(f"{name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _partial(exc: OSError, moved: int, total: int, root: str) -> str:

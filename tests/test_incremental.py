@@ -632,3 +632,42 @@ def test_a_session_that_keeps_frozen_what_builds_froze(site):
     write_spec(folder, specs[5].with_(title="Another new title"))
     assert build(folder, BuildOptions(jobs=1), None, session).parsed == 1
     assert gc.get_freeze_count() > 0
+
+
+def test_freezing_saved_state_never_keeps_garbage(site):
+    """What is frozen is what lives: garbage made before saved state is read back (here a
+    cycle left between two preview rebuilds) is still collected."""
+    import gc
+    import weakref
+
+    folder, specs = site
+    gc.unfreeze()
+    session = Session(keeps_frozen=True)
+    assert not build(folder, BuildOptions(jobs=1), None, session).errors
+    gc.collect()
+    gc.freeze()  # as the preview server does after each build
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node
+    alive = weakref.ref(node)
+    del node
+    source = folder / "content" / specs[6].rel
+    os.utime(source, ns=(time.time_ns(), time.time_ns()))  # same bytes: its row is read back
+    assert build(folder, BuildOptions(jobs=1), None, session).reused == N
+    gc.collect()
+    assert alive() is None
+
+
+def test_a_build_leaves_frozen_what_its_caller_froze(site):
+    import gc
+
+    folder, specs = site
+    gc.unfreeze()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    write_spec(folder, specs[7].with_(title="Yet another title"))
+    assert incremental(folder).parsed == 1
+    assert gc.get_freeze_count() >= frozen

@@ -278,3 +278,22 @@ def test_a_commit_that_fails_keeps_a_manifest_that_says_what_is_there(
     assert not (output / STAGING).exists()
     assert not build(site).errors  # the next build repairs everything
     assert not tree_difference(output_tree(output), new)
+
+
+def test_a_delta_nested_too_deep_leaves_the_full_manifest(tmp_path):
+    path = tmp_path / MANIFEST_NAME
+    files = pages(20)
+    write_manifest(path, files, None, folders_of(files))
+    (tmp_path / DELTA_NAME).write_text("[" * 100_000)
+    assert read_manifest_file(path).files == files
+
+
+def test_the_next_build_removes_manifest_files_a_killed_build_was_writing(built, deltas):
+    site, specs = built
+    output = site / "output"
+    leftovers = [output / f"{MANIFEST}.4242.tmp", output / f"{DELTA}.4242.tmp"]
+    for path in leftovers:
+        path.write_text("{half")
+    edit(site, specs[9], "After a kill.")
+    assert not build(site).errors
+    assert not any(path.exists() for path in leftovers)

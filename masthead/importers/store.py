@@ -22,7 +22,7 @@ from .. import matter, urls
 from ..article import parse_article
 from ..config import SiteConfig
 from ..fields import parse_when
-from ..incremental import cache_folder
+from ..incremental import cache_folder, thawed_at_the_end
 from ..incremental.cache import open_cache
 from ..incremental.fingerprint import parse_fingerprint
 from ..incremental.parsing import load_sources
@@ -76,7 +76,8 @@ def existing_articles(
     folder = cache_folder(site_path, None)
     cache, _ = open_cache(folder, parse_fingerprint(config), read_only=read_only, shown="cache")
     try:
-        return load_sources(site_path, config, cache, default_jobs()).articles
+        with thawed_at_the_end():
+            return load_sources(site_path, config, cache, default_jobs()).articles
     finally:
         cache.close()
 
