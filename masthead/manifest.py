@@ -89,6 +89,12 @@ def delta_path(path: Path) -> Path:
     return path.with_name(DELTA_NAME)
 
 
+def manifest_files(output_path: Path) -> tuple[Path, tuple[Path, ...]]:
+    """The manifest file of an output folder, and the files read with it (its delta)."""
+    path = manifest_path(output_path)
+    return path, (delta_path(path),)
+
+
 def read_manifest(output_path: Path) -> Manifest:
     """What the last build wrote: files (hash, size, mtime, fingerprint), the folders it
     created, and the memo of its inputs; an empty manifest when there is none or it is
@@ -247,9 +253,21 @@ def _delta(base: Base, files: dict[str, Entry], folders: frozenset[str]) -> dict
     }
 
 
+def remove_temporaries(output_path: Path) -> None:
+    """Remove the manifest files that killed builds were writing (hold the output lock)."""
+    for name in (MANIFEST_NAME, DELTA_NAME):
+        for leftover in output_path.glob(_temporary_name(name, "*")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _temporary_name(name: str, pid: object) -> str:
+    return f"{name}.{pid}.tmp"
+
+
 def _replace(path: Path, document: dict) -> None:
     """Write ``document`` as JSON to ``path`` atomically (a temporary file, then a rename)."""
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temp = path.with_name(_temporary_name(path.name, os.getpid()))
     try:
         temp.write_text(json.dumps(document, check_circular=False), encoding="utf-8")
         os.replace(temp, path)

@@ -84,7 +84,13 @@ from .ledger import (
     write_ledger,
 )
 from .lock import name_holder, output_lock, release_folder_if_empty
-from .manifest import Manifest, delta_path, intact_outputs, manifest_path, read_manifest_file
+from .manifest import (
+    Manifest,
+    intact_outputs,
+    manifest_files,
+    manifest_path,
+    read_manifest_file,
+)
 from .model import (
     WARNING,
     Archive,
@@ -219,10 +225,8 @@ class _Build:
         """config -> load -> index -> plan -> render -> write, each a call. (Call it holding
         the output folder's lock: it starts from what the last build wrote there.)"""
         with self.stage("manifest"):
-            path = manifest_path(self.output)
-            self.manifest = self.session.file(
-                path, read_manifest_file, self.manifest, (delta_path(path),)
-            )
+            path, also = manifest_files(self.output)
+            self.manifest = self.session.file(path, read_manifest_file, self.manifest, also)
         if self.nothing_changed():
             return self.finished()
         check_engine(self.config)
@@ -446,8 +450,8 @@ class _Build:
             if ledger is not None:
                 self.write_ledger(ledger)
         if writer.written:
-            path = manifest_path(self.output)
-            self.session.wrote_file(path, writer.written, (delta_path(path),))
+            path, also = manifest_files(self.output)
+            self.session.wrote_file(path, writer.written, also)
         self.report = replace(
             self.report, written=result.written, unchanged=result.unchanged, removed=result.removed
         )

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .manifest import (
-    DELTA_NAME,
-    MANIFEST_NAME,
     Entry,
     Manifest,
     is_safe_rel,
     manifest_path,
     read_manifest,
     remove_manifest,
+    remove_temporaries,
     write_manifest,
 )
 
@@ -468,17 +467,13 @@ class OutputWriter:
             if stat.S_ISREG(found.st_mode):
                 files[rel] = entry
         with contextlib.suppress(OSError):
-            self.base = write_manifest(
-                manifest_path(self.output_path), files, None, self.folders, self.base
-            )
+            self._write_manifest(files, None)
 
     def _write_or_fail(
         self, files: dict[str, Entry], memo: dict | None, what: str, moved: bool
     ) -> None:
         try:
-            self.base = write_manifest(
-                manifest_path(self.output_path), files, memo, self.folders, self.base
-            )
+            self._write_manifest(files, memo)
         except OSError as exc:
             self._remove_staging()
             if moved:
@@ -487,6 +482,11 @@ class OutputWriter:
                 state = "; the previous output is intact"
             raise OutputError(os_error_message(exc, what) + state) from exc
         self.written = Manifest(files, frozenset(self.folders), memo, self.base)
+
+    def _write_manifest(self, files: dict[str, Entry], memo: dict | None) -> None:
+        """Record the manifest (as a delta when it changes little); raises OSError."""
+        path = manifest_path(self.output_path)
+        self.base = write_manifest(path, files, memo, self.folders, self.base)
 
     def _remove_staging(self) -> None:
         shutil.rmtree(self.staging_path, ignore_errors=True)
@@ -499,10 +499,7 @@ def clear_staging(output_path: Path) -> None:
     writing: call only while holding the output lock, when whatever is there was left by
     builds that were killed."""
     shutil.rmtree(output_path / STAGING_NAME, ignore_errors=True)
-    for name in (MANIFEST_NAME, DELTA_NAME):
-        for leftover in output_path.glob(f"{name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+    remove_temporaries(output_path)
 
 
 def _partial(exc: OSError, moved: int, total: int, root: str) -> str:

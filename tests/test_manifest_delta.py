@@ -28,6 +28,7 @@ from masthead.incremental.session import Session
 from masthead.manifest import (
     DELTA_NAME,
     MANIFEST_NAME,
+    Base,
     Entry,
     Manifest,
     read_manifest_file,
@@ -47,6 +48,15 @@ def pages(n: int) -> dict[str, Entry]:
 
 def folders_of(files: dict[str, Entry]) -> set[str]:
     return {rel.rpartition("/")[0] for rel in files}
+
+
+def full_and_delta(folder: Path, n: int) -> tuple[Path, dict[str, Entry], Base]:
+    """A full manifest of ``n`` pages in ``folder``, and a delta that changes one of them."""
+    path = folder / MANIFEST_NAME
+    files = pages(n)
+    base = write_manifest(path, files, None, folders_of(files))
+    write_manifest(path, {**files, "p1/index.html": entry(101)}, None, folders_of(files), base)
+    return path, files, base
 
 
 # -- the files on disk ---------------------------------------------------------------------
@@ -73,11 +83,7 @@ def test_a_small_change_is_a_delta_and_reads_back_as_the_whole_manifest(tmp_path
 
 
 def test_each_delta_is_against_the_full_manifest_not_the_last_delta(tmp_path):
-    path = tmp_path / MANIFEST_NAME
-    files = pages(40)
-    base = write_manifest(path, files, None, folders_of(files))
-    first = {**files, "p1/index.html": entry(101)}
-    write_manifest(path, first, None, folders_of(first), base)
+    path, files, base = full_and_delta(tmp_path, 40)
     second = {**files, "p3/index.html": entry(103)}  # p1 is back as the base had it
     write_manifest(path, second, None, folders_of(second), base)
     assert set(json.loads((tmp_path / DELTA_NAME).read_text())["files"]) == {"p3/index.html"}
@@ -85,11 +91,7 @@ def test_each_delta_is_against_the_full_manifest_not_the_last_delta(tmp_path):
 
 
 def test_a_large_change_writes_a_new_full_manifest_and_drops_the_delta(tmp_path):
-    path = tmp_path / MANIFEST_NAME
-    files = pages(64)
-    base = write_manifest(path, files, None, folders_of(files))
-    small = {**files, "p1/index.html": entry(101)}
-    write_manifest(path, small, None, folders_of(small), base)
+    path, files, base = full_and_delta(tmp_path, 64)
     assert (tmp_path / DELTA_NAME).is_file()
     large = {rel: entry(1000 + i) for i, rel in enumerate(files)}
 
@@ -103,10 +105,7 @@ def test_a_large_change_writes_a_new_full_manifest_and_drops_the_delta(tmp_path)
 
 def test_a_delta_left_beside_a_newer_full_manifest_is_ignored(tmp_path):
     """A build killed after writing a new full manifest, before removing the old delta."""
-    path = tmp_path / MANIFEST_NAME
-    files = pages(40)
-    base = write_manifest(path, files, None, folders_of(files))
-    write_manifest(path, {**files, "p1/index.html": entry(101)}, None, folders_of(files), base)
+    path, files, _ = full_and_delta(tmp_path, 40)
     stale = (tmp_path / DELTA_NAME).read_bytes()
     newer = {**files, "p5/index.html": entry(105)}
     write_manifest(path, newer, {"m": 2}, folders_of(newer))  # a new full manifest

@@ -21,7 +21,6 @@ from .fingerprint import (
     ArticlePrints,
     PagePrints,
     TemplateFingerprints,
-    article_fingerprints,
     changed_positions,
     known_prints,
     own_prints,
@@ -39,18 +38,17 @@ def pages_to_render(
     writer: OutputWriter | None,
     reuse: bool,
     session: Session,
-    prints: ArticlePrints | None = None,
+    prints: ArticlePrints,
 ) -> list[RenderTask]:
     """A task (without bodies: see ``with_bodies``) for every page whose fingerprint changed
     (or whose file was touched); with ``reuse`` off, a task for every page. ``writer``
-    None: render only (``masthead check``). ``prints``: the archive's article prints, when
-    the build made them already."""
+    None: render only (``masthead check``). ``prints``: the archive's article prints
+    (``article_fingerprints``)."""
     env = make_environment(
         setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
     )
     templates = TemplateFingerprints(env, session)
     site = site_fingerprint(setup.config, setup.nav, setup.sections, setup.catalogues)
-    prints = prints or article_fingerprints(setup.archive, session)
     page_print = PagePrints(site, prints, session)
     tasks = []
     for page in pages:
@@ -92,7 +90,7 @@ def saved_pages_to_render(
     setup: RenderSetup,
     writer: OutputWriter,
     session: Session,
-    prints: ArticlePrints | None = None,
+    prints: ArticlePrints,
 ) -> FromSaved | None:
     """The pages of a saved plan to render again, fingerprinting again only those that show
     an article whose fingerprint changed or use a template that changed. None when the
@@ -108,7 +106,6 @@ def saved_pages_to_render(
     for source, names in saved.references.items():
         references.put(source, None, names)
     templates = TemplateFingerprints(env, session)
-    prints = prints or article_fingerprints(setup.archive, session)
     changed = changed_positions(saved.articles, prints)
     tasks, again = [], {}
     try:
