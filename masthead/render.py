@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import pickle
 import traceback
@@ -56,9 +57,13 @@ def make_environment(
             pass
         else:
             bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir))
-    env = jinja2.Environment(
+    env = _Environment(
         loader=_Loader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
+        # An environment serves one build, whose templates were fingerprinted when it
+        # began: looking at each template file's time again on every lookup (the default)
+        # would only cost a stat per page, fragment and import.
+        auto_reload=False,
         # Plain-text templates (robots.txt, _redirects) are not HTML: escaping would garble
         # their URLs; everything else, and every template a site adds, is escaped.
         autoescape=_escapes,
@@ -105,6 +110,32 @@ def make_environment(
         absolute_links=feedlinks.absolute_links,
     )
     return env
+
+
+class _Globals(collections.ChainMap):
+    """A template's globals over the environment's, as Jinja makes them, but listing its
+    names at C speed. Jinja lists them for every context it makes, and again for every
+    ``import`` (to see whether the importing template added any); ``ChainMap`` does both a
+    name at a time in Python, which came to a tenth of the time spent rendering."""
+
+    def _merged(self) -> dict:
+        merged: dict = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged
+
+    def keys(self):  # a real dict view, which set arithmetic handles in C
+        return self._merged().keys()
+
+    def __iter__(self):
+        return iter(self._merged())
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment with faster template globals (see ``_Globals``)."""
+
+    def make_globals(self, d):
+        return _Globals({} if d is None else d, self.globals)
 
 
 def _escapes(name: str | None) -> bool:

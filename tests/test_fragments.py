@@ -193,3 +193,28 @@ def test_the_header_renders_once_per_place_in_the_navigation(
     assert 'href="/category/world/" aria-current="true"' in article
     home = (output / "index.html").read_text("utf-8")
     assert 'href="/" aria-current="page"' in home and 'aria-current="true"' not in home
+
+
+def test_template_globals_list_their_names_as_a_chain_map_does() -> None:
+    from collections import ChainMap
+
+    from masthead.render import _Environment
+
+    env = _Environment(
+        loader=jinja2.DictLoader(
+            {
+                "macros.html": "{% macro hi() %}{{ greeting }}{% endmacro %}",
+                "page.html": '{% import "macros.html" as m %}{{ m.hi() }} {{ extra }}',
+            }
+        ),
+        auto_reload=False,
+    )
+    env.globals["greeting"] = "hello"
+    template = env.get_template("page.html", globals={"extra": "own"})
+    expected = ChainMap({"extra": "own"}, env.globals)
+    assert list(template.globals) == list(expected)
+    assert template.globals.keys() == expected.keys()
+    assert len(template.globals) == len(expected) and "extra" in template.globals
+    assert template.render() == "hello own"
+    env.globals["greeting"] = "later"  # the environment's globals stay live
+    assert template.render() == "later own"
