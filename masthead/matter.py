@@ -1,7 +1,16 @@
 """Front matter text -> data, the same way on every machine and within limits.
 
-YAML is read with PyYAML's pure-Python safe loader, never libyaml's ``CSafeLoader``, so that
-whether a file parses never depends on how PyYAML was built. On top of YAML's own rules:
+YAML is read by PyYAML, and what PyYAML's pure-Python parser makes of a text is the rule,
+so that whether a file parses never depends on how PyYAML was built. Most front matter is
+first read the fast way: libyaml's parser (when PyYAML has it) turns the text into events,
+which the same pure-Python composer, resolver and constructors as the pure loader make into
+data. The two parsers are the same design in two languages, but not alike in every corner:
+any error on the fast way (a text that is not valid YAML, a limit below, a character
+libyaml reads differently) sends the text through the pure-Python parser, whose verdict
+and message stand; texts with line breaks other than ``\n`` and ``\r\n``, or with
+characters YAML refuses, go the pure way from the start. ``tests/test_matter.py`` checks
+that both ways give the same data and lines on a corpus of front matter. On top of YAML's
+own rules:
 
 - dates stay text (``!!timestamp`` too): masthead parses them itself, in the site's time zone;
 - a key written twice is an error, so is a key that is a list or a mapping, and field names
@@ -77,16 +86,28 @@ def load_yaml(raw: str) -> tuple[Any, dict[str, int]]:
     """The data of YAML front matter and the 0-based line of each top-level key."""
     _check_length(raw)
     lines = _Lines(raw)
+    if _FastLoader is not None and lines.breaks is None and not _pure_only(raw):
+        fast = _FastLoader(raw)
+        try:
+            return _loaded(fast, lines)
+        except Exception:  # the pure-Python parser decides, and words the message
+            pass
+        finally:
+            fast.dispose()
     try:
         loader = Loader(raw)
     except yaml.reader.ReaderError as exc:  # the whole text is checked before parsing
         raise Refused(_unprintable(exc.character), lines.at(exc.position)) from None
     try:
-        data = loader.get_single_data()
+        return _loaded(loader, lines)
     except yaml.YAMLError as exc:
         raise Refused(*_explain(exc, lines)) from None
     finally:
         loader.dispose()
+
+
+def _loaded(loader: Loader, lines: _Lines) -> tuple[Any, dict[str, int]]:
+    data = loader.get_single_data()
     return data, {key: lines.of(mark) for key, mark in loader.key_marks.items()}
 
 
@@ -157,6 +178,9 @@ class Loader(yaml.SafeLoader):
 
     def __init__(self, stream: str):
         super().__init__(stream)
+        self._start(stream)
+
+    def _start(self, stream: str) -> None:
         self.depth = 0  # collections being composed, one inside the other
         self.has_aliases = False
         self.budget = len(stream) + MAX_EXPANSION
@@ -379,6 +403,45 @@ Loader.add_constructor(_YAML_TAG + "binary", _refused_tag("put the text in quote
 Loader.add_constructor(_YAML_TAG + "set", _refused_tag("write a list instead: [a, b]"))
 for _tag in ("omap", "pairs"):
     Loader.add_constructor(_YAML_TAG + _tag, _refused_tag("write a mapping instead: {a: 1, b: 2}"))
+
+
+_PURE_ONLY = re.compile(rf"[\t!]|[|>][-+0-9]*#|{yaml.reader.Reader.NON_PRINTABLE.pattern}")
+
+
+def _pure_only(raw: str) -> bool:
+    """Whether a text goes the pure way at once, because libyaml reads it otherwise or may:
+    characters YAML refuses (the pure-Python reader names them, see ``_unprintable``); tabs,
+    which libyaml allows after ``key:`` and between words where the pure-Python scanner
+    does not; tags (``!``: libyaml makes ``key: !`` empty text, the pure parser null); a
+    block scalar's header followed by a comment with no space; and ``?`` in a text that
+    holds ``[`` or ``{``, since inside brackets the pure-Python scanner ends a plain word
+    at ``?`` and libyaml does not."""
+    if "?" in raw and ("[" in raw or "{" in raw):
+        return True
+    return _PURE_ONLY.search(raw) is not None
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: every text goes the pure way
+    _FastLoader = None
+else:
+
+    class _FastLoader(Loader, CParser):  # type: ignore[no-redef]
+        """``Loader`` with libyaml's parser as the source of events (see the module
+        docstring); everything from composing on is ``Loader``'s own."""
+
+        check_event = CParser.check_event
+        peek_event = CParser.peek_event
+        get_event = CParser.get_event
+        dispose = CParser.dispose
+
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._start(stream)
 
 
 # -- TOML ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ TOML under the same nesting limit. Lines in Refused are 0-based within the front
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -27,7 +28,7 @@ def bomb(levels: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- one loader, the same everywhere ---------------------------------------------------------
+# -- one outcome, the same everywhere -------------------------------------------------------
 
 
 def test_the_loader_is_pure_python_whatever_pyyaml_was_built_with():
@@ -37,11 +38,136 @@ def test_the_loader_is_pure_python_whatever_pyyaml_was_built_with():
         assert not issubclass(matter.Loader, yaml.CSafeLoader)
 
 
+def test_the_fast_way_is_taken_when_pyyaml_has_libyaml():
+    assert (matter._FastLoader is not None) == yaml.__with_libyaml__
+
+
 def test_a_tab_before_a_list_item_fails_the_same_way_everywhere():
-    # libyaml accepted this; the pure-Python loader does not. One loader: it always fails.
+    # libyaml accepted this; the pure-Python loader does not: it always fails.
     message, line = refused("title: T\ntags:\n\t- a\n")
     assert line == 2
     assert message.endswith("(indent with spaces, not tabs)")
+
+
+def outcome(raw: str) -> tuple:
+    try:
+        return load_yaml(raw)
+    except Refused as exc:
+        return ("refused", exc.message, exc.line)
+
+
+def pure_outcome(raw: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as patch:
+        patch.setattr(matter, "_FastLoader", None)
+        return outcome(raw)
+
+
+# Texts libyaml reads otherwise than the pure-Python parser, one of each kind found by
+# comparing the two on generated front matter; each must come out as the pure parser says.
+LIBYAML_DIFFERS = [
+    "k0:\t2020-01-01",  # a tab after the colon
+    "a b: x\ty\n",  # a tab inside a word run
+    "tags:  [b, ' c ', bbd c?]\n",  # ? inside brackets
+    "summary: {a b: 12:30, x: f?}\n",
+    "title: [x]\nother: y?\n",  # ? and a bracket anywhere in one text
+    "title:  !\n",  # an empty tagged value: null for the pure parser, text for libyaml
+    "date: >#x\ntags: [x]\n",  # a comment right after a block scalar's header
+    "\ufeffa: b",
+    "a: b\ufeff",
+    "%YAML 1.3\n---\na: b",
+    'a: "\\ud800"',
+]
+
+
+@pytest.mark.parametrize("raw", LIBYAML_DIFFERS)
+def test_where_libyaml_differs_the_pure_parser_decides(raw, monkeypatch):
+    assert outcome(raw) == pure_outcome(raw, monkeypatch)
+
+
+def generated_front_matter(rng, count: int):
+    """Front matter from YAML's pieces: keys, plain, quoted and block scalars, numbers,
+    flow and block collections, anchors, tags, comments, markers and odd characters."""
+    odd = [
+        *"abcxyz ABC019_-.,:;#'\"!&*?|>%@`[]{}~\\/=+()<$^",
+        "é", "漢", "😀", "\u00a0", "\u200b", ": ", " #", "- ", "? ", "\\n", "\\t",
+        '\\"', "\\u00e9", "\\x41", "\\U0001F600", "\\ud800", "\\0", "\\N", "\\_",
+        "\\L", "\\/",
+    ]  # fmt: skip
+    numbers = ["1", "-2", "0x1f", "0o7", "1_000", "1.5e3", ".inf", ".nan", "true", "yes",
+               "off", "~", "null", "2020-01-01", "12:30", "1:20:30", "+1", "0b101", "1e", ".5"]  # fmt: skip
+
+    def text(share: float) -> str:
+        size = rng.randint(0, 12)
+        return "".join(rng.choice(odd) if rng.random() < share else rng.choice("abcdefgh  ")
+                       for _ in range(size))  # fmt: skip
+
+    def key() -> str:
+        if rng.random() < 0.1:
+            return rng.choice(["<<", "1", "true", "null", "? k", "- k", '"q: k"', "'x'"])
+        return rng.choice(["title", "date", "tags", "a b", "summary", "é", f"k{rng.randint(0, 9)}"])
+
+    def scalar(indent: int, share: float) -> str:
+        kind = rng.random()
+        if kind < 0.35:
+            return text(share).replace("\\n", "").strip() or "x"
+        if kind < 0.55:
+            return '"' + text(share).replace('"', '\\"') + '"'
+        if kind < 0.7:
+            return "'" + text(share).replace("'", "''") + "'"
+        if kind < 0.8:
+            lines = [" " * (indent + 2) + text(share) for _ in range(rng.randint(1, 3))]
+            style = rng.choice(["|", ">", "|-", ">-", "|+", ">+", "|2", ">1"])
+            return style + "\n" + "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
+        if kind < 0.9:
+            return rng.choice(numbers)
+        return '"' + text(share) + "\n" + " " * (indent + 1) + text(share) + '"'
+
+    def value(indent: int, depth: int, share: float) -> str:
+        kind = rng.random()
+        tag = rng.choice([""] * 20 + ["&a ", "&b ", "!!str ", "!!int ", "!x ", "!!map "])
+        if depth < 3 and kind < 0.15:
+            items = [f"\n{' ' * (indent + 2)}- {value(indent + 4, depth + 1, share)}"
+                     for _ in range(rng.randint(1, 3))]  # fmt: skip
+            return tag.strip() + "".join(items)
+        if depth < 3 and kind < 0.25:
+            items = [f"\n{' ' * (indent + 2)}{key()}: {value(indent + 2, depth + 1, share)}"
+                     for _ in range(rng.randint(1, 3))]  # fmt: skip
+            return tag.strip() + "".join(items)
+        if kind < 0.35:
+            items = [scalar(indent, share) if rng.random() < 0.8 else "{a: b}"
+                     for _ in range(rng.randint(0, 3))]  # fmt: skip
+            return tag + "[" + ", ".join(items) + "]"
+        if kind < 0.4:
+            pairs = [f"{key()}: {scalar(indent, share)}" for _ in range(rng.randint(0, 3))]
+            return tag + "{" + ", ".join(pairs) + "}"
+        if kind < 0.43:
+            return rng.choice(["*a", "*b", "*c"])
+        return tag + scalar(indent, share)
+
+    for _ in range(count):
+        share = rng.choice([0.02, 0.1, 0.2, 0.4])
+        lines = []
+        if rng.random() < 0.05:
+            lines.append(rng.choice(["%YAML 1.1", "%YAML 1.2", "%TAG !x! tag:e.com,2000:", "---"]))
+        for _ in range(rng.randint(1, 6)):
+            line = f"{key()}:{rng.choice([' ', '  '])}{value(0, 0, share)}"
+            if rng.random() < 0.1:
+                line += rng.choice([" # comment", "  #c", "#x", " "])
+            lines.append(line)
+            if rng.random() < 0.1:
+                lines.append(rng.choice(["# c", "", "   ", "...", "---"]))
+        raw = "\n".join(lines) + rng.choice(["", "\n"])
+        yield raw.replace("\n", "\r\n") if rng.random() < 0.05 else raw
+
+
+def test_the_fast_way_and_the_pure_way_agree_on_generated_front_matter(monkeypatch):
+    rng = random.Random(20261205)
+    read = 0
+    for raw in generated_front_matter(rng, 3000):
+        got = outcome(raw)
+        assert repr(got) == repr(pure_outcome(raw, monkeypatch)), raw  # repr: nan is not nan
+        read += got[0] != "refused"
+    assert read > 300  # the corpus is not only errors
 
 
 def test_dates_stay_text_and_an_explicit_timestamp_too():
