@@ -7,10 +7,10 @@ which the same pure-Python composer, resolver and constructors as the pure loade
 data. The two parsers are the same design in two languages, but not alike in every corner:
 any error on the fast way (a text that is not valid YAML, a limit below, a character
 libyaml reads differently) sends the text through the pure-Python parser, whose verdict
-and message stand; texts with line breaks other than ``\n`` and ``\r\n``, or with
-characters YAML refuses, go the pure way from the start. ``tests/test_matter.py`` checks
-that both ways give the same data and lines on a corpus of front matter. On top of YAML's
-own rules:
+and message stand; texts where libyaml is known to differ (``_pure_only``) and texts with
+line breaks other than ``\n`` and ``\r\n`` go the pure way from the start.
+``tests/test_matter.py`` checks that both ways give the same data and lines on a corpus of
+front matter. On top of YAML's own rules:
 
 - dates stay text (``!!timestamp`` too): masthead parses them itself, in the site's time zone;
 - a key written twice is an error, so is a key that is a list or a mapping, and field names
@@ -34,6 +34,7 @@ text), counting lines as editors do: only ``\\n`` ends one.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import tomllib
 from typing import Any
@@ -87,13 +88,8 @@ def load_yaml(raw: str) -> tuple[Any, dict[str, int]]:
     _check_length(raw)
     lines = _Lines(raw)
     if _FastLoader is not None and lines.breaks is None and not _pure_only(raw):
-        fast = _FastLoader(raw)
-        try:
-            return _loaded(fast, lines)
-        except Exception:  # the pure-Python parser decides, and words the message
-            pass
-        finally:
-            fast.dispose()
+        with contextlib.suppress(Exception):  # the pure-Python parser decides, and words why
+            return _read_fast(raw, lines)
     try:
         loader = Loader(raw)
     except yaml.reader.ReaderError as exc:  # the whole text is checked before parsing
@@ -102,6 +98,14 @@ def load_yaml(raw: str) -> tuple[Any, dict[str, int]]:
         return _loaded(loader, lines)
     except yaml.YAMLError as exc:
         raise Refused(*_explain(exc, lines)) from None
+    finally:
+        loader.dispose()
+
+
+def _read_fast(raw: str, lines: _Lines) -> tuple[Any, dict[str, int]]:
+    loader = _FastLoader(raw)
+    try:
+        return _loaded(loader, lines)
     finally:
         loader.dispose()
 

@@ -116,7 +116,7 @@ class _Globals(collections.ChainMap):
     """A template's globals over the environment's, as Jinja makes them, but listing its
     names at C speed. Jinja lists them for every context it makes, and again for every
     ``import`` (to see whether the importing template added any); ``ChainMap`` does both a
-    name at a time in Python, which came to a tenth of the time spent rendering."""
+    name at a time in Python: 7 % of a build that only renders (``masthead check``)."""
 
     def _merged(self) -> dict:
         merged: dict = {}
