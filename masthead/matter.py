@@ -409,17 +409,17 @@ for _tag in ("omap", "pairs"):
     Loader.add_constructor(_YAML_TAG + _tag, _refused_tag("write a mapping instead: {a: 1, b: 2}"))
 
 
-_PURE_ONLY = re.compile(rf"[\t!]|[|>][-+0-9]*#|{yaml.reader.Reader.NON_PRINTABLE.pattern}")
+_PURE_ONLY = re.compile(rf"[\t!\ufeff]|[|>][-+0-9]*#|{yaml.reader.Reader.NON_PRINTABLE.pattern}")
 
 
 def _pure_only(raw: str) -> bool:
     """Whether a text goes the pure way at once, because libyaml reads it otherwise or may:
     characters YAML refuses (the pure-Python reader names them, see ``_unprintable``); tabs,
     which libyaml allows after ``key:`` and between words where the pure-Python scanner
-    does not; tags (``!``: libyaml makes ``key: !`` empty text, the pure parser null); a
-    block scalar's header followed by a comment with no space; and ``?`` in a text that
-    holds ``[`` or ``{``, since inside brackets the pure-Python scanner ends a plain word
-    at ``?`` and libyaml does not."""
+    does not; tags (``!``: libyaml makes ``key: !`` empty text, the pure parser null);
+    byte order marks (which the two skip differently); a block scalar's header followed by
+    a comment with no space; and ``?`` in a text that holds ``[`` or ``{``, since inside
+    brackets the pure-Python scanner ends a plain word at ``?`` and libyaml does not."""
     if "?" in raw and ("[" in raw or "{" in raw):
         return True
     return _PURE_ONLY.search(raw) is not None

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sitegen import write_files
 
+from masthead import matter
 from masthead.cli import main
 from masthead.fields import KNOWN_FIELDS
 
@@ -197,3 +198,28 @@ def test_the_command_answers_any_source_without_a_traceback(source):
             check=False,
         )
         _assert_well_formed(done.returncode, done.stderr)
+
+
+def _front_matter_outcome(text: str) -> tuple:
+    try:
+        return matter.load_yaml(text)
+    except matter.Refused as exc:
+        return ("refused", exc.message, exc.line)
+
+
+front_matter_texts = st.one_of(
+    st.lists(st.sampled_from(YAML_TOKENS), max_size=40).map("".join),
+    st.one_of(mappings, articles).map(
+        lambda mapping: yaml.dump(mapping, Dumper=yaml.SafeDumper, allow_unicode=True)
+    ),
+)
+
+
+@settings(max_examples=500 * SCALE, **SETTINGS)
+@given(front_matter_texts)
+def test_front_matter_reads_the_same_with_and_without_libyaml(text):
+    # The fast way (libyaml's events) must give what the pure-Python parser gives.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matter, "_FastLoader", None)
+        pure = _front_matter_outcome(text)
+    assert repr(_front_matter_outcome(text)) == repr(pure)  # repr: nan is not nan
