@@ -107,3 +107,16 @@ def test_word_count():
 
 def test_word_count_ignores_inline_markup():
     assert markup.word_count("<p>One <em>two</em>.</p><p>un<b>believ</b>able</p>") == 3
+
+
+_UNICODE_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2007\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def test_every_kind_of_white_space_separates_words_and_collapses_to_one_space():
+    """Every code point Python counts as white space (the regex class \\s, str.split)."""
+    fragment = "<p>" + "a".join(_UNICODE_SPACES) + "b &#160; c&nbsp;d\u200be</p>"
+    words = ["a"] * (len(_UNICODE_SPACES) - 1) + ["b", "c", "d\u200be"]
+    assert markup.plain_text(fragment) == " ".join(words)
+    assert markup.word_count(fragment) == len(words)
