@@ -218,3 +218,62 @@ def test_template_globals_list_their_names_as_a_chain_map_does() -> None:
     assert template.render() == "hello own"
     env.globals["greeting"] = "later"  # the environment's globals stay live
     assert template.render() == "later own"
+
+
+def _calls(template: str, **values) -> str:
+    """``template`` rendered by masthead's environment and, as the reference, Jinja's own."""
+    import functools
+
+    from masthead.render import _Environment
+
+    def stops(*args):
+        raise StopIteration
+
+    def marked(kind):
+        """A partial carrying Jinja's mark itself, which only its own dict shows."""
+        made = functools.partial(lambda first, *rest: f"{isinstance(first, jinja2.runtime.Context)}{rest}")
+        made.jinja_pass_arg = kind
+        return made
+
+    globals_ = {
+        "join": functools.partial("-".join),
+        "upper": str.upper,
+        "plain": lambda *a, **k: f"{a}{sorted(k.items())}",
+        "with_context": jinja2.pass_context(lambda c, x: f"{c['who']}:{x}"),
+        "with_env": jinja2.pass_environment(lambda e, x: f"{type(e).__name__ != ''}:{x}"),
+        "with_eval": jinja2.pass_eval_context(lambda e, x: f"{e.autoescape}:{x}"),
+        "marked_context": marked(jinja2.utils._PassArg.context),
+        "stops": stops,
+        "who": "site",
+    }
+    rendered = []
+    for kind in (_Environment, jinja2.Environment):
+        env = kind(autoescape=True, undefined=jinja2.StrictUndefined)
+        env.globals.update(globals_)
+        rendered.append(env.from_string(template).render(**values))
+    assert rendered[0] == rendered[1]
+    return rendered[0]
+
+
+def test_template_calls_pass_what_jinja_passes() -> None:
+    template = (
+        "{% macro m(x, y=2) %}[{{ x }}{{ y }}]{% endmacro %}"
+        "{% macro c(x) %}<{{ x }}{{ caller() }}>{% endmacro %}"
+        "{{ join(('a', 'b')) }} {{ upper('x') }} {{ 'abc'.startswith('a') }} "
+        "{{ plain(1, b=2) }} {{ m(1) }} {{ m(1, y=3) }} "
+        "{% call c(0) %}in{% endcall %} "
+        "{% for who in ['loop'] %}{{ with_context(loop.index) }} {{ m(who) }}{% endfor %} "
+        "{% block b %}{% set who = 'block' %}{{ with_context(2) }}{% endblock %} "
+        "{{ with_context(1) }} {{ with_env(1) }} {{ with_eval(1) }} {{ marked_context(5) }} "
+        "{{ stops() is undefined }}"
+    )
+    assert _calls(template) == (
+        "a-b X True (1,)[(&#39;b&#39;, 2)] [12] [13] <0in> site:1 [loop2] block:2 site:1 True:1 "
+        "True:1 True(5,) True"
+    )
+
+
+def test_a_macro_called_with_a_wrong_argument_fails_as_in_jinja() -> None:
+    for kind in ("{% macro m(x) %}{% endmacro %}{{ m(1, 2) }}", "{{ upper() }}"):
+        with pytest.raises(TypeError):
+            _calls(kind)
