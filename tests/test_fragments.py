@@ -277,3 +277,50 @@ def test_a_macro_called_with_a_wrong_argument_fails_as_in_jinja() -> None:
     for kind in ("{% macro m(x) %}{% endmacro %}{{ m(1, 2) }}", "{{ upper() }}"):
         with pytest.raises(TypeError):
             _calls(kind)
+
+
+class _Html:
+    def __html__(self):
+        return "<i>own</i>"
+
+
+class _Text(str):
+    pass
+
+
+def test_autoescaped_output_writes_what_jinja_writes() -> None:
+    from markupsafe import Markup
+
+    values = {
+        "text": "<a href='x'>&amp; \"q\"</a>",
+        "markup": Markup("<b>safe</b> &amp;"),
+        "number": 7,
+        "flag": True,
+        "ratio": 0.5,
+        "nothing": None,
+        "html": _Html(),
+        "subclass": _Text("<s>"),
+        "items": ["<li>", Markup("<br>")],
+    }
+    template = (
+        "{{ text }} {{ markup }} {{ number }} {{ flag }} {{ ratio }} {{ nothing }} {{ html }} "
+        "{{ subclass }} {{ items }} {{ text|upper }} {{ markup ~ text }} {{ text|safe }} "
+        "{% for item in items %}{{ item }}{% endfor %} "
+        "{% set block %}{{ text }}{{ markup }}{% endset %}{{ block }} "
+        "{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(text) }} {{ m(markup) }} "
+        "{% autoescape false %}{{ text }}{% endautoescape %}"
+    )
+    assert _calls(template, **values).startswith("&lt;a href=&#39;x&#39;&gt;&amp;amp;")
+
+
+def test_a_template_without_autoescape_writes_text_as_it_is() -> None:
+    from masthead.render import _Environment
+
+    for kind in (_Environment, jinja2.Environment):
+        env = kind(autoescape=False)
+        assert env.from_string("{{ a }}{{ b }}").render(a="<x>", b=3) == "<x>3"
+
+
+def test_an_undefined_value_fails_as_in_jinja() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        _calls("{{ missing }}")
