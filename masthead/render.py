@@ -97,8 +97,8 @@ def make_environment(
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
         search_url=partial(_search_href, base_path, config.language) if config.search else None,
-        t=partial(_translate, words),
-        say=partial(_say, words),
+        t=_remembered_words(partial(_translate, words)),
+        say=_remembered_words(partial(_say, words)),
         language_dir=rtl_direction,
         current=nav_current,
         you_are_here=partial(you_are_here, (*sections, *nav)),
@@ -127,11 +127,31 @@ def _remembered(to_href: partial):
     return lru_cache(maxsize=MAX_REMEMBERED_URLS)(to_href)
 
 
+MAX_REMEMBERED_WORDS = 4096
+"""Translated labels one environment remembers: a theme asks for a few dozen, page after page."""
+
+
+def _remembered_words(translate: partial):
+    """``translate`` (``t`` or ``say``) remembering its answers, which depend on nothing but
+    its arguments (the catalogues are frozen); values it cannot remember (a list, say) are
+    translated afresh."""
+    remembered = lru_cache(maxsize=MAX_REMEMBERED_WORDS, typed=True)(translate)
+
+    def words(*args, **values):
+        try:
+            return remembered(*args, **values)
+        except TypeError:  # an unhashable value; a real mistake raises again below
+            return translate(*args, **values)
+
+    return words
+
+
 class _Globals(collections.ChainMap):
     """A template's globals over the environment's, as Jinja makes them, but listing its
     names at C speed. Jinja lists them for every context it makes, and again for every
     ``import`` (to see whether the importing template added any); ``ChainMap`` does both a
-    name at a time in Python: 7 % of a build that only renders (``masthead check``)."""
+    name at a time in Python: 7 % of a build that only renders (``masthead check``); and
+    looking each name up without a KeyError per name."""
 
     def _merged(self) -> dict:
         merged: dict = {}
@@ -141,6 +161,15 @@ class _Globals(collections.ChainMap):
 
     def keys(self):  # a real dict view, which set arithmetic handles in C
         return self._merged().keys()
+
+    def __getitem__(self, key):
+        # Each context copies every global name through here: asking each map first spares
+        # the KeyError that ChainMap raises and catches for each name the template's own
+        # (nearly always empty) globals lack.
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
 
     def __iter__(self):
         return iter(self._merged())

@@ -5,6 +5,7 @@ the listings (render.Fragments, fingerprint._fragments)."""
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -231,7 +232,9 @@ def _calls(template: str, **values) -> str:
 
     def marked(kind):
         """A partial carrying Jinja's mark itself, which only its own dict shows."""
-        made = functools.partial(lambda first, *rest: f"{isinstance(first, jinja2.runtime.Context)}{rest}")
+        made = functools.partial(
+            lambda first, *rest: f"{isinstance(first, jinja2.runtime.Context)}{rest}"
+        )
         made.jinja_pass_arg = kind
         return made
 
@@ -324,3 +327,48 @@ def test_a_template_without_autoescape_writes_text_as_it_is() -> None:
 def test_an_undefined_value_fails_as_in_jinja() -> None:
     with pytest.raises(jinja2.UndefinedError):
         _calls("{{ missing }}")
+
+
+def test_remembered_words_answer_as_the_translation_does() -> None:
+    from markupsafe import Markup
+
+    from masthead.render import _remembered_words
+
+    asked = []
+
+    def translate(key, lang=None, n=None, **values):
+        asked.append(key)
+        return f"{key}|{lang}|{n}|{sorted((k, str(v)) for k, v in values.items())}"
+
+    words = _remembered_words(partial(translate))
+    assert words("By", "ur") == words("By", "ur") == "By|ur|None|[]"
+    assert asked == ["By"]  # the second answer was remembered
+    assert words("{n} items", n=2) != words("{n} items", n=3)
+    assert words("for {x}", x=["a", "b"]) == "for {x}|None|None|[('x', \"['a', 'b']\")]"
+    assert words("for {x}", x=Markup("<b>")) == words("for {x}", x="<b>")  # each its own
+    assert asked.count("for {x}") == 3
+    with pytest.raises(TypeError):
+        words()
+
+
+def test_labels_in_pages_are_translated_once_per_language(tmp_path) -> None:
+    """The theme's labels in another language still come out translated: the remembered
+    answer is per language."""
+    from masthead.config import SiteConfig
+    from masthead.i18n import Catalogues
+    from masthead.render import make_environment
+
+    env = make_environment(
+        (Path(__file__).parent.parent / "templates",),
+        SiteConfig(),
+        (),
+        (),
+        catalogues=Catalogues({"de": {"By": "Von"}}),
+    )
+    say = env.globals["say"]
+    assert [str(say("By", lang)) for lang in ("de", "en", "de", "fr")] == [
+        "Von",
+        "By",
+        "Von",
+        '<span lang="en" dir="ltr">By</span>',
+    ]
