@@ -56,7 +56,7 @@ def parse_article(
     except markup.TooSlow:
         message = (
             f"the body takes more than {config.markdown_seconds} s to convert to HTML "
-            "(Markdown is slow on some patterns, such as long runs of '[' or '*'); simplify "
+            "(Markdown is slow on some patterns, such as lists nested hundreds deep); simplify "
             "it, or raise markdown_seconds in [tool.masthead]"
         )
         return None, [Problem(shown_as, front.first_body_line, message), *warnings]

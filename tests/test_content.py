@@ -918,7 +918,7 @@ def test_a_body_markdown_is_slow_on_is_stopped_by_a_time_limit(md):
     assert article is None
     assert [str(p) for p in problems] == [
         "content/2017/09/a.md:8: error: the body takes more than 1 s to convert to HTML "
-        "(Markdown is slow on some patterns, such as long runs of '[' or '*'); simplify it, "
+        "(Markdown is slow on some patterns, such as lists nested hundreds deep); simplify it, "
         "or raise markdown_seconds in [tool.masthead]"
     ]
 
