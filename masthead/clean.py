@@ -19,6 +19,7 @@ from .incremental.snapshot import remove_snapshots
 from .lock import output_lock, release_folder_if_empty
 from .model import BuildOptions
 from .pipeline import resolve_output
+from .render import COMPILED_NAMES
 from .write import OutputWriter, clear_staging
 
 
@@ -67,10 +68,15 @@ def remove_output(
     return files
 
 
+EARLIER_COMPILED_NAMES = "__jinja2_%s.cache"
+"""How compiled templates were named before ``render.COMPILED_NAMES`` (Jinja's default)."""
+
+
 def _remove_bytecode(folder: Path) -> None:
-    """Remove compiled templates (Jinja names them __jinja2_*.cache)."""
+    """Remove compiled templates, as this masthead and earlier ones named them."""
     if folder.is_dir() and not folder.is_symlink():
-        for path in folder.glob("__jinja2_*.cache"):
-            path.unlink(missing_ok=True)
+        for names in (COMPILED_NAMES, EARLIER_COMPILED_NAMES):
+            for path in folder.glob(names.replace("%s", "*")):
+                path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()

@@ -60,7 +60,7 @@ def make_environment(
         except OSError:
             pass
         else:
-            bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir))
+            bytecode_cache = BestEffortBytecodeCache(str(bytecode_dir), COMPILED_NAMES)
     env = _Environment(
         loader=_Loader([str(p) for p in paths]),
         bytecode_cache=bytecode_cache,
@@ -294,6 +294,13 @@ class _Loader(jinja2.FileSystemLoader):
             if path.exists():
                 return str(path)
         return template
+
+
+COMPILED_NAMES = "__masthead_escaped_text_%s.cache"
+"""How compiled templates are named in the cache folder. The name says which compiler made
+them (``_CodeGenerator``'s output calls ``escaped_text``), so that a masthead whose
+compiler writes other code, older or newer, never loads them; change it with what
+``_CodeGenerator`` writes."""
 
 
 class BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):

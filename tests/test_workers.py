@@ -22,10 +22,12 @@ import sys
 import time
 from pathlib import Path
 
+import jinja2
 import pytest
 from sitegen import REPO, copy_theme_template, generate_site
 
 from masthead import workers
+from masthead.clean import _remove_bytecode
 from masthead.config import SiteConfig
 from masthead.jobs import RenderSetup, RenderTask, render_tasks
 from masthead.model import Archive, Page
@@ -97,6 +99,7 @@ def slow_site(root: Path) -> Path:
 SPAWN_BUILD = """\
 import multiprocessing, sys
 from masthead import workers
+from masthead.clean import _remove_bytecode
 workers._context = lambda: multiprocessing.get_context("spawn")
 from masthead.cli import main
 if __name__ == "__main__":
@@ -284,6 +287,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import workerfaults
 from masthead import workers
+from masthead.clean import _remove_bytecode
 
 if __name__ == "__main__":
     try:
@@ -341,3 +345,33 @@ def workerfaults_unpicklable() -> Exception:
         raise workerfaults.Unpicklable(1, 2)
     except workerfaults.Unpicklable as exc:
         return exc
+
+
+def test_templates_compiled_by_another_compiler_are_never_loaded(tmp_path: Path) -> None:
+    """A masthead before the escaped-text compiler (or Jinja itself) names its compiled
+    templates __jinja2_*.cache in the same folder: neither side loads the other's code,
+    whose calls the other may not have."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ page.title }}</p>\n", "utf-8")
+    cache = tmp_path / "bytecode"
+    cache.mkdir()
+    other = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)),
+        autoescape=True,
+    )
+    other.get_template("page.html")  # compiled the way earlier releases compiled it
+    env = make_environment((templates,), SiteConfig(), (), (), cache)
+    compiled = env.get_template("page.html")
+    assert "masthead_escaped_text" in compiled.root_render_func.__code__.co_names
+    names = sorted(path.name for path in cache.iterdir())
+    assert len(names) == 2 and names[0].startswith("__jinja2_")
+    assert names[1].startswith("__masthead_escaped_text_")
+    again = make_environment((templates,), SiteConfig(), (), (), cache)
+    assert (
+        "masthead_escaped_text"
+        in again.get_template("page.html").root_render_func.__code__.co_names
+    )
+    _remove_bytecode(cache)  # masthead clean: both kinds go, and the emptied folder
+    assert not cache.exists()
