@@ -19,7 +19,6 @@ from .incremental.snapshot import remove_snapshots
 from .lock import output_lock, release_folder_if_empty
 from .model import BuildOptions
 from .pipeline import resolve_output
-from .render import COMPILED_NAMES
 from .write import OutputWriter, clear_staging
 
 
@@ -74,6 +73,8 @@ EARLIER_COMPILED_NAMES = "__jinja2_%s.cache"
 
 def _remove_bytecode(folder: Path) -> None:
     """Remove compiled templates, as this masthead and earlier ones named them."""
+    from .render import COMPILED_NAMES  # here: Jinja is not loaded by commands that need none
+
     if folder.is_dir() and not folder.is_symlink():
         for names in (COMPILED_NAMES, EARLIER_COMPILED_NAMES):
             for path in folder.glob(names.replace("%s", "*")):
