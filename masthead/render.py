@@ -79,8 +79,8 @@ def make_environment(
     base_path = config.base_path
     env.globals.update(
         site=SiteView(config.title, config.description, config.language, config.base_url),
-        url=_remembered(partial(urls.href, base_path)),
-        abs_url=_remembered(partial(urls.absolute, config.base_url)),
+        url=_remembering(partial(urls.href, base_path)),
+        abs_url=_remembering(partial(urls.absolute, config.base_url)),
         asset=lambda name: urls.href(base_path, f"{urls.STATIC_PREFIX}{name}"),
         nav=nav,
         sections=sections,
@@ -97,8 +97,8 @@ def make_environment(
     words = Words(catalogues or Catalogues(), config.language)
     env.globals.update(
         search_url=partial(_search_href, base_path, config.language) if config.search else None,
-        t=_remembered_words(partial(_translate, words)),
-        say=_remembered_words(partial(_say, words)),
+        t=_remembering(partial(_translate, words)),
+        say=_remembering(partial(_say, words)),
         language_dir=rtl_direction,
         current=nav_current,
         you_are_here=partial(you_are_here, (*sections, *nav)),
@@ -116,34 +116,25 @@ def make_environment(
     return env
 
 
-MAX_REMEMBERED_URLS = 8192
-"""Links one environment remembers, most recently used kept: the few thousand that most
-pages share (terms, days, the navigation), in about 2 MB."""
+MAX_REMEMBERED = 8192
+"""Answers each remembering global (``url``, ``abs_url``, ``t``, ``say``) keeps, the most
+recently used: the few thousand links and few dozen labels most pages share."""
 
 
-def _remembered(to_href: partial):
-    """``to_href`` remembering its recent answers: percent-encoding a URL costs 0.6 us, and
-    a listing page asks for the same few hundred links page after page."""
-    return lru_cache(maxsize=MAX_REMEMBERED_URLS)(to_href)
+def _remembering(function: partial):
+    """``function`` remembering its recent answers, which depend on its arguments alone
+    (percent-encoding a link costs 0.6 us; the word catalogues are frozen). Arguments are
+    told apart by type too (Markup from str); one that cannot be a key (a list, say) is
+    answered afresh."""
+    remembered = lru_cache(maxsize=MAX_REMEMBERED, typed=True)(function)
 
-
-MAX_REMEMBERED_WORDS = 4096
-"""Translated labels one environment remembers: a theme asks for a few dozen, page after page."""
-
-
-def _remembered_words(translate: partial):
-    """``translate`` (``t`` or ``say``) remembering its answers, which depend on nothing but
-    its arguments (the catalogues are frozen); values it cannot remember (a list, say) are
-    translated afresh."""
-    remembered = lru_cache(maxsize=MAX_REMEMBERED_WORDS, typed=True)(translate)
-
-    def words(*args, **values):
+    def answer(*args, **values):
         try:
             return remembered(*args, **values)
-        except TypeError:  # an unhashable value; a real mistake raises again below
-            return translate(*args, **values)
+        except TypeError:  # an unhashable argument; a real mistake raises again below
+            return function(*args, **values)
 
-    return words
+    return answer
 
 
 class _Globals(collections.ChainMap):
@@ -205,6 +196,12 @@ _PASS_ARG = "jinja_pass_arg"
 """The attribute by which Jinja's ``pass_context`` and its kin mark a callable."""
 
 
+try:
+    from markupsafe import _escape_inner as _escape_text  # the escaping of escape(str)
+except ImportError:  # a MarkupSafe before 3.0: its escape
+    _escape_text = escape
+
+
 def escaped_text(value: object) -> str:
     """The text autoescaped output writes for ``value``: ``escape(value)``'s, without
     wrapping it in a new Markup object (Markup's constructor costs more than the escaping,
@@ -218,11 +215,6 @@ def escaped_text(value: object) -> str:
         return str(value)
     return escape(value)
 
-
-try:
-    from markupsafe import _escape_inner as _escape_text  # the escaping of escape(str)
-except ImportError:  # a MarkupSafe before 3.0: its escape
-    _escape_text = escape
 
 ESCAPED_TEXT = "masthead_escaped_text"
 """The name compiled templates call ``escaped_text`` by."""
@@ -445,10 +437,7 @@ class Fragments:
         return html
 
 
-_REMEMBERING = type(lru_cache(maxsize=1)(str))
-"""What ``lru_cache`` wraps a function in (its ``__dict__`` is the wrapped one's)."""
-
-_PLAIN_CALLABLES = frozenset({FunctionType, partial, _REMEMBERING, Macro, Fragments})
+_PLAIN_CALLABLES = frozenset({FunctionType, partial, Macro, Fragments})
 """Callables that take a Jinja pass argument only if their own ``__dict__`` says so (see
 ``_Context``)."""
 

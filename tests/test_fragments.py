@@ -332,7 +332,7 @@ def test_an_undefined_value_fails_as_in_jinja() -> None:
 def test_remembered_words_answer_as_the_translation_does() -> None:
     from markupsafe import Markup
 
-    from masthead.render import _remembered_words
+    from masthead.render import _remembering
 
     asked = []
 
@@ -340,7 +340,7 @@ def test_remembered_words_answer_as_the_translation_does() -> None:
         asked.append(key)
         return f"{key}|{lang}|{n}|{sorted((k, str(v)) for k, v in values.items())}"
 
-    words = _remembered_words(partial(translate))
+    words = _remembering(partial(translate))
     assert words("By", "ur") == words("By", "ur") == "By|ur|None|[]"
     assert asked == ["By"]  # the second answer was remembered
     assert words("{n} items", n=2) != words("{n} items", n=3)
