@@ -113,6 +113,9 @@ if TYPE_CHECKING:
     from .incremental.parsing import Loaded
     from .jobs import RenderSetup, RenderTask
 
+CHECKED = "checked inputs"
+"""The session's table of the inputs each build found, by content folder."""
+
 # The stages that read sources and render (Markdown engines, python-frontmatter, Jinja) are
 # imported by the methods that run them: a build that finds nothing changed never loads them.
 
@@ -141,7 +144,9 @@ def build(
             report = run.run() if not options.write else _holding_the_output(run, on_wait)
             if not run.accepted:
                 return report
-            # Aliases were added to the sources: build again from them.
+            # Aliases were added to the sources: build again from them (every source
+            # checked: no watcher saw those writes yet).
+            session.saw_changes(None)
             again = replace(options, accept_url_changes=False)
             rerun = _Build(site_path, config, again, output, progress, session, list(problems))
             rerun.problems += run.accepted
@@ -260,10 +265,7 @@ class _Build:
         if not (self.options.write and self.options.use_cache):
             return False
         with self.stage("check"):
-            paths = template_paths(self.site_path, self.config)
-            self.inputs = read_inputs(
-                self.site_path, self.config, self.options, paths, self.started_ns
-            )
+            self.inputs = self.read_inputs()
             memo = memo_from(self.manifest.memo)
             if memo is None or not is_current(memo, self.inputs, self.now):
                 return False
@@ -275,6 +277,23 @@ class _Build:
         self.problems += self.report.problems
         return True
 
+    def read_inputs(self) -> Inputs:
+        """The stat of every input. In a session a watcher vouches for, only the sources it
+        saw change are looked at again (and those it cannot see): the others have the stat
+        the last build found."""
+        paths = template_paths(self.site_path, self.config)
+        table = self.session.table(CHECKED)
+        content = str(self.site_path / self.config.content_dir)
+        changed = self.session.unchecked()
+        last = table.last(content) if changed is not None else None
+        since = (last, changed) if last is not None else None
+        inputs = read_inputs(
+            self.site_path, self.config, self.options, paths, self.started_ns, since
+        )
+        table.put(content, None, inputs)
+        self.session.checked()
+        return inputs
+
     @contextmanager
     def parse_cache(self) -> Iterator[ParseCache]:
         """The parse cache for this build, written and closed at the end."""
@@ -285,6 +304,7 @@ class _Build:
                 parse_fingerprint(self.config),
                 read_only=not self.options.write,
                 shown=self.shown(folder),
+                few=self.inputs is not None and self.inputs.changed is not None,
             )
         self.problems += [warning] if warning else []
         try:

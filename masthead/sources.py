@@ -60,7 +60,7 @@ def is_source_name(name: str) -> bool:
     return name.endswith(SOURCE_SUFFIXES) and not is_editor_temp(name)
 
 
-def discover_sources(content_path: Path) -> tuple[str, ...]:
+def discover_sources(content_path: Path, links: list[str] | None = None) -> tuple[str, ...]:
     """Every Markdown source below the content folder, as sorted POSIX relative paths.
 
     Folders whose name starts with ``.`` or ``_`` are skipped, and links to folders are not
@@ -68,6 +68,7 @@ def discover_sources(content_path: Path) -> tuple[str, ...]:
     to a folder or to nothing): ``read_source`` says what is wrong with it. A folder that
     cannot be listed is returned as its path with a final ``/`` (``./`` for the content
     folder itself), so that the load stage reports it instead of silently missing articles.
+    The sources that are symbolic links are also added to ``links``, when given.
     """
     found: list[str] = []
     pending = [""]
@@ -81,6 +82,8 @@ def discover_sources(content_path: Path) -> tuple[str, ...]:
                             pending.append(prefix + entry.name + "/")
                     elif is_source_name(entry.name):
                         found.append(prefix + entry.name)
+                        if links is not None and _is_link(entry):
+                            links.append(prefix + entry.name)
         except OSError:
             found.append(prefix or "./")
     return tuple(sorted(found))
@@ -89,6 +92,13 @@ def discover_sources(content_path: Path) -> tuple[str, ...]:
 def _is_folder(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
     except OSError:
         return False
 

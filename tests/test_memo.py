@@ -425,3 +425,61 @@ def test_a_build_with_nothing_changed_loads_no_engine_template_or_yaml_library(
     assert done.returncode == 0, done.stderr
     assert "0 rendered" in done.stdout or "nothing changed" in done.stdout, done.stdout
     assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+# --- Inputs a watcher vouched for -------------------------------------------------------------
+
+
+def _sources_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    for rel in ("2017/a.md", "2017/c.md", "2018/b.md"):
+        (site / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / "content" / rel).write_text(f"---\ntitle: {rel}\n---\n", "utf-8")
+    return site
+
+
+def _inputs(site: Path, since=None):
+    return memo_module.read_inputs(site, SiteConfig(), BuildOptions(), (), 0, since)
+
+
+def test_inputs_of_a_vouched_build_equal_those_of_a_walk(tmp_path: Path) -> None:
+    """Changed, new and removed sources: looking at only those gives what walking the
+    content folder gives, in the same order."""
+    site = _sources_site(tmp_path)
+    content = site / "content"
+    last = _inputs(site)
+    (content / "2017/a.md").write_text("---\ntitle: edited at length\n---\n", "utf-8")
+    (content / "2017/b.md").write_text("---\ntitle: new\n---\n", "utf-8")
+    (content / "2018/b.md").unlink()
+
+    vouched = _inputs(site, (last, frozenset({"2017/a.md", "2017/b.md", "2018/b.md"})))
+
+    walked = _inputs(site)
+    assert list(vouched.sources.items()) == list(walked.sources.items())
+    assert vouched.fingerprint == walked.fingerprint
+    assert vouched.changed == {"2017/a.md", "2017/b.md", "2018/b.md"}
+    assert walked.changed is None
+
+
+@pytest.mark.parametrize("now", ["folder", "link"])
+def test_a_changed_path_that_is_now_a_folder_or_a_link_makes_the_build_walk(
+    tmp_path: Path, now: str
+) -> None:
+    site = _sources_site(tmp_path)
+    last = _inputs(site)
+    path = site / "content" / "2017" / "d.md"
+    if now == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(site / "content" / "2017" / "a.md")
+
+    vouched = _inputs(site, (last, frozenset({"2017/d.md"})))
+
+    assert vouched.changed is None, "walked instead"
+    assert list(vouched.sources) == list(_inputs(site).sources)
+
+
+def test_links_and_unlisted_folders_are_what_a_watcher_cannot_vouch_for(tmp_path: Path) -> None:
+    site = _sources_site(tmp_path)
+    (site / "content" / "2017" / "link.md").symlink_to(tmp_path / "elsewhere.md")
+    assert _inputs(site).unseen == {"2017/link.md"}

@@ -11,6 +11,7 @@ long-running process does not even unpickle them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -498,11 +499,11 @@ def test_parsed_rows_are_written_in_batches_and_their_bodies_let_go(site, monkey
     assert loaded.parsed == 3
     assert len(committed_rels(site)) == 2, "the first batch is written while the build runs"
     assert len(cache.memory_bodies) == 1, "only the body not written yet is held"
-    assert {rel: cache.body(rel) for rel in RELS} == expected
+    assert {rel: cache.body(rel, digest_of(site, rel)) for rel in RELS} == expected
     assert cache.close() is None
     assert committed_rels(site) == set(RELS)
     again = open_cache(site)
-    assert {rel: again.body(rel) for rel in RELS} == expected
+    assert {rel: again.body(rel, digest_of(site, rel)) for rel in RELS} == expected
     assert load_sources(site, CONFIG, again, jobs=1).reused == 3
     assert again.close() is None
 
@@ -524,7 +525,7 @@ def test_a_batch_that_cannot_be_written_keeps_its_bodies_and_the_build_is_warned
     cache = open_cache(site)
     assert load_sources(site, CONFIG, cache, jobs=1).parsed == 3
     assert writes == [1], "after the first failure, no more writes are tried"
-    assert {rel: cache.body(rel) for rel in RELS} == expected
+    assert {rel: cache.body(rel, digest_of(site, rel)) for rel in RELS} == expected
     warning = cache.close()
     assert warning is not None and warning.severity == "warning"
     assert "could not update the cache (database or disk is full)" in warning.message
@@ -535,7 +536,12 @@ def body_of_source(site: Path, rel: str) -> str:
     """The body an article's source parses to, without any cache."""
     cache = ParseCache(None, parse_fingerprint(CONFIG))
     load_sources(site, CONFIG, cache, jobs=1)
-    return cache.body(rel)
+    return cache.body(rel, digest_of(site, rel))
+
+
+def digest_of(site: Path, rel: str) -> str:
+    """The content hash of a source, as the cache keys its body."""
+    return hashlib.sha256((site / "content" / rel).read_bytes()).hexdigest()
 
 
 # --- whole builds on hostile content folders ------------------------------------------------

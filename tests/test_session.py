@@ -128,6 +128,34 @@ def test_last_gives_the_previous_builds_result_whatever_its_inputs():
     assert session.table("prints").last(None) == "value"
 
 
+def test_a_session_trusts_only_what_a_watcher_vouched_for_before_each_build():
+    session = Session()
+    assert session.unchecked() is None, "no build has checked the sources yet"
+    session.saw_changes(frozenset({"a.md"}))
+    assert session.unchecked() is None, "changes since an unknown state are unknown"
+    session.checked()
+    assert session.unchecked() is None, "no watcher vouched for this build"
+    session.saw_changes(frozenset({"a.md"}))
+    session.saw_changes(frozenset({"b.md"}))
+    assert session.unchecked() == {"a.md", "b.md"}, "bursts add up"
+    session.checked()
+    session.saw_changes(frozenset({"c.md"}))
+    assert session.unchecked() == {"c.md"}
+    session.saw_changes(None)
+    session.saw_changes(frozenset({"d.md"}))
+    assert session.unchecked() is None, "once lost, until a build checks every source"
+
+
+def test_carry_keeps_the_last_entry_whatever_its_inputs():
+    session = Session()
+    session.table("t").put("k", ("digest", "settings"), "value")
+    session.finish_build()
+    assert session.table("t").carry("k") == (("digest", "settings"), "value")
+    assert session.table("t").carry("other") is None
+    session.finish_build()
+    assert session.table("t").last("k") == "value", "carried into the next build"
+
+
 # -- Builds in one session equal clean builds --------------------------------------------------
 
 

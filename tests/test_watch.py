@@ -172,6 +172,67 @@ def test_editor_temp_names(name: str, temp: bool) -> None:
     assert watch.is_editor_temp(name) is temp
 
 
+def vouched(roots: WatchRoots, *batch: tuple[str, str, bool]) -> frozenset[str] | None:
+    """What a build is told about the sources after these events (event, rel, folder)."""
+    found: list[Change] = []
+    for event, rel, directory in batch:
+        found += changes(roots, event, rel, directory=directory)
+    return watch.changed_sources(roots, found)
+
+
+def test_file_changes_name_the_only_sources_a_build_looks_at(roots: WatchRoots) -> None:
+    assert vouched(
+        roots,
+        ("modified", "content/2017/09/a.md", False),
+        ("created", "content/2017/09/b.md", False),
+        ("deleted", "content/c.md", False),
+        ("modified", "templates/article.html", False),  # every build checks templates
+    ) == {"2017/09/a.md", "2017/09/b.md", "c.md"}
+    assert vouched(roots, ("modified", "templates/base.html", False)) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        ("created", "content/2018", True),
+        ("deleted", "content/2017", True),
+        ("moved", "content/2017", True),
+        ("modified", "pyproject.toml", False),  # it may name another content folder
+    ],
+)
+def test_folders_and_settings_make_the_build_check_every_source(roots, event) -> None:
+    assert vouched(roots, ("modified", "content/a.md", False), event) is None
+
+
+def test_lost_events_make_the_build_check_every_source(roots: WatchRoots) -> None:
+    queue = ChangeQueue(quiet=0.0)
+    handler = watch._Handler(watch.Watcher(roots, queue))
+    lost = type("Lost", (), {"event_type": watch.EVENTS_LOST, "src_path": str(roots.site_path)})
+    handler.on_any_event(lost())
+    found = queue.get(timeout=DEADLINE)
+    assert [change.kind for change in found] == [watch.LOST]
+    assert watch.changed_sources(roots, found) is None
+
+
+def test_the_watcher_is_complete_only_while_it_watches_every_root(tmp_path: Path) -> None:
+    site = tiny_site(tmp_path / "site")
+    watcher = watch.Watcher(WatchRoots.of(site, SiteConfig()), ChangeQueue())
+    watcher.start()
+    try:
+        assert watcher.complete
+        watcher.observer.schedule = _refused  # as when the system's limit of watches is hit
+        (site / "templates").mkdir(exist_ok=True)
+        watcher.watches.pop(site / "templates", None)
+        watcher.sync(watcher.roots)
+        assert not watcher.complete
+    finally:
+        watcher.stop()
+
+
+def _refused(*args, **kwargs):
+    raise OSError(28, "inotify watch limit reached")
+
+
 # --- Debouncing ---------------------------------------------------------------------------
 
 

@@ -167,10 +167,19 @@ class ParseCache:
     (a full disk), which ``close`` then reports.
     """
 
-    def __init__(self, cache_path: Path | None, fingerprint: str, read_only: bool = False):
+    def __init__(
+        self,
+        cache_path: Path | None,
+        fingerprint: str,
+        read_only: bool = False,
+        few: bool = False,
+    ):
         """Open the cache in ``cache_path`` (None: no cache). Raises CacheUnusable when the
-        folder cannot hold one."""
+        folder cannot hold one. ``few``: the build looks at few rows (the session holds the
+        rest), so each is read when asked for instead of every row at the start; such a
+        build never writes the pack."""
         self.fingerprint = fingerprint
+        self.few = few
         self.read_only = read_only
         self.memory_bodies: dict[str, str] = {}
         self.pending: list[tuple] = []
@@ -179,7 +188,8 @@ class ParseCache:
         self.write_error: sqlite3.Error | None = None
         """Why a batch of rows could not be written (then nothing more is)."""
         self.db: sqlite3.Connection | None = None
-        self.rows: dict[str, Row] = {}
+        self.rows: dict[str, Row | None] = {}
+        """The rows looked at (all of them unless ``few``), None for a source without one."""
         self.links: dict[tuple, Link] = {}
         """One object per distinct link of the records this build loaded or parsed."""
         self.records: dict[str, Parsed] = {}
@@ -196,15 +206,28 @@ class ParseCache:
             self.db = _open(cache_path / CACHE_FILE)
         if self.db:
             self.db.execute("BEGIN")  # one snapshot for the whole build, see the module doc
-            query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
-            try:
-                self.rows = {rel: Row(*rest) for rel, *rest in self.db.execute(query)}
-            except sqlite3.DatabaseError:
-                self.rows = {}
+            if not few:
+                query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
+                try:
+                    self.rows = {rel: Row(*rest) for rel, *rest in self.db.execute(query)}
+                except sqlite3.DatabaseError:
+                    self.rows = {}
+
+    def row(self, rel: str) -> Row | None:
+        """What the cache knows of a source without unpickling anything, or None."""
+        if not self.few or rel in self.rows:
+            return self.rows.get(rel)
+        found = None
+        if self.db:
+            query = "SELECT mtime_ns, size, digest, fingerprint FROM sources WHERE rel = ?"
+            with contextlib.suppress(sqlite3.DatabaseError):
+                found = self.db.execute(query, (rel,)).fetchone()
+        self.rows[rel] = row = Row(*found) if found else None
+        return row
 
     def fresh_by_stamp(self, rel: str, stamp: Stamp) -> bool:
         """True when the cached row was parsed from a file with this very stat."""
-        row = self.rows.get(rel)
+        row = self.row(rel)
         return (
             bool(row)
             and row.mtime_ns == stamp.mtime_ns
@@ -214,7 +237,7 @@ class ParseCache:
 
     def fresh_by_digest(self, rel: str, digest: str) -> bool:
         """True when the cached row was parsed from identical bytes (a touched file)."""
-        row = self.rows.get(rel)
+        row = self.row(rel)
         return bool(row) and row.digest == digest and row.fingerprint == self.fingerprint
 
     def load(self, rels: list[str], kept: Table | None = None) -> list[Parsed]:
@@ -243,7 +266,8 @@ class ParseCache:
         return (parsed.digest, self.fingerprint)
 
     def _row_identity(self, rel: str) -> tuple[str, str]:
-        row = self.rows[rel]
+        row = self.row(rel)
+        assert row is not None  # only sources with a fresh row are loaded
         return (row.digest, row.fingerprint)
 
     def _unpickle(self, rels: list[str]) -> list[Parsed]:
@@ -279,7 +303,7 @@ class ParseCache:
 
     def _is_current(self, parsed: Any) -> bool:
         """True for a well-formed record of the content its source's row has now."""
-        row = self.rows.get(parsed.rel) if _well_formed(parsed) else None
+        row = self.row(parsed.rel) if _well_formed(parsed) else None
         return row is not None and parsed.digest == row.digest
 
     def _from_rows(self, rels: list[str]) -> list[Parsed]:
@@ -309,7 +333,7 @@ class ParseCache:
             if self._is_current(parsed) and parsed.rel == rel:
                 found.append(parsed)
             else:
-                self.rows.pop(rel, None)
+                self.rows[rel] = None  # damaged or stale: parsed again
         return found
 
     def restamp(self, rel: str, stamp: Stamp) -> None:
@@ -351,20 +375,22 @@ class ParseCache:
             self.memory_bodies.pop(rel, None)
         self.pending.clear()
 
-    def forget_except(self, rels: set[str]) -> None:
-        """Drop rows of sources that no longer exist (at ``close``)."""
+    def forget_except(self, rels: set[str], known: Iterable[str] | None = None) -> None:
+        """Drop rows of sources that no longer exist (at ``close``): of all rows, or of the
+        sources ``known`` (what the last build read, when it holds the rest)."""
         if self.db and not self.read_only:
-            self.gone = [(rel,) for rel in self.rows if rel not in rels]
+            candidates = self.rows if known is None else known
+            self.gone = [(rel,) for rel in candidates if rel not in rels]
 
-    def body(self, rel: str) -> str:
-        """The rendered body of a source parsed in this build or an earlier one; KeyError
-        when the cache lost it (the caller builds again without trusting that row)."""
+    def body(self, rel: str, digest: str) -> str:
+        """The rendered body of a source parsed from the content with hash ``digest``, in
+        this build or an earlier one; KeyError when the cache lost it (the caller builds
+        again without trusting that row)."""
         if rel in self.memory_bodies:
             return self.memory_bodies[rel]
         row = None
         if self.db:
             query = "SELECT body FROM sources WHERE rel = ? AND digest = ?"
-            digest = self.rows[rel].digest if rel in self.rows else ""
             with contextlib.suppress(sqlite3.DatabaseError):
                 row = self.db.execute(query, (rel, digest)).fetchone()
         if row and isinstance(row[0], str):
@@ -375,7 +401,7 @@ class ParseCache:
         """True when this build holds the records of many sources and the pack it found
         was missing or too stale: then ``close`` writes the pack again."""
         records = self.records
-        if len(records) <= _FEW_ROWS:
+        if self.few or len(records) <= _FEW_ROWS:
             return False
         if self.pack is None:  # every record came from the session, or was parsed
             stale = self.parsed_here
@@ -520,13 +546,13 @@ def _decoded(blob: Any, links: dict[tuple, Link]) -> Any:
 
 
 def open_cache(
-    folder: Path | None, fingerprint: str, read_only: bool, shown: str
+    folder: Path | None, fingerprint: str, read_only: bool, shown: str, few: bool = False
 ) -> tuple[ParseCache, Problem | None]:
     """The parse cache in ``folder`` (shown in messages as ``shown``); when it cannot be
     used (the folder is a file, or cannot be made), a cache that keeps nothing, and a
-    warning saying so."""
+    warning saying so. ``few``: see ``ParseCache``."""
     try:
-        return ParseCache(folder, fingerprint, read_only=read_only), None
+        return ParseCache(folder, fingerprint, read_only=read_only, few=few), None
     except CacheUnusable as exc:
         message = (
             f"cannot use the cache: {exc}; building without it (remove what is in the way, or "

@@ -31,7 +31,7 @@ from .. import __version__
 from ..config import CONFIG_FILE, SiteConfig
 from ..ledger import LEDGER_FILE
 from ..model import WARNING, Article, BuildOptions, BuildReport, Problem
-from ..sources import discover_sources
+from ..sources import discover_sources, is_unlisted_folder
 from .fingerprint import digest
 from .stamps import Stamp, is_racy, stamp_of
 
@@ -69,6 +69,13 @@ class Inputs:
     """The hash of the bytes of each input whose stat cannot be trusted yet, by path."""
     ledger: str
     """The hash of the URL ledger's bytes."""
+    unseen: frozenset[str] = frozenset()
+    """What a watcher of the content folder cannot vouch for: the sources that are symbolic
+    links (their targets change unseen) and the folders that could not be listed. A build
+    that trusts the watcher still checks these."""
+    changed: frozenset[str] | None = None
+    """When a watcher vouched for the rest: the only sources that may differ from what the
+    last build of this process read (None: any may)."""
 
 
 def read_inputs(
@@ -77,17 +84,19 @@ def read_inputs(
     options: BuildOptions,
     template_paths: tuple[Path, ...],
     started_ns: int = 0,
+    since: tuple[Inputs, frozenset[str]] | None = None,
 ) -> Inputs:
     """Stat every source, template and static file; fingerprint them with the settings.
 
     The bytes of each file modified within the racy window before ``started_ns`` are hashed
-    (see the module's docstring)."""
+    (see the module's docstring). ``since``: the inputs the last build of this process read
+    and the only sources that changed since (a watcher vouches for the rest): the stat of
+    just those (and of every link) is taken again, unless one of them is now a folder."""
     parts = [
         __version__,
         repr(config),
         repr((options.drafts, options.future, options.base_url, options.output, options.preview)),
     ]
-    sources: dict[str, Stamp | None] = {}
     racy: list[str] = []
 
     def add(kind: str, name: str, path: str, stamp: Stamp | None) -> None:
@@ -96,12 +105,16 @@ def read_inputs(
             racy.append(path)
 
     content_path = site_path / config.content_dir
-    if content_path.is_dir():
-        folder = str(content_path)
-        for rel in discover_sources(content_path):
-            path = os.path.join(folder, rel)
-            sources[rel] = stamp_of(path)
-            add("c", rel, path, sources[rel])
+    folder = str(content_path)
+    restated = restat_sources(folder, *since) if since else None
+    if restated is not None:
+        sources, unseen = restated, since[0].unseen
+    else:
+        sources, unseen = source_stamps(content_path)
+    for rel, stamp in sources.items():
+        _add_stamp(parts, "c", rel, stamp)
+        if stamp is not None and is_racy(stamp.mtime_ns, started_ns):
+            racy.append(os.path.join(folder, rel))
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):
             dirs.sort()
@@ -116,7 +129,46 @@ def read_inputs(
         sources,
         {path: file_digest(path) for path in racy},
         file_digest(site_path / LEDGER_FILE),
+        unseen,
+        since[1] if restated is not None else None,
     )
+
+
+def source_stamps(content_path: Path) -> tuple[dict[str, Stamp | None], frozenset[str]]:
+    """Every source below the content folder with its stat (None when it has none), in
+    discovery's order, and what a watcher cannot vouch for (see ``Inputs.unseen``)."""
+    sources: dict[str, Stamp | None] = {}
+    unseen: list[str] = []
+    if content_path.is_dir():
+        folder = str(content_path)
+        for rel in discover_sources(content_path, unseen):
+            sources[rel] = stamp_of(os.path.join(folder, rel))
+            if is_unlisted_folder(rel):
+                unseen.append(rel)
+    return sources, frozenset(unseen)
+
+
+def restat_sources(
+    folder: str, last: Inputs, changed: frozenset[str]
+) -> dict[str, Stamp | None] | None:
+    """The sources ``last`` found, with the stat of those ``changed`` (and of what a watcher
+    cannot see, ``last.unseen``) taken again: a changed one that is gone is left out, a new
+    one is added in discovery's order. None when one of them is now a folder, or a new
+    link: only discovery can tell what they hold."""
+    sources = dict(last.sources)
+    added = False
+    for rel in changed | last.unseen:
+        path = os.path.join(folder, rel)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            sources.pop(rel, None)
+            continue
+        if stat.S_ISDIR(mode) or (stat.S_ISLNK(mode) and rel not in last.unseen):
+            return None
+        added = added or rel not in sources
+        sources[rel] = stamp_of(path)
+    return dict(sorted(sources.items())) if added else sources
 
 
 def file_digest(path: str | os.PathLike) -> str:

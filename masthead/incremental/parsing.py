@@ -21,7 +21,7 @@ from ..jobs import ParseItem, parse_items
 from ..model import Article, Parsed, Problem
 from ..workers import Progress
 from .cache import ParseCache
-from .session import Session
+from .session import Session, Table
 from .stamps import Stamp, settled, stamp_of
 
 
@@ -73,9 +73,13 @@ def load_sources(
         content_path, [rel for rel in found if is_description(rel)], config
     )
     problems += described_badly
-    cache.forget_except(set(rels))
+    kept = session.table("parsed") if session else None  # a command's build keeps nothing
+    seen = session.table(LOADED) if session else None
+    last = seen.last(str(content_path)) if seen else None
+    cache.forget_except(set(rels), last if cache.few else None)
     started_ns = time.time_ns()
     reuse: list[str] = []
+    carried: list[Parsed] = []
     todo: list[ParseItem] = []
     stamps: dict[str, Stamp] = {}
     limit = config.max_article_bytes
@@ -84,6 +88,11 @@ def load_sources(
         if stamp and stamp.size > limit:  # before the cache: the limit may have been lowered
             problems.append(sources.too_large(prefix + rel, limit, stamp.size))
             continue
+        if stamp and last and kept and last.get(rel) is stamp:
+            parsed = _carried(kept, rel, cache.fingerprint)
+            if parsed is not None:
+                carried.append(parsed)
+                continue
         if stamp and cache.fresh_by_stamp(rel, stamp):
             reuse.append(rel)
             continue
@@ -96,7 +105,8 @@ def load_sources(
         else:
             todo.append(ParseItem(rel, source.text, source.digest, prefix + rel))
             stamps[rel] = settled(stamp, started_ns)
-    kept = session.table("parsed") if session else None  # a command's build keeps nothing
+    if seen:
+        seen.put(str(content_path), None, found)
     outcomes = cache.load(reuse, kept)
     if len(outcomes) < len(reuse):  # rows the cache could not give back: parse them again
         loaded = {parsed.rel for parsed in outcomes}
@@ -111,7 +121,23 @@ def load_sources(
         if kept:
             kept.put(parsed.rel, cache.identity(parsed), parsed)
         outcomes.append(parsed)
-    return replace(_collect(outcomes, problems, len(todo), len(reuse)), descriptions=descriptions)
+    outcomes += carried
+    reused = len(reuse) + len(carried)
+    return replace(_collect(outcomes, problems, len(todo), reused), descriptions=descriptions)
+
+
+LOADED = "loaded sources"
+"""The session's table of the stats each load stage was given, by content folder."""
+
+
+def _carried(kept: Table, rel: str, fingerprint: str) -> Parsed | None:
+    """The outcome the last build had for a source whose stat it shares (the very same
+    object: no one has looked at the file since, because a watcher vouched that it did
+    not change), when parsed with the same settings."""
+    entry = kept.carry(rel)
+    if entry is None or entry[0][1] != fingerprint:
+        return None
+    return entry[1]
 
 
 def _read_again(
@@ -169,7 +195,7 @@ def body_of(cache: ParseCache, article: Article, config: SiteConfig, site_path: 
     it (another build replaced the row); SourceChanged when the file is not what the build
     read."""
     try:
-        return cache.body(article.rel)
+        return cache.body(article.rel, article.digest)
     except KeyError:
         pass
     shown = config.content_prefix + article.rel

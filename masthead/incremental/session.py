@@ -49,6 +49,14 @@ class Table:
         self.current[key] = entry
         return entry[1]
 
+    def carry(self, key: Hashable) -> tuple[Any, Any] | None:
+        """The entry (inputs, result) stored under ``key``, whatever its inputs, kept for
+        the next build; None when there is none. The caller checks the inputs."""
+        entry = self.current.get(key) or self.previous.get(key)
+        if entry is not None:
+            self.current[key] = entry
+        return entry
+
     def _matching(self, key: Hashable, inputs: Any) -> tuple[Any, Any] | None:
         entry = self.current.get(key) or self.previous.get(key)
         if entry is not None and (entry[0] is inputs or entry[0] == inputs):
@@ -75,6 +83,31 @@ class Session:
         self.keeps_frozen = keeps_frozen
         self._previous: dict[str, dict[Hashable, tuple[Any, Any]]] = {}
         self._tables: dict[str, Table] = {}
+        self._unchecked: frozenset[str] | None = None
+        self._vouched = False
+
+    def saw_changes(self, sources: frozenset[str] | None) -> None:
+        """What a watcher saw before the next build: the only sources (relative to the
+        content folder) that changed since the last one, or None when it cannot vouch for
+        the rest. Changes add up until a build has checked them (see ``unchecked``); a
+        build that no watcher vouched for checks every source."""
+        if sources is None or self._unchecked is None:
+            self._unchecked = None
+        else:
+            self._unchecked |= sources
+        self._vouched = True
+
+    def unchecked(self) -> frozenset[str] | None:
+        """The only sources that may have changed since the last build checked every
+        source's stat; None when any may have: no build checked them in this session, or
+        no watcher vouched for every change since."""
+        return self._unchecked if self._vouched else None
+
+    def checked(self) -> None:
+        """The build under way has the stat of every source as it is now: from here on,
+        only what a watcher reports before the next build may differ."""
+        self._unchecked = frozenset()
+        self._vouched = False
 
     def table(self, name: str) -> Table:
         """The table of step ``name`` for the build under way."""

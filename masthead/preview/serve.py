@@ -128,7 +128,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
     # Imported here: the watcher and the HTTP side (watchdog, the whole build) would slow
     # every other command's start.
     from .httpd import PreviewServer
-    from .watch import ChangeQueue, Preview, Watcher, WatchRoots
+    from .watch import ChangeQueue, Preview, Watcher, WatchRoots, changed_sources
 
     if not site_path.is_dir():
         _say(err, printable(f"masthead serve: no site folder at {site_path}"))
@@ -172,7 +172,8 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
                     # Watch folders created since the last build before building, so that a
                     # save made while the build runs is not missed; and again after it.
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
-                    shown = _report(preview.rebuild(), changes, shown, out, err)
+                    sources = changed_sources(watcher.roots, changes) if watcher.complete else None
+                    shown = _report(preview.rebuild(sources=sources), changes, shown, out, err)
                     _settle_memory()
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
         except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import watchdog.events
 from watchdog.events import (
     DirCreatedEvent,
     DirDeletedEvent,
@@ -47,6 +48,10 @@ LONGEST_SECONDS = 3.0
 """Rebuild at the latest this long after the first change, even if events keep coming."""
 
 CONTENT, TEMPLATES, CONFIG = "content", "templates", "config"
+LOST = "lost"
+"""The kind of change that stands for events the watcher lost (its queue overflowed)."""
+EVENTS_LOST = "events_lost"
+"""watchdog's event type for an overflow (watchdog 7 and later; earlier ones never send it)."""
 RELEVANT_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
 """Opening and closing a file without writing (as every build does) changes nothing."""
 EVENT_TYPES = [
@@ -57,6 +62,7 @@ EVENT_TYPES = [
     DirCreatedEvent,
     DirDeletedEvent,
     DirMovedEvent,
+    *filter(None, [getattr(watchdog.events, "EventsLostEvent", None)]),
 ]
 
 
@@ -134,6 +140,24 @@ def _classify_path(roots: WatchRoots, path: str, is_directory: bool) -> Change |
     if _is_within(rel, roots.templates):
         return Change(TEMPLATES, rel)
     return None
+
+
+def changed_sources(roots: WatchRoots, changes: Iterable[Change]) -> frozenset[str] | None:
+    """The sources (relative to the content folder) that a burst of changes touched, for a
+    build that trusts the watcher with the rest; None when the burst says more than which
+    files changed: a folder came, went or moved, the settings changed (they name the
+    content folder), or events were lost. Changed templates do not count: every build
+    checks every template."""
+    found = set()
+    for change in changes:
+        if change.kind == TEMPLATES:
+            continue
+        if change.kind != CONTENT or not is_source_name(change.rel.rsplit("/", 1)[-1]):
+            return None
+        if not change.rel.startswith(roots.content + "/"):
+            return None
+        found.add(change.rel[len(roots.content) + 1 :])
+    return frozenset(found)
 
 
 def _is_within(rel: str, folder: str) -> bool:
@@ -216,6 +240,9 @@ class _Handler(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type == EVENTS_LOST:
+            self.watcher.queue.put((Change(LOST, "events the watcher lost"),))
+            return
         paths = [_text(event.src_path), _text(event.dest_path)]
         changes = classify(self.watcher.roots, event.event_type, paths, event.is_directory)
         if changes:
@@ -231,6 +258,8 @@ class Watcher:
         self.observer = Observer()
         self.handler = _Handler(self)
         self.watches: dict[Path, tuple[object, int]] = {}
+        self.complete = False
+        """True when every folder of the roots is watched (see ``sync``)."""
 
     def start(self) -> None:
         """Schedule the roots' folders and start watching."""
@@ -254,9 +283,12 @@ class Watcher:
                     watch = self.observer.schedule(
                         self.handler, str(folder), recursive=recursive, event_filter=EVENT_TYPES
                     )
-                except OSError:  # removed in the meantime; the next sync tries again
-                    continue
+                except OSError:  # removed in the meantime, or over the system's limit of
+                    continue  # watches; the next sync tries again
                 self.watches[folder] = (watch, inode)
+        self.complete = all(
+            folder in self.watches for folder, (_, inode) in wanted.items() if inode
+        )
 
     def stop(self) -> None:
         """Stop watching and wait for watchdog's threads."""
@@ -347,8 +379,13 @@ class Preview:
                 self.readers -= 1
                 self.changed.notify_all()
 
-    def rebuild(self, progress: Progress | None = None) -> Outcome:
-        """Run ``build()`` once, with requests held, and publish the result."""
+    def rebuild(
+        self, progress: Progress | None = None, sources: frozenset[str] | None = None
+    ) -> Outcome:
+        """Run ``build()`` once, with requests held, and publish the result. ``sources``:
+        the only sources that changed since the last rebuild, when a watcher vouches for the
+        rest (see ``changed_sources``); None makes the build check every source."""
+        self.session.saw_changes(sources)
         with self.changed:
             self.building = True
             self.changed.wait_for(lambda: self.readers == 0)
