@@ -60,6 +60,11 @@ def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:
     """Problems for articles (or aliases) that map to one output file, naming every file
     involved with the line of the field that made the URL."""
+    articles = list(articles)
+    files = [urls.output_rel(article.url) for article in articles]
+    files += [urls.output_rel(alias) for article in articles for alias in article.aliases]
+    if len(set(files)) == len(files):  # the usual case, told without a list per file
+        return []
     claims: dict[str, list[tuple[Article, str]]] = defaultdict(list)
     for article in articles:
         claims[urls.output_rel(article.url)].append((article, "url"))

@@ -239,7 +239,9 @@ class _Build:
             loaded = self.load(cache)
             self.resume()
             archive = self.index(loaded)
-            if self.urls_moved(archive):
+            with self.stage("ledger"):
+                moved = self.urls_moved(archive)
+            if moved:
                 return self.finished()
             pages, static = self.plan(archive)
             if self.has_errors() and not self.options.keep_going:
@@ -507,12 +509,7 @@ class _Build:
         """This build's archive index, keyed by its articles' outline prints."""
         if self.indexed is None:
             return None
-        live, shape = self.indexed
-        if self.outlines is not None:
-            return replace(self.outlines, shape=shape)
-        prints = outline_prints(live, None)
-        key = index_key(prints, self.config.content_prefix)
-        return SavedIndex(parse_fingerprint(self.config), prints, key, shape)
+        return replace(self.made_outlines(), shape=self.indexed[1])
 
     def snapshot_file(self) -> Path | None:
         """Where builds into this output save their plan; None when they save none."""
@@ -555,9 +552,31 @@ class _Build:
             repr(self.descriptions),
             repr(sorted((rel, str(path)) for rel, path in static.items())),
             repr(self.retracted),
-            repr([article.field_lines for article in archive.articles]),  # lines in warnings
+            self.lines_key(archive),
             *prints.planned,
         )
+
+    def lines_key(self, archive: Archive) -> str:
+        """What the line of each field of the archive's articles (named in warnings)
+        depends on: their outline prints, which cover the lines."""
+        prints = self.made_outlines().prints
+        parts = []
+        for article in archive.articles:
+            entry = prints.get(article.rel)
+            if entry is None or entry[0] != article.digest:
+                entry = outline_prints([article], None)[article.rel]
+            parts.append(entry[1])
+        return digest("outlines", *parts)
+
+    def made_outlines(self) -> SavedIndex:
+        """The outline prints and index key of the articles this build indexed, made once
+        (taken from the saved index where it has them)."""
+        if self.outlines is None:
+            live = self.indexed[0] if self.indexed else []
+            prints = outline_prints(live, None)
+            key = index_key(prints, self.config.content_prefix)
+            self.outlines = SavedIndex(parse_fingerprint(self.config), prints, key)
+        return self.outlines
 
     def saved_plan(self) -> PlanSnapshot | None:
         """The saved plan, when it is this build's and the output holds every page of it."""
@@ -565,7 +584,7 @@ class _Build:
         if saved is None or not saved.holds(self.plan_key, self.now):
             return None
         files = self.manifest.files
-        if not all(urls.output_rel(page.url) in files for page in saved.pages):
+        if not all(page.rel in files for page in saved.pages):
             return None
         return saved
 

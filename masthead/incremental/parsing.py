@@ -63,15 +63,9 @@ def load_sources(
         found = {
             rel: stamp_of(content_path / rel) for rel in sources.discover_sources(content_path)
         }
-    problems = [
-        _unlisted(content_path, prefix, rel) for rel in found if sources.is_unlisted_folder(rel)
-    ]
-    rels = tuple(
-        rel for rel in found if not sources.is_unlisted_folder(rel) and not is_description(rel)
-    )
-    descriptions, described_badly = read_descriptions(
-        content_path, [rel for rel in found if is_description(rel)], config
-    )
+    unlisted, described, rels = _sorted_out(found)
+    problems = [_unlisted(content_path, prefix, rel) for rel in unlisted]
+    descriptions, described_badly = read_descriptions(content_path, described, config)
     problems += described_badly
     kept = session.table("parsed") if session else None  # a command's build keeps nothing
     seen = session.table(LOADED) if session else None
@@ -138,6 +132,20 @@ def _carried(kept: Table, rel: str, fingerprint: str) -> Parsed | None:
     if entry is None or entry[0][1] != fingerprint:
         return None
     return entry[1]
+
+
+def _sorted_out(found: dict[str, Stamp | None]) -> tuple[list[str], list[str], list[str]]:
+    """The folders that could not be listed, the categories' descriptions and the articles'
+    sources among what discovery found (one pass: it runs over the whole archive)."""
+    unlisted, described, rels = [], [], []
+    for rel in found:
+        if sources.is_unlisted_folder(rel):
+            unlisted.append(rel)
+        elif is_description(rel):
+            described.append(rel)
+        else:
+            rels.append(rel)
+    return unlisted, described, rels
 
 
 def _read_again(
