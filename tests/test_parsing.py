@@ -275,7 +275,7 @@ def test_equal_links_of_different_articles_are_one_object(site) -> None:
 @pytest.fixture
 def packed(monkeypatch) -> None:
     """Three sources count as most of an archive: they are read from the pack."""
-    monkeypatch.setattr(cache_module, "_FEW_ROWS", 1)
+    monkeypatch.setattr(cache_module, "FEW_ROWS", 1)
 
 
 def pack_blob(site: Path) -> bytes | None:
@@ -407,7 +407,7 @@ def test_a_pack_that_does_not_fit_costs_no_row(site, packed, monkeypatch) -> Non
     assert committed_rels(site) == set(RELS)
     assert pack_blob(site) is None
     monkeypatch.undo()
-    monkeypatch.setattr(cache_module, "_FEW_ROWS", 1)
+    monkeypatch.setattr(cache_module, "FEW_ROWS", 1)
     assert (load(site).parsed, pack_blob(site) is not None) == (0, True), "packed next time"
 
 

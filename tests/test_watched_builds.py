@@ -223,3 +223,31 @@ def test_a_watched_build_reads_only_the_rows_of_what_changed(site, monkeypatch):
 
     assert (report.parsed, report.reused) == (1, N - 1)
     assert set(looked_up) == {specs[6].rel}
+
+
+def test_a_watched_build_that_looks_at_many_sources_reads_every_row_at_once(
+    site, tmp_path, monkeypatch
+):
+    """A checkout of many files in existing folders: one query for every row, not one per
+    source."""
+    folder, specs = site
+    session = Session()
+    build(folder, BuildOptions(jobs=1), session=session)
+    monkeypatch.setattr(parsing, "FEW_ROWS", 2)
+    looked_up: list[str] = []
+    row = cache.ParseCache.row
+    monkeypatch.setattr(
+        cache.ParseCache,
+        "row",
+        lambda self, rel: looked_up.append(self.every_row) or row(self, rel),
+    )
+    changed = [specs[i].with_(title=f"Checked out {i}") for i in (1, 2, 3)]
+    for spec in changed:
+        write_spec(folder, spec)
+    session.saw_changes(frozenset(spec.rel for spec in changed))
+
+    report = build(folder, BuildOptions(jobs=1), session=session)
+
+    assert report.parsed == 3
+    assert looked_up and all(looked_up), "every row was read before any was looked up"
+    assert not same_as_clean(folder, tmp_path, report, "many")

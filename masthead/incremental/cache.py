@@ -43,7 +43,8 @@ from .stamps import Stamp
 
 CACHE_FILE = "cache.sqlite"
 SCHEMA = 3
-_FEW_ROWS = 200  # fewer sources than this are read one by one, by key
+FEW_ROWS = 200
+"""Fewer sources than this are read one by one, by key."""
 PACK_PART = 1000
 """Records per pickle of the pack: few enough that pickling one holds little memory."""
 STALE_SHARE = 1 / 16
@@ -180,6 +181,8 @@ class ParseCache:
         build never writes the pack."""
         self.fingerprint = fingerprint
         self.few = few
+        self.every_row = False
+        """True once every row is read (at the start, unless ``few``)."""
         self.read_only = read_only
         self.memory_bodies: dict[str, str] = {}
         self.pending: list[tuple] = []
@@ -207,15 +210,23 @@ class ParseCache:
         if self.db:
             self.db.execute("BEGIN")  # one snapshot for the whole build, see the module doc
             if not few:
-                query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
-                try:
-                    self.rows = {rel: Row(*rest) for rel, *rest in self.db.execute(query)}
-                except sqlite3.DatabaseError:
-                    self.rows = {}
+                self.read_every_row()
+
+    def read_every_row(self) -> None:
+        """Read what the cache knows of every source at once: for a build that looks at
+        many (one query instead of one per source)."""
+        if self.every_row or not self.db:
+            return
+        query = "SELECT rel, mtime_ns, size, digest, fingerprint FROM sources"
+        try:
+            self.rows = {rel: Row(*rest) for rel, *rest in self.db.execute(query)}
+        except sqlite3.DatabaseError:
+            self.rows = {}
+        self.every_row = True
 
     def row(self, rel: str) -> Row | None:
         """What the cache knows of a source without unpickling anything, or None."""
-        if not self.few or rel in self.rows:
+        if self.every_row or rel in self.rows:
             return self.rows.get(rel)
         found = None
         if self.db:
@@ -274,7 +285,7 @@ class ParseCache:
         """The records of these sources: most of the archive from the pack, the rest (and
         all of a few) from their rows."""
         assert self.db
-        packed = self._from_pack(rels) if len(rels) > _FEW_ROWS else []
+        packed = self._from_pack(rels) if len(rels) > FEW_ROWS else []
         if packed:
             taken = {parsed.rel for parsed in packed}
             rels = [rel for rel in rels if rel not in taken]
@@ -311,7 +322,7 @@ class ParseCache:
             return []
         assert self.db
         try:
-            if len(rels) > _FEW_ROWS:  # most of the archive: one pass over the table
+            if len(rels) > FEW_ROWS:  # most of the archive: one pass over the table
                 wanted = set(rels)
                 query = "SELECT rel, meta FROM sources WHERE fingerprint = ?"
                 rows = [
@@ -401,7 +412,7 @@ class ParseCache:
         """True when this build holds the records of many sources and the pack it found
         was missing or too stale: then ``close`` writes the pack again."""
         records = self.records
-        if self.few or len(records) <= _FEW_ROWS:
+        if self.few or len(records) <= FEW_ROWS:
             return False
         if self.pack is None:  # every record came from the session, or was parsed
             stale = self.parsed_here

@@ -20,7 +20,7 @@ from ..descriptions import Description, is_description, read_descriptions
 from ..jobs import ParseItem, parse_items
 from ..model import Article, Parsed, Problem
 from ..workers import Progress
-from .cache import ParseCache
+from .cache import FEW_ROWS, ParseCache
 from .session import Session, Table
 from .stamps import Stamp, settled, stamp_of
 
@@ -77,16 +77,22 @@ def load_sources(
     todo: list[ParseItem] = []
     stamps: dict[str, Stamp] = {}
     limit = config.max_article_bytes
+    others = []
     for rel in rels:
         stamp = found[rel]
-        if stamp and stamp.size > limit:  # before the cache: the limit may have been lowered
-            problems.append(sources.too_large(prefix + rel, limit, stamp.size))
-            continue
-        if stamp and last and kept and last.get(rel) is stamp:
+        if stamp and last and kept and last.get(rel) is stamp and stamp.size <= limit:
             parsed = _carried(kept, rel, cache.fingerprint)
             if parsed is not None:
                 carried.append(parsed)
                 continue
+        others.append(rel)
+    if len(others) > FEW_ROWS:  # many to look at after all: every row in one query
+        cache.read_every_row()
+    for rel in others:
+        stamp = found[rel]
+        if stamp and stamp.size > limit:  # before the cache: the limit may have been lowered
+            problems.append(sources.too_large(prefix + rel, limit, stamp.size))
+            continue
         if stamp and cache.fresh_by_stamp(rel, stamp):
             reuse.append(rel)
             continue
