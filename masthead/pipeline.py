@@ -552,21 +552,9 @@ class _Build:
             repr(self.descriptions),
             repr(sorted((rel, str(path)) for rel, path in static.items())),
             repr(self.retracted),
-            self.lines_key(archive),
+            self.made_outlines().key,  # the outlines hold the lines warnings name
             *prints.planned,
         )
-
-    def lines_key(self, archive: Archive) -> str:
-        """What the line of each field of the archive's articles (named in warnings)
-        depends on: their outline prints, which cover the lines."""
-        prints = self.made_outlines().prints
-        parts = []
-        for article in archive.articles:
-            entry = prints.get(article.rel)
-            if entry is None or entry[0] != article.digest:
-                entry = outline_prints([article], None)[article.rel]
-            parts.append(entry[1])
-        return digest("outlines", *parts)
 
     def made_outlines(self) -> SavedIndex:
         """The outline prints and index key of the articles this build indexed, made once
