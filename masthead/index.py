@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from . import urls
@@ -53,8 +54,10 @@ def without_sources(
 
 def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Newest first; ties broken by URL, then source path, so the order is total."""
-    by_url = sorted(articles, key=lambda a: (a.url, a.rel))
-    return tuple(sorted(by_url, key=lambda a: a.date, reverse=True))  # stable: ties keep URL order
+    by_url = sorted(articles, key=attrgetter("url", "rel"))
+    return tuple(
+        sorted(by_url, key=attrgetter("date"), reverse=True)
+    )  # stable: ties keep URL order
 
 
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from ..ledger import LEDGER_FILE
 from ..model import WARNING, Article, BuildOptions, BuildReport, Problem
 from ..sources import discover_sources, is_unlisted_folder
 from .fingerprint import digest
-from .stamps import Stamp, is_racy, stamp_of
+from .stamps import Stamp, is_racy, racy_since, stamp_of
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,13 @@ def read_inputs(
         sources, unseen = restated, since[0].unseen
     else:
         sources, unseen = source_stamps(content_path)
-    for rel, stamp in sources.items():
-        _add_stamp(parts, "c", rel, stamp)
-        if stamp is not None and is_racy(stamp.mtime_ns, started_ns):
-            racy.append(os.path.join(folder, rel))
+    parts += _stamp_parts("c", sources.items())  # all at once: one per source of the archive
+    racy_after = racy_since(started_ns)
+    racy += [
+        os.path.join(folder, rel)
+        for rel, stamp in sources.items()
+        if stamp is not None and stamp.mtime_ns >= racy_after
+    ]
     for number, root in enumerate(template_paths):
         for folder, dirs, files in os.walk(root):
             dirs.sort()
@@ -206,12 +210,14 @@ def valid_until(articles: tuple[Article, ...], window_days: int, now: datetime) 
     """The first moment at which the same inputs would give other output: a scheduled article
     falls due, or one enters or leaves the news sitemap's window."""
     window = timedelta(days=window_days)
+    entered = now - window  # an article dated after this is inside the window now
     moments = []
     for article in articles:
-        if article.date > now:
-            moments.append(article.date)
-        elif article.date + window > now:
-            moments.append(article.date + window)
+        date = article.date
+        if date > now:
+            moments.append(date)
+        elif date > entered:
+            moments.append(date + window)
     return min(moments, default=None)
 
 
@@ -291,10 +297,17 @@ def memo_to_record(memo: Memo) -> dict:
 
 
 def _add_stamp(parts: list[str], kind: str, name: str, stamp: Stamp | None) -> None:
-    if stamp is None:
-        parts.append(f"{kind}:{name}:missing")
-    else:
-        parts.append(f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}")
+    parts += _stamp_parts(kind, [(name, stamp)])
+
+
+def _stamp_parts(kind: str, stamps: Iterable[tuple[str, Stamp | None]]) -> list[str]:
+    """How the inputs' fingerprint spells each file's stamp."""
+    return [
+        f"{kind}:{name}:missing"
+        if stamp is None
+        else f"{kind}:{name}:{stamp.mtime_ns}:{stamp.size}"
+        for name, stamp in stamps
+    ]
 
 
 def memo_of(

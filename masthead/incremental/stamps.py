@@ -45,7 +45,12 @@ def file_key(path: str | os.PathLike) -> tuple[int, int, int] | None:
 
 def is_racy(mtime_ns: int, started_ns: int) -> bool:
     """True for a modification too close to the build's start to trust the stat later."""
-    return mtime_ns >= started_ns - RACY_NS
+    return mtime_ns >= racy_since(started_ns)
+
+
+def racy_since(started_ns: int) -> int:
+    """The earliest modification time ``is_racy`` holds for (to test many stamps at once)."""
+    return started_ns - RACY_NS
 
 
 def settled(stamp: Stamp, started_ns: int) -> Stamp:
