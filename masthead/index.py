@@ -55,9 +55,8 @@ def without_sources(
 def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Newest first; ties broken by URL, then source path, so the order is total."""
     by_url = sorted(articles, key=attrgetter("url", "rel"))
-    return tuple(
-        sorted(by_url, key=attrgetter("date"), reverse=True)
-    )  # stable: ties keep URL order
+    # Sorting is stable: articles of one date keep their URL order.
+    return tuple(sorted(by_url, key=attrgetter("date"), reverse=True))
 
 
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:

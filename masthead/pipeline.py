@@ -267,7 +267,7 @@ class _Build:
         if not (self.options.write and self.options.use_cache):
             return False
         with self.stage("check"):
-            self.inputs = self.read_inputs()
+            self.inputs = self.check_inputs()
             memo = memo_from(self.manifest.memo)
             if memo is None or not is_current(memo, self.inputs, self.now):
                 return False
@@ -279,7 +279,7 @@ class _Build:
         self.problems += self.report.problems
         return True
 
-    def read_inputs(self) -> Inputs:
+    def check_inputs(self) -> Inputs:
         """The stat of every input. In a session a watcher vouches for, only the sources it
         saw change are looked at again (and those it cannot see): the others have the stat
         the last build found."""

@@ -184,6 +184,17 @@ def build_site(root: Path, now: datetime | None = NOW, jobs: int = 1, **options)
     return root / "output"
 
 
+def clean_build(site: Path, output: Path):
+    """The reference an incremental build is compared with: ``--no-cache``, one process,
+    into a folder of its own; returns the report (any error fails the test)."""
+    from masthead.model import BuildOptions
+    from masthead.pipeline import build
+
+    report = build(site, BuildOptions(jobs=1, use_cache=False, output=str(output)))
+    assert not report.errors, report.errors
+    return report
+
+
 # -- the preview server's site and the demo archive ----------------------------------------------
 
 TINY_PYPROJECT = """\

@@ -22,6 +22,7 @@ from sitegen import (
     STAGING,
     TAGS,
     Spec,
+    clean_build,
     copy_theme_template,
     empty_folders,
     generate_site,
@@ -55,13 +56,6 @@ def edit_template(site: Path) -> None:
     the memo's shortcut, so it plans, and reads the parse cache."""
     template = site / "templates" / OWN_TEMPLATE
     template.write_text(template.read_text() + "{# edited #}", encoding="utf-8")
-
-
-def clean_build(site: Path, output: Path) -> BuildReport:
-    """The reference: ``--no-cache`` into a folder of its own."""
-    report = build(site, BuildOptions(jobs=1, use_cache=False, output=str(output)))
-    assert not report.errors, report.errors
-    return report
 
 
 def article_page(output: Path, spec: Spec) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sitegen import (
     Spec,
+    clean_build,
     copy_theme_template,
     generate_site,
     output_tree,
@@ -25,7 +26,7 @@ from sitegen import (
 from masthead import index, plan
 from masthead.incremental import cache, fingerprint
 from masthead.incremental.session import Session
-from masthead.model import BuildOptions, BuildReport
+from masthead.model import BuildOptions
 from masthead.pipeline import build
 
 N = 40
@@ -159,12 +160,6 @@ def test_carry_keeps_the_last_entry_whatever_its_inputs():
 # -- Builds in one session equal clean builds --------------------------------------------------
 
 
-def _clean(folder: Path, output: Path) -> BuildReport:
-    report = build(folder, BuildOptions(jobs=1, use_cache=False, output=str(output)))
-    assert not report.errors, report.errors
-    return report
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> tuple[Path, list[Spec]]:
     folder = tmp_path / "site"
@@ -213,7 +208,7 @@ def test_session_builds_equal_clean_builds_through_errors_and_hand_edited_output
             assert report.errors, "a broken article fails the build"
             continue
         reference = tmp_path / f"clean-{number:02d}"
-        clean = _clean(folder, reference)
+        clean = clean_build(folder, reference)
         difference = tree_difference(output_tree(output), output_tree(reference))
         if report.errors or difference or report.pages != clean.pages:
             failures.append(f"after {name}: {report.errors} {difference}")
@@ -270,7 +265,7 @@ def test_a_template_naming_its_include_at_run_time_depends_on_every_template(
 
     report = build(folder, BuildOptions(jobs=1), session=session)
 
-    _clean(folder, tmp_path / "clean")
+    clean_build(folder, tmp_path / "clean")
     assert tree_difference(output_tree(folder / "output"), output_tree(tmp_path / "clean")) == ""
     assert report.rendered >= N
 
@@ -314,7 +309,7 @@ def test_an_own_output_is_trusted_only_while_this_session_wrote_it_last(
     report = build(folder, options, session=session)
     assert not report.errors and report.rendered < report.pages / 4
     trusted = len(stats)
-    assert not _clean(folder, tmp_path / "clean-1").errors
+    assert not clean_build(folder, tmp_path / "clean-1").errors
     assert not tree_difference(output_tree(output), output_tree(tmp_path / "clean-1"))
 
     page = next(output.glob("20*/*/*/*/index.html"))
@@ -326,5 +321,5 @@ def test_an_own_output_is_trusted_only_while_this_session_wrote_it_last(
     write_spec(folder, specs[7].with_(paragraphs=(*appended, "Another.")))
     assert not build(folder, options, session=session).errors
     assert len(stats) > trusted + report.pages / 2, "another build wrote it: every page stat-ed"
-    _clean(folder, tmp_path / "clean-2")
+    clean_build(folder, tmp_path / "clean-2")
     assert not tree_difference(output_tree(output), output_tree(tmp_path / "clean-2"))

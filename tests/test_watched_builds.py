@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sitegen import Spec, generate_site, output_tree, tree_difference, write_spec
+from sitegen import Spec, clean_build, generate_site, output_tree, tree_difference, write_spec
 
 from masthead.incremental import cache, memo, parsing
 from masthead.incremental.session import Session
@@ -43,12 +43,6 @@ def walks(monkeypatch) -> list[Path]:
 
     monkeypatch.setattr(memo, "discover_sources", counted)
     return found
-
-
-def clean_build(folder: Path, output: Path) -> BuildReport:
-    report = build(folder, BuildOptions(jobs=1, use_cache=False, output=str(output)))
-    assert not report.errors, report.errors
-    return report
 
 
 def shown(folder: Path, text: str) -> bool:

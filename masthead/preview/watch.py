@@ -154,8 +154,6 @@ def changed_sources(roots: WatchRoots, changes: Iterable[Change]) -> frozenset[s
             continue
         if change.kind != CONTENT or not is_source_name(change.rel.rsplit("/", 1)[-1]):
             return None
-        if not change.rel.startswith(roots.content + "/"):
-            return None
         found.add(change.rel[len(roots.content) + 1 :])
     return frozenset(found)
 
