@@ -57,6 +57,7 @@ from .incremental.memo import (
 )
 from .incremental.session import Session as Session  # the one door for the preview
 from .incremental.snapshot import (
+    PageFile,
     PlanSnapshot,
     SavedIndex,
     code_fingerprint,
@@ -409,9 +410,13 @@ class _Build:
 
         with self.stage("compare"):
             setup = self.render_setup(archive)
-            if self.reused_plan and self.snapshot and writer:
+            path = self.snapshot_file()
+            if self.reused_plan and self.snapshot and writer and path:
                 prints = self.article_prints(archive)
-                found = saved_pages_to_render(self.snapshot, setup, writer, self.session, prints)
+                with PageFile(path, self.snapshot.token) as stored:
+                    found = saved_pages_to_render(
+                        self.snapshot, stored, setup, writer, self.session, prints
+                    )
                 self.refreshed = found.refreshed if found else None
                 return found.tasks if found else None
             reuse = self.options.use_cache
@@ -592,19 +597,22 @@ class _Build:
         if path is None or self.has_errors() or self.search_failed:
             return
         if self.reused_plan:
-            if self.refreshed is not None:
-                with self.stage("save"):
-                    if write_snapshot(path, self.refreshed):
-                        self.session.wrote_file(path, self.refreshed)
+            if self.refreshed is not None and self.snapshot is not None:
+                with self.stage("save"), PageFile(path, self.snapshot.token) as stored:
+                    # the same pages in the same places: the area is copied as it is
+                    written = write_snapshot(path, self.refreshed, stored.chunks())
+                    if written is not None:
+                        self.session.wrote_file(path, written)
             return
         from .incremental.rendering import saved_fingerprints, saved_pages
 
         with self.stage("save"):
             made_with = saved_fingerprints(self.session)
             prints = self.article_prints(archive)
-            saved = saved_pages(pages, self.session)
-            if made_with is None or saved is None:
+            found = saved_pages(pages, self.session)
+            if made_with is None or found is None:
                 return
+            saved, area = found
             snapshot = PlanSnapshot(
                 code_fingerprint(),
                 self.plan_key,
@@ -620,8 +628,9 @@ class _Build:
                 self.plan_problems,
                 self.index_to_save(),
             )
-            if write_snapshot(path, snapshot):
-                self.session.wrote_file(path, snapshot)
+            written = write_snapshot(path, snapshot, area.blobs)
+            if written is not None:
+                self.session.wrote_file(path, written)
 
     # -- the URL ledger -------------------------------------------------------------------
 

@@ -248,6 +248,95 @@ def test_a_forged_snapshot_runs_nothing(site, tmp_path, monkeypatch) -> None:
     assert_equals_clean(folder, tmp_path)
 
 
+def forge_in_place(path: Path, offset: int, length: int) -> None:
+    """Overwrite ``length`` bytes of a snapshot file at ``offset`` with a forged pickle
+    (padded with a pickle's STOP bytes), keeping the file's header and length."""
+    forged = pickle.dumps(Forged())
+    assert len(forged) <= length
+    data = bytearray(path.read_bytes())
+    data[offset : offset + length] = forged + b"." * (length - len(forged))
+    path.write_bytes(bytes(data))
+
+
+def test_a_forged_snapshot_behind_a_true_header_runs_nothing(site, tmp_path, monkeypatch) -> None:
+    folder, specs = site
+    monkeypatch.chdir(tmp_path)
+    [path] = snapshot_files(folder)
+    header = snapshots._HEADER.size
+    forge_in_place(path, header, 200)
+    counter = PlanCounter(monkeypatch)
+    edit_body(folder, specs[2])
+    fresh_build(folder)
+    assert counter.calls == 1
+    assert not (tmp_path / "forged.txt").exists()
+    assert_equals_clean(folder, tmp_path, counter)
+
+
+def test_a_forged_page_in_the_page_area_runs_nothing(site, tmp_path, monkeypatch) -> None:
+    """Every page the edit reaches is read from the page area; forge them all."""
+    folder, specs = site
+    monkeypatch.chdir(tmp_path)
+    [path] = snapshot_files(folder)
+    saved = snapshots.read_snapshot(path, snapshots.code_fingerprint())
+    assert saved is not None
+    with open(path, "rb") as file:
+        _, length = snapshots._read_header(file)
+    start = snapshots._HEADER.size + length
+    for page in saved.pages:
+        offset, size = page.place
+        forge_in_place(path, start + offset, size)
+    counter = PlanCounter(monkeypatch)
+    edit_body(folder, specs[5])
+    fresh_build(folder)
+    assert counter.calls == 1, "a forged page did not send the build back to planning"
+    assert not (tmp_path / "forged.txt").exists()
+    assert_equals_clean(folder, tmp_path, counter)
+
+
+def test_a_cut_short_page_area_plans_again(site, tmp_path, monkeypatch) -> None:
+    folder, specs = site
+    [path] = snapshot_files(folder)
+    with open(path, "rb") as file:
+        _, length = snapshots._read_header(file)
+    with open(path, "r+b") as file:
+        file.truncate(snapshots._HEADER.size + length + 10)  # the snapshot, no pages
+    assert snapshots.read_snapshot(path, snapshots.code_fingerprint()) is not None
+    counter = PlanCounter(monkeypatch)
+    edit_body(folder, specs[4])
+    fresh_build(folder)
+    assert counter.calls == 1
+    assert_equals_clean(folder, tmp_path, counter)
+
+
+def test_pages_are_read_only_from_the_file_of_their_snapshot(site) -> None:
+    """A snapshot read before another build replaced its file reads no page of the new one."""
+    folder, specs = site
+    [path] = snapshot_files(folder)
+    code = snapshots.code_fingerprint()
+    before = snapshots.read_snapshot(path, code)
+    assert before is not None
+    with snapshots.PageFile(path, before.token) as stored:
+        assert stored.load(before.pages[0]).url == before.pages[0].url
+    write_spec(folder, replace(specs[3], title="A headline that plans again"))
+    fresh_build(folder)
+    after = snapshots.read_snapshot(path, code)
+    assert after is not None and after.token != before.token
+    with snapshots.PageFile(path, before.token) as stored, pytest.raises(pickle.UnpicklingError):
+        stored.load(before.pages[0])
+
+
+def test_a_body_edit_reads_only_the_pages_it_renders_again(site, monkeypatch) -> None:
+    folder, specs = site
+    loaded = []
+    original = snapshots.PageFile.load
+    monkeypatch.setattr(
+        snapshots.PageFile, "load", lambda self, item: loaded.append(item) or original(self, item)
+    )
+    edit_body(folder, specs[7])
+    report = fresh_build(folder)
+    assert 0 < len(loaded) <= report.rendered, (len(loaded), report.rendered)
+
+
 def test_a_snapshot_of_other_code_is_ignored(site, tmp_path, monkeypatch) -> None:
     folder, specs = site
     monkeypatch.setattr(pipeline, "code_fingerprint", lambda: "another masthead")
@@ -304,8 +393,6 @@ def test_no_snapshot_without_the_cache(tmp_path) -> None:
 def test_after_a_template_edit_the_saved_plan_is_refreshed(site, tmp_path, monkeypatch) -> None:
     """A build from the saved plan that fingerprints many pages again (a template edit)
     saves the plan again, so the next one fingerprints only what its edit reaches."""
-    from masthead.incremental import rendering
-
     folder, specs = site
     ours = folder / "templates" / "article.html"
     ours.parent.mkdir(parents=True, exist_ok=True)
@@ -313,8 +400,10 @@ def test_after_a_template_edit_the_saved_plan_is_refreshed(site, tmp_path, monke
     ours.write_text(theme.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
     fresh_build(folder)
     loaded = []
-    original = rendering.load_page
-    monkeypatch.setattr(rendering, "load_page", lambda item: loaded.append(item) or original(item))
+    original = snapshots.PageFile.load
+    monkeypatch.setattr(
+        snapshots.PageFile, "load", lambda self, item: loaded.append(item) or original(self, item)
+    )
     edit_body(folder, specs[8])
     fresh_build(folder)
     assert 0 < len(loaded) < N, len(loaded)  # not every article page again

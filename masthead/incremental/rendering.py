@@ -29,7 +29,7 @@ from .fingerprint import (
 )
 from .parsing import body_of
 from .session import Session
-from .snapshot import PlanSnapshot, SavedPage, load_page, saved_page
+from .snapshot import PageArea, PageFile, PlanSnapshot, SavedPage
 
 
 def pages_to_render(
@@ -87,13 +87,15 @@ again (a template edit, say), so that later builds do not fingerprint them all a
 
 def saved_pages_to_render(
     saved: PlanSnapshot,
+    stored: PageFile,
     setup: RenderSetup,
     writer: OutputWriter,
     session: Session,
     prints: ArticlePrints,
 ) -> FromSaved | None:
     """The pages of a saved plan to render again, fingerprinting again only those that show
-    an article whose fingerprint changed or use a template that changed. None when the
+    an article whose fingerprint changed or use a template that changed (only those are read
+    from ``stored``, the snapshot's page area). None when the
     saved fingerprints cannot be used at all (the site's changed) or a saved page cannot be
     read: then plan afresh."""
     env = make_environment(
@@ -115,13 +117,13 @@ def saved_pages_to_render(
             if template != saved.templates.get(item.template) or not changed.isdisjoint(
                 item.positions
             ):
-                page = load_page(item)
+                page = stored.load(item)
                 fingerprint = again[number] = page_fingerprint(
                     site, template, own_prints(page), prints
                 )
             if writer.keep_if_intact(item.rel, fingerprint):
                 continue
-            page = page or load_page(item)
+            page = page or stored.load(item)
             tasks.append(RenderTask(page, {}, fingerprint, writer.slot(item.rel)))
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
@@ -142,18 +144,22 @@ def saved_pages_to_render(
     return FromSaved(tasks, refreshed)
 
 
-def saved_pages(pages: tuple[Page, ...], session: Session) -> tuple[SavedPage, ...] | None:
-    """Every page with the fingerprint this build gave it, as a snapshot keeps them; None
-    when some page has none (the build did not fingerprint every page)."""
+def saved_pages(
+    pages: tuple[Page, ...], session: Session
+) -> tuple[tuple[SavedPage, ...], PageArea] | None:
+    """Every page with the fingerprint this build gave it, as a snapshot keeps them, and
+    the page area they lie in; None when some page has none (the build did not fingerprint
+    every page)."""
     prints = session.table(PAGE_PRINTS).current
+    area = PageArea()
     found = []
     for page in pages:
         entry = prints.get(page.url)  # made in this build, from this page or an equal one
         if entry is None:
             return None
         fingerprint, positions = entry[1]
-        found.append(saved_page(page, fingerprint, positions))
-    return tuple(found)
+        found.append(area.add(page, fingerprint, positions))
+    return tuple(found), area
 
 
 def saved_fingerprints(
