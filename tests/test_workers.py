@@ -246,6 +246,21 @@ def test_items_are_prepared_only_a_few_batches_ahead_of_their_results(jobs: int)
     assert max(ahead) < in_flight * workers.CHUNK, ahead
 
 
+def test_a_worker_freezes_its_setup_and_keeps_collecting() -> None:
+    """A worker unpickles its setup (a render job's holds the archive) with the collector
+    off, then freezes it, so that collections while it renders do not walk the archive; the
+    collector runs again for what the job makes."""
+    sys.path.insert(0, str(TESTS))
+    import workerfaults
+
+    setup = [list(range(10)) for _ in range(1000)]
+    items = list(range(POOL_THRESHOLD))
+    results = list(
+        workers.run_batches(items, workerfaults.CollectorReport, setup, 2, None, "testing")
+    )
+    assert set(results) == {(True, False, True)}, set(results)
+
+
 def test_a_rendered_page_comes_back_without_the_bodies_it_was_sent(
     render_setup: RenderSetup, tmp_path: Path
 ) -> None:

@@ -36,3 +36,19 @@ class FaultyWorker:
         if self.fault == "sys-exit":
             sys.exit(4)
         return list(items)
+
+
+class CollectorReport:
+    """Reports, for each item, how the worker's garbage collector stands once the job is
+    made from its setup: whether it runs, and whether the setup was frozen."""
+
+    def __init__(self, setup: list):
+        import gc
+
+        self.setup = setup
+        self.setup_frozen = gc.get_freeze_count() > 0
+
+    def run(self, items: list) -> list:
+        import gc
+
+        return [(gc.isenabled(), self.setup_frozen, gc.get_freeze_count() > 0) for _ in items]
