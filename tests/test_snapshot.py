@@ -325,6 +325,20 @@ def test_pages_are_read_only_from_the_file_of_their_snapshot(site) -> None:
         stored.load(before.pages[0])
 
 
+def test_the_page_area_copies_whole_and_closes_its_file(site) -> None:
+    """A refreshed plan copies the page area; the file is closed once the copy has read it
+    all, before the new snapshot replaces it."""
+    folder, _ = site
+    [path] = snapshot_files(folder)
+    saved = snapshots.read_snapshot(path, snapshots.code_fingerprint())
+    assert saved is not None
+    with snapshots.PageFile(path, saved.token) as stored:
+        area = b"".join(stored.chunks())
+        assert stored.file is None
+    assert len(area) == sum(length for _, length in (page.place for page in saved.pages))
+    assert path.read_bytes().endswith(area)
+
+
 def test_a_body_edit_reads_only_the_pages_it_renders_again(site, monkeypatch) -> None:
     folder, specs = site
     loaded = []

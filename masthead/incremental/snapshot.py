@@ -202,11 +202,14 @@ class PageFile:
         return page
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """The whole page area, in pieces: what a refreshed snapshot of the same pages holds."""
+        """The whole page area, in pieces: what a refreshed snapshot of the same pages holds.
+        The file is closed once the last piece is read, so that it can be replaced then
+        (Windows refuses to replace a file that is open)."""
         file = self._opened()
         file.seek(self.start)
         while chunk := file.read(size):
             yield chunk
+        self.close()
 
     def _read(self, offset: int, length: int) -> bytes:
         file = self._opened()
