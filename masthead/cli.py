@@ -292,7 +292,7 @@ def _instant(text: str) -> datetime:
 
 
 def _build(args: argparse.Namespace) -> int:
-    session = Session()  # holds what the build made until the process ends (_leave)
+    session = Session(lasting=False)  # holds what the build made until the process ends
     code = _build_and_report(args, session)
     if args.leave_at_once and not _observed():
         _leave(code)

@@ -135,7 +135,7 @@ def build(
     (the preview server); without one, the build starts from what is on disk. ``on_wait``
     is told once, in words, what the build waits for when another one writes its output."""
     options = options or BuildOptions()
-    session = session or Session()
+    session = session or Session(lasting=False)
     try:
         with _fewer_collections(), thawed_at_the_end(session.keeps_frozen):
             config, problems = configure(site_path, options)

@@ -248,6 +248,22 @@ def test_an_edited_body_reads_one_record_and_reuses_the_index_and_the_plan(site,
     assert len(calls["printed"]) == report.rendered < report.pages // 4
 
 
+@pytest.mark.parametrize("lasting", [True, False])
+def test_only_a_lasting_session_keeps_the_records_for_its_next_build(site, lasting) -> None:
+    """A command's session (``lasting`` False) has no next build to keep the records for;
+    the preview's keeps them for its next one."""
+    folder, specs = site
+    session = Session(lasting=lasting)
+    first = build(folder, BuildOptions(jobs=1), session=session)
+    assert not first.errors
+    kept = session.table("parsed").previous
+    assert len(kept) == (N if lasting else 0)
+    write_spec(folder, specs[4].with_(paragraphs=("Changed.",)))
+    again = build(folder, BuildOptions(jobs=1), session=session)
+    assert not again.errors and again.parsed == 1
+    assert again.reused == N - 1
+
+
 @pytest.mark.parametrize("in_session", [False, True], ids=["fresh-process", "session"])
 def test_a_template_naming_its_include_at_run_time_depends_on_every_template(
     site, tmp_path, in_session

@@ -33,6 +33,7 @@ import pickle
 import sqlite3
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -258,19 +259,22 @@ class ParseCache:
         if not self.db or not rels:
             return []
         found: list[Parsed] = []
-        missing: list[str] = []
-        for rel in rels:
-            parsed = kept.lookup(rel, self._row_identity(rel)) if kept else None
-            if parsed is None:
-                missing.append(rel)
-            else:
-                found.append(parsed)
-        for parsed in self._unpickle(missing):
-            found.append(parsed)
-            if kept:
+        missing = rels
+        if kept is not None and kept.previous:  # an earlier build of the session kept some
+            missing = []
+            for rel in rels:
+                parsed = kept.lookup(rel, self._row_identity(rel))
+                if parsed is None:
+                    missing.append(rel)
+                else:
+                    found.append(parsed)
+        unpickled = self._unpickle(missing)
+        if kept is not None:
+            for parsed in unpickled:
                 kept.put(parsed.rel, self._row_identity(parsed.rel), parsed)
+        found += unpickled
         self.records.update((parsed.rel, parsed) for parsed in found)
-        return sorted(found, key=lambda parsed: parsed.rel)
+        return sorted(found, key=attrgetter("rel"))
 
     def identity(self, parsed: Parsed) -> tuple[str, str]:
         """What a parsed outcome is the result of: the source's hash and the fingerprint."""
@@ -285,32 +289,36 @@ class ParseCache:
         """The records of these sources: most of the archive from the pack, the rest (and
         all of a few) from their rows."""
         assert self.db
-        packed = self._from_pack(rels) if len(rels) > FEW_ROWS else []
-        if packed:
-            taken = {parsed.rel for parsed in packed}
-            rels = [rel for rel in rels if rel not in taken]
-        return packed + self._from_rows(rels)
+        if len(rels) <= FEW_ROWS:
+            return self._from_rows(rels)
+        packed, left = self._from_pack(rels)
+        return packed + self._from_rows([rel for rel in rels if rel in left])
 
-    def _from_pack(self, rels: list[str]) -> list[Parsed]:
+    def _from_pack(self, rels: list[str]) -> tuple[list[Parsed], set[str]]:
         """Those of these records the pack holds for the content their rows have now (a
-        part that cannot be read only means its records come from their rows)."""
+        part that cannot be read only means its records come from their rows), and the
+        sources it had none for."""
         assert self.db
         query = "SELECT records FROM pack WHERE fingerprint = ? ORDER BY part"
         wanted = set(rels)
         size, found = 0, []
+        row = self.row
         try:
             with no_collections():
                 for (blob,) in self.db.execute(query, (self.fingerprint,)):
                     records = _unpacked(blob, self.links)
                     size += len(records)
                     for parsed in records:
-                        if self._is_current(parsed) and parsed.rel in wanted:
+                        if not _well_formed(parsed) or parsed.rel not in wanted:
+                            continue
+                        current = row(parsed.rel)
+                        if current is not None and parsed.digest == current.digest:
                             found.append(parsed)
                             wanted.discard(parsed.rel)  # taken once, were it packed twice
         except sqlite3.DatabaseError:
             pass
         self.pack = PackUse(size, len(found))
-        return found
+        return found, wanted
 
     def _is_current(self, parsed: Any) -> bool:
         """True for a well-formed record of the content its source's row has now."""

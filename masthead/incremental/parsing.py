@@ -11,6 +11,7 @@ import errno
 import os
 import time
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 
 from .. import sources
@@ -67,7 +68,8 @@ def load_sources(
     problems = [_unlisted(content_path, prefix, rel) for rel in unlisted]
     descriptions, described_badly = read_descriptions(content_path, described, config)
     problems += described_badly
-    kept = session.table("parsed") if session else None  # a command's build keeps nothing
+    # The records, kept for the session's next build (a command's has none to keep them for).
+    kept = session.table("parsed") if session and session.lasting else None
     seen = session.table(LOADED) if session else None
     last = seen.last(str(content_path)) if seen else None
     cache.forget_except(set(rels), last if cache.few else None)
@@ -189,7 +191,7 @@ def _unlisted(content_path: Path, prefix: str, rel: str) -> Problem:
 
 
 def _collect(outcomes: list[Parsed], problems: list[Problem], parsed: int, reused: int) -> Loaded:
-    outcomes.sort(key=lambda o: o.rel)
+    outcomes.sort(key=attrgetter("rel"))
     articles = tuple(o.article for o in outcomes if o.article is not None)
     for outcome in outcomes:
         problems.extend(outcome.problems)

@@ -76,11 +76,14 @@ class Session:
     build's result of ``step`` when its arguments are equal, so what a step depends on is
     exactly what it is given, never a list kept beside it."""
 
-    def __init__(self, keeps_frozen: bool = False) -> None:
+    def __init__(self, keeps_frozen: bool = False, lasting: bool = True) -> None:
         """``keeps_frozen``: the process freezes what each build leaves (``gc.freeze``, as
         the preview server does), so a build leaves frozen what it froze; otherwise a
-        build returns it to the collector when it ends."""
+        build returns it to the collector when it ends. ``lasting`` False: the session of
+        one command, whose later builds (if any: the rerun after ``--accept-url-changes``)
+        may read from disk again what a step would keep only for them."""
         self.keeps_frozen = keeps_frozen
+        self.lasting = lasting
         self._previous: dict[str, dict[Hashable, tuple[Any, Any]]] = {}
         self._tables: dict[str, Table] = {}
         self._unchecked: frozenset[str] | None = None
