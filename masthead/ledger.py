@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ class Ledger:
 
     lines: dict[str, int]
     problems: tuple[Problem, ...] = ()
+    as_written: bool = False
+    """True when the file is exactly what ``ledger_text`` writes for these URLs: a build
+    that serves no new URL leaves it as it is, without writing its text again."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,15 @@ def read_ledger(site_path: Path) -> Ledger | None:
             problems.append(Problem(LEDGER_FILE, number, message, WARNING))
             continue
         lines.setdefault(entry, number)
-    return Ledger(lines, tuple(problems))
+    return Ledger(lines, tuple(problems), _as_written(text, list(lines)))
+
+
+def _as_written(text: str, entries: list[str]) -> bool:
+    """True when ``text`` is ``ledger_text(entries)``. Entries in strictly increasing order
+    are their own sorted set, so that is told without sorting (a tenth of a second at
+    100,000 URLs, on every build)."""
+    increasing = all(first < second for first, second in itertools.pairwise(entries))
+    return increasing and text == _text_of_sorted(entries)
 
 
 def ledger_entry(url: str) -> str:
@@ -165,7 +177,11 @@ def is_moved_url(problem: Problem) -> bool:
 
 def ledger_text(entries: Iterable[str]) -> str:
     """The ledger's text for these URL paths."""
-    return HEADER + "".join(f"{url}\n" for url in sorted(set(entries)))
+    return _text_of_sorted(sorted(set(entries)))
+
+
+def _text_of_sorted(entries: list[str]) -> str:
+    return HEADER + "".join(f"{url}\n" for url in entries)
 
 
 def write_ledger(site_path: Path, text: str) -> bool:

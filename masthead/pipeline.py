@@ -205,6 +205,8 @@ class _Build:
         self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
         """Every article this build serves at its URL (the retracted ones too)."""
+        self.serving_entries: tuple[tuple[Article, ...], dict[str, Article]] | None = None
+        """Their ledger entries (``served``), made once, with the articles they were made of."""
         self.shards: dict[str, Shard] = {}
         self.descriptions: tuple[Description, ...] = ()
         self.accepted: list[Problem] = []
@@ -641,7 +643,7 @@ class _Build:
         if ledger is None:
             return False
         self.problems += ledger.problems
-        moved = moved_urls(ledger, served(self.serving))
+        moved = moved_urls(ledger, self.served())
         if self.options.accept_url_changes and moved:
             self.accepted = self.accept(moved)
             if self.accepted:
@@ -690,8 +692,17 @@ class _Build:
         if not (self.config.url_ledger and production) or self.has_errors():
             return None
         ledger = self.ledger()
+        entries = self.served()
+        if ledger is not None and ledger.as_written and ledger.lines.keys() >= entries.keys():
+            return None  # nothing new to add, and the file is as masthead writes it
         known = set(ledger.lines) if ledger else set()
-        return ledger_text(known | set(served(self.serving)))
+        return ledger_text(known | set(entries))
+
+    def served(self) -> dict[str, Article]:
+        """Every ledger entry this build serves, by entry (made once per build)."""
+        if self.serving_entries is None or self.serving_entries[0] is not self.serving:
+            self.serving_entries = (self.serving, served(self.serving))
+        return self.serving_entries[1]
 
     def write_ledger(self, text: str) -> None:
         """Write the ledger after the output was committed (a warning when it cannot be)."""

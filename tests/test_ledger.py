@@ -10,9 +10,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sitegen import masthead, ok
 
-from masthead.ledger import LEDGER_FILE, read_ledger
+from masthead.ledger import HEADER, LEDGER_FILE, ledger_text, read_ledger
 from masthead.model import BuildOptions
 from masthead.pipeline import build
 
@@ -48,6 +50,63 @@ def test_a_production_build_writes_the_ledger_sorted(site):
         "/old/syria.html",
     ]
     assert (site / LEDGER_FILE).read_text().startswith("# ")
+
+
+@pytest.mark.parametrize(
+    "hand_edit",
+    [
+        lambda text: text.replace("/2017/09/20/rates-held/\n", "") + "/2017/09/20/rates-held/\n",
+        lambda text: text + "\n",
+        lambda text: text + "# a note of mine\n",
+        lambda text: text.replace("/old/syria.html", "  /old/syria.html"),
+    ],
+    ids=["unsorted", "blank-line", "comment", "indented"],
+)
+def test_a_build_writes_a_hand_edited_ledger_back_as_masthead_writes_it(site, hand_edit):
+    path = site / LEDGER_FILE
+    written = path.read_text()
+    path.write_bytes(hand_edit(written).encode())
+    assert not read_ledger(site).as_written
+    ok(masthead("build", "--site", site))
+    assert path.read_bytes() == written.encode()
+
+
+def test_a_ledger_with_windows_line_ends_is_left_as_it_is(site):
+    """A checkout that turned the line ends into CRLF holds the same lines: not rewritten."""
+    path = site / LEDGER_FILE
+    crlf = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(crlf)
+    ok(masthead("build", "--site", site))
+    assert path.read_bytes() == crlf
+
+
+def test_a_build_that_serves_no_new_url_leaves_the_ledger_alone(site):
+    path = site / LEDGER_FILE
+    assert read_ledger(site).as_written
+    before = path.stat().st_mtime_ns
+    (site / "content/2017/09/rates.md").write_text(
+        (site / "content/2017/09/rates.md").read_text() + "\nOne more sentence.\n"
+    )
+    ok(masthead("build", "--site", site))
+    assert path.stat().st_mtime_ns == before
+
+
+_ENTRY = st.text(alphabet="/abc-9.", min_size=0, max_size=6).map(lambda rest: "/" + rest)
+
+
+@given(
+    entries=st.lists(_ENTRY, max_size=8),
+    extra=st.sampled_from(["", "\n", "# note\n", " ", "\r"]),
+)
+def test_as_written_is_true_exactly_for_the_text_ledger_text_writes(
+    tmp_path_factory, entries, extra
+):
+    """The ledger's quick test equals comparing with the text masthead would write."""
+    folder = tmp_path_factory.mktemp("ledger")
+    text = HEADER + "".join(f"{entry}\n" for entry in entries) + extra
+    (folder / LEDGER_FILE).write_bytes(text.encode())
+    found = read_ledger(folder)
+    assert found.as_written == (text == ledger_text(found.lines))
 
 
 def retitle(site: Path) -> Path:
