@@ -205,8 +205,8 @@ class _Build:
         self.catalogues = Catalogues()
         self.serving: tuple[Article, ...] = ()
         """Every article this build serves at its URL (the retracted ones too)."""
-        self.serving_entries: tuple[tuple[Article, ...], dict[str, Article]] | None = None
-        """Their ledger entries (``served``), made once, with the articles they were made of."""
+        self.serving_entries: dict[str, Article] | None = None
+        """Their ledger entries (``served``), made once they are asked for."""
         self.shards: dict[str, Shard] = {}
         self.descriptions: tuple[Description, ...] = ()
         self.accepted: list[Problem] = []
@@ -599,8 +599,8 @@ class _Build:
         if path is None or self.has_errors() or self.search_failed:
             return
         if self.reused_plan:
-            if self.refreshed is not None and self.snapshot is not None:
-                with self.stage("save"), PageFile(path, self.snapshot.token) as stored:
+            if self.refreshed is not None:  # the saved plan's token, pages and places
+                with self.stage("save"), PageFile(path, self.refreshed.token) as stored:
                     # the same pages in the same places: the area is copied as it is
                     written = write_snapshot(path, self.refreshed, stored.chunks())
                     if written is not None:
@@ -700,9 +700,9 @@ class _Build:
 
     def served(self) -> dict[str, Article]:
         """Every ledger entry this build serves, by entry (made once per build)."""
-        if self.serving_entries is None or self.serving_entries[0] is not self.serving:
-            self.serving_entries = (self.serving, served(self.serving))
-        return self.serving_entries[1]
+        if self.serving_entries is None:
+            self.serving_entries = served(self.serving)
+        return self.serving_entries
 
     def write_ledger(self, text: str) -> None:
         """Write the ledger after the output was committed (a warning when it cannot be)."""

@@ -302,17 +302,13 @@ class ParseCache:
         query = "SELECT records FROM pack WHERE fingerprint = ? ORDER BY part"
         wanted = set(rels)
         size, found = 0, []
-        row = self.row
         try:
             with no_collections():
                 for (blob,) in self.db.execute(query, (self.fingerprint,)):
                     records = _unpacked(blob, self.links)
                     size += len(records)
                     for parsed in records:
-                        if not _well_formed(parsed) or parsed.rel not in wanted:
-                            continue
-                        current = row(parsed.rel)
-                        if current is not None and parsed.digest == current.digest:
+                        if self._is_current(parsed) and parsed.rel in wanted:
                             found.append(parsed)
                             wanted.discard(parsed.rel)  # taken once, were it packed twice
         except sqlite3.DatabaseError:

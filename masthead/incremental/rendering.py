@@ -95,9 +95,8 @@ def saved_pages_to_render(
 ) -> FromSaved | None:
     """The pages of a saved plan to render again, fingerprinting again only those that show
     an article whose fingerprint changed or use a template that changed (only those are read
-    from ``stored``, the snapshot's page area). None when the
-    saved fingerprints cannot be used at all (the site's changed) or a saved page cannot be
-    read: then plan afresh."""
+    from ``stored``, the snapshot's page area). None when the saved fingerprints cannot be
+    used at all (the site's changed) or a saved page cannot be read: then plan afresh."""
     env = make_environment(
         setup.template_paths, setup.config, setup.nav, setup.sections, None, setup.catalogues
     )
