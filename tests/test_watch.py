@@ -8,6 +8,7 @@ depends on how threads are scheduled. Only the last test watches a real folder.
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -119,6 +120,36 @@ def test_noise_is_ignored(roots: WatchRoots, rel: str) -> None:
 def test_reading_files_is_not_a_change(roots: WatchRoots) -> None:
     for event in ("opened", "closed_no_write", "closed"):
         assert changes(roots, event, "content/2017/09/a.md") == set()
+
+
+def finished(roots: WatchRoots, event: str, src: str, dest: str = "") -> set[Change]:
+    where = roots.site_path
+    return set(watch.finished(roots, event, str(where / src), dest and str(where / dest), False))
+
+
+def test_a_file_closed_after_writing_or_renamed_into_place_is_finished(roots) -> None:
+    article = Change(CONTENT, "content/2017/09/a.md")
+    assert finished(roots, "closed", "content/2017/09/a.md") == {article}
+    assert finished(roots, "moved", "content/2017/09/a.md___jb_tmp___", article.rel) == {article}
+    assert finished(roots, "closed", "templates/article.html") == {
+        Change(TEMPLATES, "templates/article.html")
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "src", "dest"),
+    [
+        ("modified", "content/a.md", ""),  # more writes may follow
+        ("created", "content/a.md", ""),
+        ("deleted", "content/a.md", ""),  # an editor keeping a backup writes it anew next
+        ("moved", "content/a.md", "content/a.md~"),  # the same, by renaming it away
+        ("closed_no_write", "content/a.md", ""),
+        ("closed", "content/.a.md.swp", ""),
+        ("closed", "output/index.html", ""),
+    ],
+)
+def test_other_events_show_nothing_finished(roots, event: str, src: str, dest: str) -> None:
+    assert finished(roots, event, src, dest) == set()
 
 
 def test_paths_outside_the_site_are_ignored(roots: WatchRoots, tmp_path: Path) -> None:
@@ -268,6 +299,50 @@ def test_adding_nothing_starts_no_burst() -> None:
     assert debouncer.deadline() is None
 
 
+def test_a_burst_of_finished_saves_is_released_after_the_shorter_quiet() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0, finished_quiet=0.03)
+    a, b = Change(CONTENT, "content/a.md"), Change(CONTENT, "content/b.md")
+    debouncer.add([a], 0.0)
+    debouncer.add([b], 0.001)
+    debouncer.add([], 0.002, done=[a])
+    assert debouncer.deadline() == pytest.approx(0.152), "b may still be written"
+    debouncer.add([], 0.003, done=[b])
+    assert debouncer.deadline() == pytest.approx(0.033)
+    assert debouncer.take(0.033) == (a, b)
+    debouncer.add([a], 1.0, done=[a])  # saved by a rename into place: one event
+    assert debouncer.take(1.03) == (a,)
+
+
+def test_a_write_after_the_close_waits_the_whole_quiet_period_again() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0, finished_quiet=0.03)
+    a = Change(CONTENT, "content/a.md")
+    debouncer.add([a], 0.0)
+    debouncer.add([], 0.001, done=[a])
+    debouncer.add([a], 0.01)
+    assert debouncer.take(0.05) == ()
+    assert debouncer.deadline() == pytest.approx(0.16)
+
+
+def test_an_editor_that_renames_the_file_away_first_is_finished_by_its_close() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0, finished_quiet=0.03)
+    a = Change(CONTENT, "content/a.md")
+    debouncer.add([a], 0.0)  # moved to a.md~: a is gone, not finished
+    assert debouncer.deadline() == pytest.approx(0.15)
+    debouncer.add([a], 0.001)  # created anew, then written
+    debouncer.add([], 0.002, done=[a])  # and closed
+    assert debouncer.deadline() == pytest.approx(0.032)
+
+
+def test_a_close_alone_starts_no_burst() -> None:
+    debouncer = Debouncer(quiet=0.15, longest=3.0, finished_quiet=0.03)
+    a, b = Change(CONTENT, "content/a.md"), Change(CONTENT, "content/b.md")
+    debouncer.add([], 0.0, done=[a])
+    assert debouncer.deadline() is None
+    debouncer.add([a], 1.0)
+    debouncer.add([], 1.001, done=[b])  # b was not pending: a stays unfinished
+    assert debouncer.deadline() == pytest.approx(1.15)
+
+
 def test_the_queue_coalesces_a_burst_from_another_thread() -> None:
     clock = TestClock()
     changes_queue = ChangeQueue(quiet=0.5, clock=clock)
@@ -324,6 +399,24 @@ def test_a_queue_that_never_goes_quiet_is_released_after_the_longest_wait() -> N
     assert changes_queue.get(timeout=0) == ()
     clock.advance(0.25)  # 3 s after the first change, 0.25 s after the last
     assert len(changes_queue.get(timeout=0)) == 12
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify tells closes; others not")
+def test_the_watcher_releases_a_save_as_soon_as_the_file_is_closed(tmp_path: Path) -> None:
+    site = tiny_site(tmp_path / "site")
+    changes_queue = ChangeQueue(quiet=10 * DEADLINE, longest=10 * DEADLINE, finished_quiet=0.0)
+    watcher = watch.Watcher(WatchRoots.of(site, SiteConfig()), changes_queue)
+    watcher.start()
+    try:
+        article = site / "content" / "2017" / "09" / "first.md"
+        article.write_text(story("Edited", "2017-09-23"))
+        assert changes_queue.get(timeout=DEADLINE) == (Change(CONTENT, "content/2017/09/first.md"),)
+        temp = article.with_name("first.md___jb_tmp___")
+        temp.write_text(story("Saved by rename", "2017-09-23"))
+        temp.replace(article)
+        assert changes_queue.get(timeout=DEADLINE) == (Change(CONTENT, "content/2017/09/first.md"),)
+    finally:
+        watcher.stop()
 
 
 def test_the_watcher_reports_saves_and_skips_editor_files(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@ them is over, and one build at a time that requests never see half-done.
 
 ``classify`` is pure: a file system event in, the changes that matter to a build out (an
 article, a template or static file, the settings), with editor temporaries, hidden files and
-the output and cache folders left out. ``Debouncer`` decides when a burst of changes is over;
+the output and cache folders left out; ``finished`` tells which of them an event shows
+complete (a file closed after writing, or renamed into place). ``Debouncer`` decides when a
+burst of changes is over;
 ``ChangeQueue`` is its thread-safe form, filled by watchdog's thread and drained by the
 rebuild loop. ``Watcher`` is the only part that talks to watchdog. ``Preview`` runs the
 normal ``build()`` while holding requests back, and numbers the builds for live reload.
@@ -25,6 +27,7 @@ from watchdog.events import (
     DirCreatedEvent,
     DirDeletedEvent,
     DirMovedEvent,
+    FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
     FileModifiedEvent,
@@ -44,6 +47,10 @@ from .overlay import Excerpt, excerpts
 
 QUIET_SECONDS = 0.15
 """A burst is over when no event arrived for this long."""
+FINISHED_QUIET_SECONDS = 0.03
+"""A burst whose every change was seen finished is over when no event arrived for this long:
+a save is one write and a close (or a rename into place) microseconds apart, and waiting the
+whole quiet period after it was most of the time from save to served."""
 LONGEST_SECONDS = 3.0
 """Rebuild at the latest this long after the first change, even if events keep coming."""
 
@@ -54,7 +61,11 @@ EVENTS_LOST = "events_lost"
 """watchdog's event type for an overflow (watchdog 7 and later; earlier ones never send it)."""
 RELEVANT_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
 """Opening and closing a file without writing (as every build does) changes nothing."""
+CLOSED = "closed"
+"""watchdog's event type for a file closed after writing (inotify only: elsewhere no event
+tells a save finished, and every burst waits the whole quiet period)."""
 EVENT_TYPES = [
+    FileClosedEvent,
     FileCreatedEvent,
     FileModifiedEvent,
     FileDeletedEvent,
@@ -142,6 +153,19 @@ def _classify_path(roots: WatchRoots, path: str, is_directory: bool) -> Change |
     return None
 
 
+def finished(
+    roots: WatchRoots, event_type: str, src_path: str, dest_path: str, is_directory: bool
+) -> tuple[Change, ...]:
+    """The changes an event shows complete: a file closed after writing (its last write is
+    in), or a file renamed into place (an editor's atomic save). A deletion or a rename away
+    is not: editors that keep a backup rename the file away just before writing it anew."""
+    if event_type == CLOSED and not is_directory:
+        return classify(roots, "modified", [src_path], is_directory)
+    if event_type == "moved":
+        return classify(roots, event_type, [dest_path], is_directory)
+    return ()
+
+
 def changed_sources(roots: WatchRoots, changes: Iterable[Change]) -> frozenset[str] | None:
     """The sources (relative to the content folder) that a burst of changes touched, for a
     build that trusts the watcher with the rest; None when the burst says more than which
@@ -168,29 +192,44 @@ def _clean(rel: str) -> str:
 
 class Debouncer:
     """Collects changes and tells when a burst is over: ``quiet`` seconds after the last
-    change, or ``longest`` seconds after the first one, whichever comes first."""
+    event, or ``finished_quiet`` seconds after it when every change of the burst was last
+    seen finished (see ``finished``), or ``longest`` seconds after the first change,
+    whichever comes first."""
 
-    def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_SECONDS):
+    def __init__(
+        self,
+        quiet: float = QUIET_SECONDS,
+        longest: float = LONGEST_SECONDS,
+        finished_quiet: float = FINISHED_QUIET_SECONDS,
+    ):
         self.quiet = quiet
         self.longest = longest
+        self.finished_quiet = min(quiet, finished_quiet)
         self.pending: dict[Change, None] = {}
+        self.unfinished: set[Change] = set()
         self.first = self.last = 0.0
 
-    def add(self, changes: Iterable[Change], now: float) -> None:
-        """Record changes seen at time ``now``."""
+    def add(self, changes: Iterable[Change], now: float, done: Iterable[Change] = ()) -> None:
+        """Record changes seen at time ``now``, and which changes (of this event or of the
+        pending burst) the event shows finished. A finished change alone starts no burst:
+        closing a file opened for writing but left as it was changes nothing."""
         changes = list(changes)
-        if not changes:
+        done = [change for change in done if change in self.pending or change in changes]
+        if not changes and not done:
             return
         if not self.pending:
             self.first = now
         self.last = now
         self.pending.update(dict.fromkeys(changes))
+        self.unfinished.update(changes)
+        self.unfinished.difference_update(done)
 
     def deadline(self) -> float | None:
         """When the pending burst is over, or None when nothing is pending."""
         if not self.pending:
             return None
-        return min(self.last + self.quiet, self.first + self.longest)
+        quiet = self.quiet if self.unfinished else self.finished_quiet
+        return min(self.last + quiet, self.first + self.longest)
 
     def take(self, now: float) -> tuple[Change, ...]:
         """The burst's changes (each once, in order seen) if it is over at ``now``, else ()."""
@@ -198,6 +237,7 @@ class Debouncer:
         if deadline is None or now < deadline:
             return ()
         changes, self.pending = tuple(self.pending), {}
+        self.unfinished.clear()
         return changes
 
 
@@ -209,15 +249,16 @@ class ChangeQueue:
         quiet: float = QUIET_SECONDS,
         longest: float = LONGEST_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        finished_quiet: float = FINISHED_QUIET_SECONDS,
     ):
-        self.debouncer = Debouncer(quiet, longest)
+        self.debouncer = Debouncer(quiet, longest, finished_quiet)
         self.clock = clock
         self.ready = threading.Condition()
 
-    def put(self, changes: Iterable[Change]) -> None:
-        """Add changes (from any thread)."""
+    def put(self, changes: Iterable[Change], done: Iterable[Change] = ()) -> None:
+        """Add changes, and those an event shows finished (from any thread)."""
         with self.ready:
-            self.debouncer.add(changes, self.clock())
+            self.debouncer.add(changes, self.clock(), done)
             self.ready.notify_all()
 
     def get(self, timeout: float) -> tuple[Change, ...]:
@@ -241,10 +282,12 @@ class _Handler(FileSystemEventHandler):
         if event.event_type == EVENTS_LOST:
             self.watcher.queue.put((Change(LOST, "events the watcher lost"),))
             return
-        paths = [_text(event.src_path), _text(event.dest_path)]
-        changes = classify(self.watcher.roots, event.event_type, paths, event.is_directory)
-        if changes:
-            self.watcher.queue.put(changes)
+        roots, kind = self.watcher.roots, event.event_type
+        src_path, dest_path = _text(event.src_path), _text(event.dest_path)
+        changes = classify(roots, kind, [src_path, dest_path], event.is_directory)
+        done = finished(roots, kind, src_path, dest_path, event.is_directory)
+        if changes or done:
+            self.watcher.queue.put(changes, done)
 
 
 class Watcher:
