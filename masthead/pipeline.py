@@ -15,7 +15,6 @@ to build what is valid), and only while holding the output folder's lock.
 from __future__ import annotations
 
 import functools
-import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,12 +25,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import markup, urls
+from .collector import fewer_collections, thawed_at_the_end
 from .config import SiteConfig, load_config, parse_instant, with_base_url
 from .descriptions import Description
 from .feeds import plan_feeds, plan_sitemaps
 from .frontedit import add_alias
 from .i18n import Catalogues, Words, load_catalogues
-from .incremental import BYTECODE_FOLDER, cache_folder, thawed_at_the_end
+from .incremental import BYTECODE_FOLDER, cache_folder
 from .incremental.cache import ParseCache, open_cache
 from .incremental.fingerprint import (
     ArticlePrints,
@@ -137,7 +137,7 @@ def build(
     options = options or BuildOptions()
     session = session or Session(lasting=False)
     try:
-        with _fewer_collections(), thawed_at_the_end(session.keeps_frozen):
+        with fewer_collections(), thawed_at_the_end(session.keeps_frozen):
             config, problems = configure(site_path, options)
             config = session.same("config", config)  # equal settings: the same object
             output = resolve_output(site_path, config, options)
@@ -826,19 +826,6 @@ def _template_problems(failed: dict[Problem, list[str]]) -> list[Problem]:
         more = f" and {len(pages) - 1} more pages" if len(pages) > 1 else ""
         found.append(replace(problem, message=f"{problem.message} (rendering /{pages[0]}{more})"))
     return found
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the garbage collector less often while a build makes its millions of small,
-    long-lived, acyclic records; with the default thresholds it would walk them again and
-    again, which costs a third of an incremental build's time."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def configure(site_path: Path, options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import gc
 import multiprocessing
 import os
 import pickle
@@ -32,6 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from . import status
+from .collector import no_collections
 
 CHUNK = 64
 POOL_THRESHOLD = 2 * CHUNK
@@ -88,14 +88,11 @@ def _start_worker(job: type[Job], setup: list[bytes], lifeline: Connection) -> N
     in a list, emptied here: the pool keeps its initializer's arguments for the worker's
     life, and would keep the bytes too."""
     _watch_parent(lifeline)
-    gc.disable()
     try:
-        _WORKER["run"] = job(pickle.loads(setup.pop())).run
+        with no_collections():
+            _WORKER["run"] = job(pickle.loads(setup.pop())).run
     except Exception as exc:
         _WORKER["failed"] = _portable(exc)
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def _watch_parent(lifeline: Connection) -> None:

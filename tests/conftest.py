@@ -31,7 +31,7 @@ UTC = ZoneInfo("UTC")
 @pytest.fixture(autouse=True)
 def _collector_as_found():
     """A test that reads saved state outside a build leaves it frozen (see
-    ``incremental.no_collections``): give it back to the collector, as a build does."""
+    ``collector.no_collections``): give it back to the collector, as a build does."""
     yield
     gc.unfreeze()
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from .. import matter, urls
 from ..article import parse_article
+from ..collector import thawed_at_the_end
 from ..config import SiteConfig
 from ..fields import parse_when
-from ..incremental import cache_folder, thawed_at_the_end
+from ..incremental import cache_folder
 from ..incremental.cache import open_cache
 from ..incremental.fingerprint import parse_fingerprint
 from ..incremental.parsing import load_sources

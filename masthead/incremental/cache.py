@@ -37,8 +37,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..collector import no_collections
 from ..model import WARNING, Article, Correction, Link, Parsed, Problem
-from . import no_collections
 from .session import Table
 from .stamps import Stamp
 

@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from .. import __version__, urls
+from ..collector import no_collections
 from ..model import Page, Problem
-from . import no_collections
 from .fingerprint import ArticlePrints, KnownPrints, OutlinePrints, digest
 
 SNAPSHOT_REVISION = "4"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import gc
 import ipaddress
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import status
 from ..clean import remove_output
+from ..collector import settle
 from ..config import load_config
 from ..incremental import CACHE_DIR
 from ..model import BuildOptions, Problem, ProblemsError
@@ -162,7 +162,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
             http_thread.start()  # requests wait for the first build
             _say(out, printable(f"masthead serve: building {site_path} into {root}"))
             shown = _first_build(preview, out, err)
-            _settle_memory()
+            settle()
             _say(out, f"Serving {url} (Ctrl-C to stop)")
             if settings.open_browser:
                 threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
@@ -174,7 +174,7 @@ def serve(site_path: Path, settings: ServeSettings, out: TextIO, err: TextIO) ->
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
                     sources = changed_sources(watcher.roots, changes) if watcher.complete else None
                     shown = _report(preview.rebuild(sources=sources), changes, shown, out, err)
-                    _settle_memory()
+                    settle()
                     watcher.sync(_roots(site_path, ignored) or watcher.roots)
         except KeyboardInterrupt:
             _say(out, "masthead serve: stopped")
@@ -194,14 +194,6 @@ def _first_build(preview: Preview, out: TextIO, err: TextIO) -> tuple[Problem, .
     if bar:
         bar.clear()
     return _report(outcome, (), (), out, err)
-
-
-def _settle_memory() -> None:
-    """Collect the last build's garbage, then exempt what survives (the session's records,
-    half a million objects at 10,000 articles) from later collections: walking them costs a
-    third of a second, and a collection would otherwise land in the middle of some rebuild."""
-    gc.collect()
-    gc.freeze()
 
 
 def remove_preview(cache_folder: Path) -> int | None:

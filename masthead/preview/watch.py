@@ -403,7 +403,7 @@ class Preview:
         self.stopping = False
         self.state = Snapshot(0, secrets.token_hex(6), (), time.time())
         # What each build hands the next: rebuilds redo only changes. The server freezes
-        # it after each build (serve._settle_memory).
+        # it after each build (collector.settle).
         self.session = Session(keeps_frozen=True)
 
     @contextlib.contextmanager
