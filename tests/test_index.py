@@ -14,6 +14,7 @@ from masthead.index import (
     build_archive,
     order_articles,
     period_name,
+    published,
     url_collisions,
 )
 from masthead.model import Link
@@ -61,6 +62,19 @@ def test_order_compares_instants_across_time_zones(article):
         "Karachi",
         "London",
     ]
+
+
+def test_published_leaves_out_drafts_and_future_articles_unless_asked(article):
+    now = datetime(2020, 1, 1, tzinfo=ZoneInfo("UTC"))
+    past = article("Past", "2019-01-01")
+    draft = article("Draft", "2019-02-01", draft=True)
+    future = article("Future", "2021-01-01")
+    future_draft = article("Future draft", "2021-02-01", draft=True)
+    every = [past, draft, future, future_draft]
+    assert published(every, False, False, now) == ([past], 2, 1), "a future draft is a draft"
+    assert published(every, True, False, now) == ([past, draft], 0, 2)
+    assert published(every, False, True, now) == ([past, future], 2, 0)
+    assert published(iter(every), True, True, now) == (every, 0, 0)
 
 
 def test_archive_articles_are_ordered(article):
