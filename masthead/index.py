@@ -27,7 +27,8 @@ def published(
     articles: Iterable[Article], drafts: bool, future: bool, now: datetime
 ) -> tuple[list[Article], int, int]:
     """The articles a build shows: drafts and future-dated ones left out unless asked for;
-    with how many of each were left out."""
+    with how many of each were left out (a future draft counts as a draft). Each article
+    is its own source (``rel`` is unique)."""
     kept: list[Article] = []
     left_drafts = left_future = 0
     for article in articles:

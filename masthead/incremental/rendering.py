@@ -115,7 +115,7 @@ def saved_pages_to_render(
         # pages and a dozen templates.
         stale = {
             name
-            for name in {item.template for item in saved.pages}
+            for name in dict.fromkeys(item.template for item in saved.pages)
             if templates(name) != saved.templates.get(name)
         }
         for number, item in enumerate(saved.pages):

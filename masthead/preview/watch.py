@@ -50,7 +50,9 @@ QUIET_SECONDS = 0.15
 FINISHED_QUIET_SECONDS = 0.03
 """A burst whose every change was seen finished is over when no event arrived for this long:
 a save is one write and a close (or a rename into place) microseconds apart, and waiting the
-whole quiet period after it was most of the time from save to served."""
+whole quiet period after it was most of the time from save to served. The price: a writer
+that closes a file and reopens it to write more (a script appending in steps) after a
+pause this long gets a rebuild in between, and another one once it is done."""
 LONGEST_SECONDS = 3.0
 """Rebuild at the latest this long after the first change, even if events keep coming."""
 
@@ -62,8 +64,9 @@ EVENTS_LOST = "events_lost"
 RELEVANT_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
 """Opening and closing a file without writing (as every build does) changes nothing."""
 CLOSED = "closed"
-"""watchdog's event type for a file closed after writing (inotify only: elsewhere no event
-tells a save finished, and every burst waits the whole quiet period)."""
+"""watchdog's event type for a file closed after writing (inotify only: elsewhere only a
+rename into place tells a save finished, and a save in place waits the whole quiet
+period)."""
 EVENT_TYPES = [
     FileClosedEvent,
     FileCreatedEvent,
