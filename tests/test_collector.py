@@ -12,9 +12,10 @@ from masthead.collector import fewer_collections, no_collections, settle, thawed
 
 @pytest.fixture(autouse=True)
 def _collector_restored():
+    """The thresholds and the collector's switch as found (conftest's own fixture thaws
+    what a test froze)."""
     enabled, thresholds = gc.isenabled(), gc.get_threshold()
     yield
-    gc.unfreeze()
     gc.set_threshold(*thresholds)
     (gc.enable if enabled else gc.disable)()
 
