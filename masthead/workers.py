@@ -207,6 +207,16 @@ def _collect(
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers do not inherit the parent's threads (the preview server has some).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """forkserver, so that workers do not inherit the parent's threads (the preview server
+    has some); spawn where there is none, or where it cannot start: it listens on a Unix
+    socket in the temporary folder, and the system caps such a path at about a hundred
+    bytes (a long TMPDIR)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        try:
+            forkserver.ensure_running()
+            return multiprocessing.get_context("forkserver")
+        except OSError:
+            pass
+    return multiprocessing.get_context("spawn")

@@ -249,6 +249,17 @@ def test_a_parallel_build_leaves_nothing_in_the_temporary_folder(demo: Path, tmp
     assert list(temporary.iterdir()) == []
 
 
+def test_a_parallel_build_works_under_a_temporary_folder_too_long_for_a_socket(
+    demo: Path, tmp_path: Path
+):
+    # The forkserver listens on a Unix socket there; such a path is capped at 107 bytes.
+    temporary = tmp_path / ("t" * max(1, 110 - len(str(tmp_path))))
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    result = ok(run("build", "--site", demo, "--jobs", "2", "-v", env=env))
+    assert re.search(r"; \d{3} rendered", result.stdout), "enough pages for the workers"
+
+
 def test_a_build_under_a_profiler_exits_the_ordinary_way_so_the_profile_is_printed(
     new_site: Path,
 ) -> None:
